@@ -1,0 +1,29 @@
+/**
+ * Stable error codes. They appear in logs, in the `FAILED` reason and in metrics labels, so they
+ * are part of the contract: add new ones, never rename.
+ */
+export const PERMANENT_CODES = [
+  "INVALID_TASK",
+  "UNSUPPORTED_TYPE",
+  "CORRUPT_FILE",
+  "ENCRYPTED_FILE",
+  "FILE_TOO_LARGE",
+  "TOO_MANY_CHUNKS",
+  "EMPTY_DOCUMENT",
+  "STORAGE_KEY_REJECTED",
+  "STORAGE_NOT_FOUND",
+  "EMBEDDING_REJECTED",
+  "CONFIG_INVALID",
+] as const;
+
+export const TRANSIENT_CODES = [
+  "DATABASE_UNAVAILABLE",
+  "STORAGE_UNAVAILABLE",
+  "EMBEDDING_UNAVAILABLE",
+  "THREAD_CRASHED",
+  "INTERRUPTED",
+] as const;
+
+export type PermanentCode = (typeof PERMANENT_CODES)[number];
+export type TransientCode = (typeof TRANSIENT_CODES)[number];
+export type ErrorCode = PermanentCode | TransientCode;
