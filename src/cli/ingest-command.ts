@@ -1,0 +1,148 @@
+import { randomUUID } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { basename, extname } from "node:path";
+import { SingleBar } from "cli-progress";
+import Table from "cli-table3";
+import pg from "pg";
+import type { Config } from "../config/config.js";
+import { DocumentProducer } from "../producer/enqueue-document.js";
+import { createStorage } from "../storage/create-storage.js";
+import { exitWithError } from "./exit-with-error.js";
+
+export interface IngestOptions {
+  readonly workspace: string;
+  readonly timeoutSeconds: number;
+}
+
+// Only a hint for the API-side row: the worker detects the real type from the bytes.
+const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
+  ".pdf": "application/pdf",
+  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  ".md": "text/markdown",
+  ".markdown": "text/markdown",
+  ".txt": "text/plain",
+};
+
+interface IngestedFile {
+  readonly path: string;
+  readonly documentId: string;
+}
+
+interface DocumentState {
+  readonly id: string;
+  readonly status: string | null;
+  readonly error_message: string | null;
+  readonly chunks: string;
+}
+
+async function findOrCreateWorkspace(db: pg.Client, name: string): Promise<string> {
+  const found = await db.query<{ id: string }>(
+    "SELECT id FROM workspaces WHERE name = $1 AND archived_at IS NULL ORDER BY created_at LIMIT 1",
+    [name],
+  );
+  if (found.rows[0]) return found.rows[0].id;
+  const created = await db.query<{ id: string }>("INSERT INTO workspaces (name) VALUES ($1) RETURNING id", [
+    name,
+  ]);
+  const row = created.rows[0];
+  if (!row) throw new Error("workspace insert returned no row");
+  return row.id;
+}
+
+async function readStates(db: pg.Client, ids: readonly string[]): Promise<Map<string, DocumentState>> {
+  const result = await db.query<DocumentState>(
+    `SELECT d.id, d.status, d.error_message, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunks
+       FROM documents d WHERE d.id = ANY($1::uuid[])`,
+    [ids],
+  );
+  return new Map(result.rows.map((row) => [row.id, row]));
+}
+
+const isFinal = (state: DocumentState | undefined) => state?.status === "READY" || state?.status === "FAILED";
+
+/** Stores files, inserts their documents, enqueues them, then follows them to READY or FAILED. */
+export async function ingestCommand(
+  config: Config,
+  paths: readonly string[],
+  options: IngestOptions,
+): Promise<void> {
+  const started = Date.now();
+  const storage = createStorage(config.storageUrl);
+  const db = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5_000 });
+  const producer = new DocumentProducer(config.redisUrl, config.queueName);
+  try {
+    await db.connect();
+    const workspaceId = await findOrCreateWorkspace(db, options.workspace);
+    const files: IngestedFile[] = [];
+    for (const path of paths) {
+      const bytes = await readFile(path);
+      const documentId = randomUUID();
+      const fileName = basename(path);
+      const storageKey = `${workspaceId}/${documentId}/${fileName}`;
+      await storage.write(storageKey, bytes);
+      await db.query(
+        `INSERT INTO documents (id, workspace_id, title, source, file_name, mime_type, storage_key, status)
+         VALUES ($1, $2, $3, 'upload', $4, $5, $6, 'PENDING')`,
+        [
+          documentId,
+          workspaceId,
+          fileName,
+          fileName,
+          MIME_BY_EXTENSION[extname(fileName).toLowerCase()] ?? null,
+          storageKey,
+        ],
+      );
+      await producer.enqueue({ documentId, workspaceId, requestId: `ingest-${randomUUID()}` });
+      files.push({ path, documentId });
+    }
+
+    const bar = new SingleBar({
+      format: "processing [{bar}] {value}/{total} documents | {duration}s",
+      noTTYOutput: true,
+      notTTYSchedule: 2_000,
+      stream: process.stderr,
+    });
+    bar.start(files.length, 0);
+    const ids = files.map((file) => file.documentId);
+    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    let states = await readStates(db, ids);
+    while (!ids.every((id) => isFinal(states.get(id))) && Date.now() < deadline) {
+      bar.update(ids.filter((id) => isFinal(states.get(id))).length);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      states = await readStates(db, ids);
+    }
+    bar.update(ids.filter((id) => isFinal(states.get(id))).length);
+    bar.stop();
+
+    const table = new Table({
+      head: ["file", "status", "chunks", "reason"],
+      wordWrap: true,
+      colWidths: [32, 12, 8, 50],
+    });
+    let chunks = 0;
+    let failed = 0;
+    for (const file of files) {
+      const state = states.get(file.documentId);
+      const status = state?.status ?? "unknown";
+      if (status !== "READY") failed += 1;
+      chunks += Number(state?.chunks ?? 0);
+      table.push([
+        basename(file.path),
+        status,
+        state?.chunks ?? "0",
+        isFinal(state) ? (state?.error_message ?? "") : "timed out waiting",
+      ]);
+    }
+    console.log(table.toString());
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(
+      `${files.length} documents, ${files.length - failed} READY, ${failed} not READY, ${chunks} chunks, ${seconds} s (workspace "${options.workspace}" ${workspaceId})`,
+    );
+    if (failed > 0) process.exitCode = 1;
+  } catch (error) {
+    exitWithError(`ingest failed: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await producer.close();
+    await db.end();
+  }
+}

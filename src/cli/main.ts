@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { ConfigError } from "../config/config-error.js";
+import { loadConfig, type Config } from "../config/config.js";
+import { exitWithError } from "./exit-with-error.js";
+import { ingestCommand } from "./ingest-command.js";
+import { migrateCommand } from "./migrate-command.js";
+import { startCommand } from "./start-command.js";
+
+function config(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) exitWithError(error.message);
+    throw error;
+  }
+}
+
+const program = new Command()
+  .name("ragworker")
+  .description("Ingestion worker for RAG backends: queue jobs in, chunks with embeddings in PostgreSQL out.");
+
+program
+  .command("start")
+  .description("run the worker until SIGTERM/SIGINT")
+  .action(() => startCommand(config()));
+
+program
+  .command("migrate")
+  .description("create or upgrade the database schema (idempotent)")
+  .action(() => migrateCommand(config()));
+
+program
+  .command("ingest")
+  .description("store files, enqueue them, and follow them until READY or FAILED")
+  .argument("<paths...>", "files to ingest")
+  .option("--workspace <name>", "workspace to put the documents in (created if missing)", "default")
+  .option("--timeout <seconds>", "give up waiting after this many seconds", "600")
+  .action((paths: string[], options: { workspace: string; timeout: string }) =>
+    ingestCommand(config(), paths, { workspace: options.workspace, timeoutSeconds: Number(options.timeout) }),
+  );
+
+await program.parseAsync();

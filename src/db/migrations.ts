@@ -1,0 +1,64 @@
+/**
+ * The schema, in order. A migration is SQL for one version; `embedding` columns depend on
+ * whether pgvector exists, so a migration is a function of what the database supports.
+ */
+export interface MigrationContext {
+  readonly embeddingDim: number;
+  readonly hasVector: boolean;
+}
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  sql(context: MigrationContext): string;
+}
+
+export const EMBEDDING_DIM_CONSTRAINT = "chunks_embedding_dim";
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "foundation",
+    sql: ({ embeddingDim, hasVector }) => `
+      CREATE TABLE IF NOT EXISTS workspaces (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        name text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        archived_at timestamptz
+      );
+
+      CREATE TABLE IF NOT EXISTS documents (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+        title text NOT NULL,
+        source text,
+        file_name text,
+        mime_type text,
+        storage_key text,
+        status text CHECK (status IS NULL OR status IN ('PENDING', 'PROCESSING', 'READY', 'FAILED')),
+        error_message text,
+        metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+        processing_job_id text,
+        processing_started_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        deleted_at timestamptz
+      );
+      CREATE INDEX IF NOT EXISTS documents_workspace_idx ON documents (workspace_id) WHERE deleted_at IS NULL;
+      CREATE INDEX IF NOT EXISTS documents_status_idx ON documents (status);
+
+      CREATE TABLE IF NOT EXISTS chunks (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        document_id uuid NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        chunk_index integer NOT NULL,
+        content text NOT NULL,
+        metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+        embedding ${hasVector ? `vector(${embeddingDim})` : "real[]"} NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT chunks_document_index_unique UNIQUE (document_id, chunk_index)
+        ${hasVector ? "" : `, CONSTRAINT ${EMBEDDING_DIM_CONSTRAINT} CHECK (array_length(embedding, 1) = ${embeddingDim})`}
+      );
+    `,
+  },
+];

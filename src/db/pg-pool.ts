@@ -1,0 +1,42 @@
+import pg from "pg";
+import type { Logger } from "../logging/logger.js";
+import { maskUrl } from "../config/mask-url.js";
+
+export interface PgPoolOptions {
+  readonly url: string;
+  readonly min: number;
+  readonly max: number;
+  /** Shown in pg_stat_activity, so an operator can tell which thread holds which connection. */
+  readonly applicationName: string;
+  readonly logger: Logger;
+}
+
+/**
+ * A pg pool with the `error` listener pg requires: an idle client whose server goes away emits
+ * `error` on the pool, and without a listener that would kill the whole process.
+ */
+export function createPgPool(options: PgPoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    min: options.min,
+    max: options.max,
+    application_name: options.applicationName,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 60_000,
+    // Queries that hang (a lock, a dead server behind a black hole) become retryable errors.
+    query_timeout: 60_000,
+  });
+  pool.on("error", (error) => {
+    options.logger.warn(
+      { err: { message: error.message }, database: maskUrl(options.url) },
+      "idle database connection failed; the pool will open a new one",
+    );
+  });
+  return pool;
+}
+
+/** Opens `count` connections now so the first job does not pay for them. */
+export async function warmPool(pool: pg.Pool, count: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: Math.max(1, count) }, () => pool.connect()));
+  for (const client of clients) client.release();
+}

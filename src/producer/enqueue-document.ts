@@ -1,0 +1,52 @@
+import { Queue, type JobsOptions } from "bullmq";
+import { Redis } from "ioredis";
+import { DOCUMENT_JOB_NAME, type DocumentJobData, type DocumentJobResult } from "./document-job.js";
+
+export type DocumentQueue = Queue<DocumentJobData, DocumentJobResult, typeof DOCUMENT_JOB_NAME>;
+
+/**
+ * Retries with exponential backoff (1 s, 2 s, 4 s, ...) ride out a database restart or an
+ * embedding service hiccup; old jobs are trimmed so Redis does not grow without bound.
+ */
+export const DEFAULT_DOCUMENT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: "exponential", delay: 1_000 },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+/**
+ * The API side's handle on the queue. Its connection fails fast while Redis is away (no offline
+ * queue) instead of piling commands up in memory.
+ */
+export class DocumentProducer {
+  readonly queue: DocumentQueue;
+  private readonly connection: Redis;
+
+  constructor(redisUrl: string, queueName = "documents") {
+    this.connection = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 3 });
+    this.queue = new Queue(queueName, { connection: this.connection });
+    // Failures reach the caller through the rejected add(); this keeps them from crashing the process.
+    this.queue.on("error", () => undefined);
+  }
+
+  enqueue(data: DocumentJobData, options?: JobsOptions): Promise<string> {
+    return enqueueDocument(this.queue, data, options);
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    this.connection.disconnect();
+  }
+}
+
+/** Enqueues one document for processing; the API side's half of the queue contract. */
+export async function enqueueDocument(
+  queue: DocumentQueue,
+  data: DocumentJobData,
+  options: JobsOptions = {},
+): Promise<string> {
+  const job = await queue.add(DOCUMENT_JOB_NAME, data, { ...DEFAULT_DOCUMENT_JOB_OPTIONS, ...options });
+  if (!job.id) throw new Error("the queue returned a job without an id");
+  return job.id;
+}

@@ -1,0 +1,95 @@
+import { mkdir, open, realpath, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { PermanentError } from "../errors/permanent-error.js";
+import { TransientError } from "../errors/transient-error.js";
+import type { Storage } from "./storage.js";
+
+function isInside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel);
+}
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/**
+ * A directory of files. Keys are relative paths; one that would resolve outside the directory
+ * (`..`, an absolute path, or a symlink pointing out) is refused for good, since retrying a
+ * hostile key cannot make it safe.
+ */
+export class FileStorage implements Storage {
+  readonly description: string;
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.description = `file://${this.root}`;
+  }
+
+  private resolveKey(key: string): string {
+    const target = resolve(this.root, key);
+    if (key.includes("\0") || isAbsolute(key) || !isInside(this.root, target)) {
+      throw new PermanentError(
+        "STORAGE_KEY_REJECTED",
+        `storage key resolves outside the storage root: ${key}`,
+        {
+          key,
+        },
+      );
+    }
+    return target;
+  }
+
+  async read(key: string, maxBytes: number): Promise<Uint8Array> {
+    const target = this.resolveKey(key);
+    try {
+      const [realRoot, realTarget] = await Promise.all([realpath(this.root), realpath(target)]);
+      if (!isInside(realRoot, realTarget)) {
+        throw new PermanentError(
+          "STORAGE_KEY_REJECTED",
+          `storage key links outside the storage root: ${key}`,
+          {
+            key,
+          },
+        );
+      }
+      const handle = await open(realTarget, "r");
+      try {
+        const { size } = await handle.stat();
+        if (size > maxBytes) {
+          throw new PermanentError("FILE_TOO_LARGE", `file too large: ${size} bytes, limit ${maxBytes}`, {
+            key,
+            size,
+            maxBytes,
+          });
+        }
+        return await handle.readFile();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if (error instanceof PermanentError) throw error;
+      const errno = errnoOf(error);
+      if (errno === "ENOENT" || errno === "ENOTDIR") {
+        throw new PermanentError("STORAGE_NOT_FOUND", `file not found: ${key}`, { key }, { cause: error });
+      }
+      if (errno === "EISDIR") {
+        throw new PermanentError("STORAGE_NOT_FOUND", `not a file: ${key}`, { key }, { cause: error });
+      }
+      throw new TransientError(
+        "STORAGE_UNAVAILABLE",
+        `cannot read ${key}: ${error instanceof Error ? error.message : String(error)}`,
+        { key, ...(errno ? { errno } : {}) },
+        { cause: error },
+      );
+    }
+  }
+
+  async write(key: string, bytes: Uint8Array): Promise<void> {
+    const target = this.resolveKey(key);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, bytes);
+  }
+}

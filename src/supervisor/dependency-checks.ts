@@ -1,0 +1,74 @@
+import { Redis } from "ioredis";
+import pg from "pg";
+import { maskUrl } from "../config/mask-url.js";
+import { readEmbeddingColumn, type EmbeddingColumn } from "../db/embedding-column.js";
+
+/** Why the worker cannot start; its message is the one line the operator sees. */
+export class StartupError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StartupError";
+  }
+}
+
+function reason(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0]);
+  return error instanceof Error ? error.message || error.name : String(error);
+}
+
+export async function pingRedis(url: string, timeoutMs: number): Promise<void> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  redis.on("error", () => {
+    // The failure is reported by connect() below; this listener keeps ioredis from printing it too.
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw new StartupError(`redis unreachable at ${maskUrl(url)}: ${reason(error)}`, { cause: error });
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Connects, and checks the schema exists with the embedding dimension the worker will write. */
+export async function checkDatabase(
+  url: string,
+  embeddingDim: number,
+  timeoutMs: number,
+): Promise<EmbeddingColumn> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
+  });
+  client.on("error", () => {
+    // Reported through the awaited calls below.
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new StartupError(`postgresql unreachable at ${maskUrl(url)}: ${reason(error)}`, { cause: error });
+  }
+  try {
+    const column = await readEmbeddingColumn(client);
+    if (!column)
+      throw new StartupError(`database ${maskUrl(url)} has no chunks table: run 'ragworker migrate' first`);
+    if (column.dimension !== embeddingDim) {
+      throw new StartupError(
+        `EMBEDDING_DIM is ${embeddingDim} but chunks.embedding has ${column.dimension} dimensions: ` +
+          "set EMBEDDING_DIM to match, or migrate a fresh database",
+      );
+    }
+    return column;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

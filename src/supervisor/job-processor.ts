@@ -1,0 +1,121 @@
+import { DelayedError, UnrecoverableError, type Job } from "bullmq";
+import type { Piscina } from "piscina";
+import { releaseClaim } from "../db/document-repository.js";
+import type { Queryable } from "../db/queryable.js";
+import { describeError } from "../logging/describe-error.js";
+import { runWithJobContext } from "../logging/job-context.js";
+import type { Logger } from "../logging/logger.js";
+import type { DocumentJobResult } from "../producer/document-job.js";
+import type { DocumentTask, TaskResult } from "../threads/document-task.js";
+
+export interface JobOutcome {
+  readonly job: Job;
+  readonly result: TaskResult | null;
+  readonly seconds: number;
+}
+
+export interface JobProcessorDeps {
+  readonly pool: Piscina;
+  /** The supervisor's own small connection pool, for claims a dead thread could not release. */
+  readonly db: Queryable;
+  readonly logger: Logger;
+  /** Aborts when the drain deadline passes: running jobs are handed back to the queue. */
+  readonly handBack: AbortSignal;
+  readonly onOutcome: (outcome: JobOutcome) => void;
+}
+
+function field(data: unknown, name: string): unknown {
+  return typeof data === "object" && data !== null ? (data as Record<string, unknown>)[name] : undefined;
+}
+
+/**
+ * BullMQ's processor: forwards each job to a thread and turns the thread's answer into BullMQ's
+ * decision — return (completed), UnrecoverableError (failed, no retry), Error (retry with
+ * backoff) or DelayedError after moving the job back (drain deadline: no attempt spent).
+ */
+export function createJobProcessor(deps: JobProcessorDeps) {
+  return async (job: Job, token?: string): Promise<DocumentJobResult> => {
+    const jobId = job.id ?? "unknown";
+    const requestId = field(job.data, "requestId");
+    const task: DocumentTask = {
+      jobId,
+      documentId: field(job.data, "documentId"),
+      workspaceId: field(job.data, "workspaceId"),
+      requestId: typeof requestId === "string" ? requestId : undefined,
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? 1,
+    };
+    const context = { jobId, documentId: String(task.documentId ?? ""), requestId: task.requestId };
+    return runWithJobContext(context, async () => {
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+      deps.logger.info({ attempt: task.attempt, maxAttempts: task.maxAttempts }, "job started");
+      let result: TaskResult;
+      try {
+        result = await deps.pool.run(task, { signal: deps.handBack });
+      } catch (error) {
+        deps.onOutcome({ job, result: null, seconds: seconds() });
+        if (deps.handBack.aborted) return handBack(job, token, task, deps);
+        return threadFailed(task, error, deps);
+      }
+      deps.onOutcome({ job, result, seconds: seconds() });
+      if (result.ok) {
+        deps.logger.info(
+          { status: result.status, chunksCreated: result.chunksCreated, seconds: seconds() },
+          "job finished",
+        );
+        return { status: result.status, chunksCreated: result.chunksCreated };
+      }
+      const reason = `${result.code}: ${result.message}`;
+      if (!result.retryable) throw new UnrecoverableError(reason);
+      throw new Error(reason);
+    });
+  };
+}
+
+/**
+ * A thread that died (crash, memory limit) could not release its claim: do it here so the
+ * document is `PENDING` for the retry, or `FAILED` when this was the last attempt.
+ */
+async function threadFailed(task: DocumentTask, error: unknown, deps: JobProcessorDeps): Promise<never> {
+  const willRetry = task.attempt < task.maxAttempts;
+  const message = `THREAD_CRASHED: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+  deps.logger.error({ err: describeError(error), willRetry }, "thread failed while processing the job");
+  if (typeof task.documentId === "string") {
+    await releaseClaim(deps.db, {
+      id: task.documentId,
+      jobId: task.jobId,
+      status: willRetry ? "PENDING" : "FAILED",
+      errorMessage: message,
+    }).catch((releaseError: unknown) => {
+      deps.logger.error(
+        { err: describeError(releaseError) },
+        "could not release the claim of a crashed thread",
+      );
+    });
+  }
+  throw new Error(message);
+}
+
+/** Drain deadline: the job goes back to the queue at once, without spending an attempt. */
+async function handBack(
+  job: Job,
+  token: string | undefined,
+  task: DocumentTask,
+  deps: JobProcessorDeps,
+): Promise<never> {
+  deps.logger.warn("drain deadline reached; handing the job back to the queue");
+  if (typeof task.documentId === "string") {
+    await releaseClaim(deps.db, {
+      id: task.documentId,
+      jobId: task.jobId,
+      status: "PENDING",
+      errorMessage: null,
+    }).catch((error: unknown) => {
+      // The claim still names this job, so its next run reclaims the document anyway.
+      deps.logger.error({ err: describeError(error) }, "could not release the claim while handing back");
+    });
+  }
+  await job.moveToDelayed(Date.now(), token);
+  throw new DelayedError();
+}

@@ -1,0 +1,128 @@
+import { Worker } from "bullmq";
+import { Redis } from "ioredis";
+import type { Config } from "../config/config.js";
+import { maskUrl } from "../config/mask-url.js";
+import { createPgPool } from "../db/pg-pool.js";
+import { describeError } from "../logging/describe-error.js";
+import type { Logger } from "../logging/logger.js";
+import { closeThreads } from "./close-threads.js";
+import { checkDatabase, pingRedis } from "./dependency-checks.js";
+import { createJobProcessor, type JobOutcome } from "./job-processor.js";
+import { ReleaseStack } from "./release-stack.js";
+import { createThreadPool } from "./thread-pool.js";
+
+const STARTUP_CHECK_TIMEOUT_MS = 3_000;
+const THREAD_CLOSE_TIMEOUT_MS = 5_000;
+
+export interface Supervisor {
+  /** Drains and releases everything; safe to call more than once (later calls share the first). */
+  stop(reason: string): Promise<void>;
+  /** Skips the rest of the drain wait: running jobs are handed back to the queue now. */
+  hurry(): void;
+  readonly draining: boolean;
+}
+
+export interface SupervisorHooks {
+  readonly onOutcome?: (outcome: JobOutcome) => void;
+}
+
+/**
+ * Starts the worker: checks Redis and PostgreSQL (refusing to start without them), starts the
+ * threads, then begins fetching jobs. Throws StartupError with a one-line reason.
+ */
+export async function startSupervisor(
+  config: Config,
+  logger: Logger,
+  hooks: SupervisorHooks = {},
+): Promise<Supervisor> {
+  await pingRedis(config.redisUrl, STARTUP_CHECK_TIMEOUT_MS);
+  const column = await checkDatabase(config.databaseUrl, config.embeddingDim, STARTUP_CHECK_TIMEOUT_MS);
+
+  const releases = new ReleaseStack();
+  const handBack = new AbortController();
+  try {
+    const db = createPgPool({
+      url: config.databaseUrl,
+      min: 0,
+      max: 2,
+      applicationName: "ragworker-supervisor",
+      logger,
+    });
+    releases.push("supervisor database pool", () => db.end());
+
+    const pool = createThreadPool(config, column.kind);
+    releases.push("thread pool", () => closeThreads(pool, logger, THREAD_CLOSE_TIMEOUT_MS));
+
+    // Workers need maxRetriesPerRequest null: blocking commands must wait through reconnects.
+    const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    connection.on("error", (error) => logger.warn({ err: describeError(error) }, "redis connection error"));
+    releases.push("redis connection", () => {
+      connection.disconnect();
+    });
+
+    const worker = new Worker(
+      config.queueName,
+      createJobProcessor({
+        pool,
+        db,
+        logger,
+        handBack: handBack.signal,
+        onOutcome: hooks.onOutcome ?? (() => undefined),
+      }),
+      { connection, concurrency: config.threads, autorun: false },
+    );
+    worker.on("error", (error) => logger.error({ err: describeError(error) }, "queue worker error"));
+    worker.on("failed", (job, error) => {
+      logger.warn(
+        { jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: error.message } },
+        "job attempt failed",
+      );
+    });
+    releases.push("queue worker", () => worker.close());
+
+    void worker
+      .run()
+      .catch((error: unknown) => logger.fatal({ err: describeError(error) }, "queue worker stopped"));
+    logger.info(
+      {
+        queue: config.queueName,
+        threads: config.threads,
+        redis: maskUrl(config.redisUrl),
+        database: maskUrl(config.databaseUrl),
+        embeddingColumn: column.kind,
+        embeddingDim: column.dimension,
+      },
+      "worker started",
+    );
+
+    let draining = false;
+    let stopping: Promise<void> | undefined;
+    const stop = (reason: string): Promise<void> => {
+      stopping ??= (async () => {
+        draining = true;
+        logger.info(
+          { reason, drainTimeoutMs: config.drainTimeoutMs },
+          "draining: no new jobs, waiting for running ones",
+        );
+        const deadline = setTimeout(() => handBack.abort(), config.drainTimeoutMs);
+        try {
+          await releases.releaseAll(logger);
+        } finally {
+          clearTimeout(deadline);
+        }
+        logger.info("worker stopped");
+      })();
+      return stopping;
+    };
+    return {
+      stop,
+      hurry: () => handBack.abort(),
+      get draining() {
+        return draining;
+      },
+    };
+  } catch (error) {
+    await releases.releaseAll(logger);
+    throw error;
+  }
+}

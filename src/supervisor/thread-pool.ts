@@ -1,0 +1,20 @@
+import { Piscina } from "piscina";
+import type { Config } from "../config/config.js";
+import type { EmbeddingColumnKind } from "../db/embedding-column.js";
+import type { ThreadData } from "../threads/thread-data.js";
+
+/**
+ * A fixed-size pool: threads hold a database pool and a model each, so they are kept alive
+ * (min = max, no idle timeout) rather than churned.
+ */
+export function createThreadPool(config: Config, columnKind: EmbeddingColumnKind): Piscina {
+  const workerData: ThreadData = { config, columnKind };
+  return new Piscina({
+    filename: new URL("../threads/thread-entry.js", import.meta.url).href,
+    minThreads: config.threads,
+    maxThreads: config.threads,
+    idleTimeout: Number.MAX_SAFE_INTEGER,
+    concurrentTasksPerWorker: 1,
+    workerData,
+  });
+}

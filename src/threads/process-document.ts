@@ -1,0 +1,254 @@
+import type pg from "pg";
+import { z } from "zod";
+import { chunkDocument } from "../chunk/chunk-document.js";
+import type { Config } from "../config/config.js";
+import { replaceChunks } from "../db/chunk-writer.js";
+import { classifyDatabaseError } from "../db/classify-database-error.js";
+import { claimDocument, loadDocument, releaseClaim } from "../db/document-repository.js";
+import type { EmbeddingColumnKind } from "../db/embedding-column.js";
+import type { Embedder } from "../embed/embedder.js";
+import { PermanentError } from "../errors/permanent-error.js";
+import { RagworkerError } from "../errors/ragworker-error.js";
+import { TransientError } from "../errors/transient-error.js";
+import { extractDocument } from "../extract/extract-document.js";
+import { describeError } from "../logging/describe-error.js";
+import type { Logger } from "../logging/logger.js";
+import { scanForPromptInjection } from "../safety/prompt-injection.js";
+import type { Storage } from "../storage/storage.js";
+import type { DocumentTask, PipelineStage, TaskResult, TaskStats } from "./document-task.js";
+
+export interface PipelineDeps {
+  readonly pool: pg.Pool;
+  readonly storage: Storage;
+  readonly embedder: Embedder;
+  readonly config: Pick<
+    Config,
+    "chunkSize" | "chunkOverlap" | "maxChunks" | "maxFileBytes" | "embeddingBatchSize" | "claimTtlMs"
+  >;
+  readonly columnKind: EmbeddingColumnKind;
+  readonly logger: Logger;
+  readonly threadId: number;
+}
+
+export const ERROR_MESSAGE_LIMIT = 500;
+
+// Postgres accepts any 8-4-4-4-12 hex UUID, so the worker does too (not only RFC 4122 variants).
+const taskIds = z.object({ documentId: z.guid(), workspaceId: z.guid() });
+
+class StatsRecorder {
+  bytes = 0;
+  chunks = 0;
+  format: string | null = null;
+  readonly stageSeconds: Partial<Record<PipelineStage, number>> = {};
+  readonly injectionPatterns: Record<string, number> = {};
+
+  constructor(private readonly threadId: number) {}
+
+  async time<T>(stage: PipelineStage, work: () => Promise<T> | T): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+      return await work();
+    } finally {
+      this.stageSeconds[stage] = Number(process.hrtime.bigint() - started) / 1e9;
+    }
+  }
+
+  snapshot(): TaskStats {
+    return {
+      threadId: this.threadId,
+      bytes: this.bytes,
+      chunks: this.chunks,
+      format: this.format,
+      stageSeconds: { ...this.stageSeconds },
+      injectionPatterns: { ...this.injectionPatterns },
+    };
+  }
+}
+
+async function embedInBatches(
+  embedder: Embedder,
+  texts: readonly string[],
+  batchSize: number,
+): Promise<Float32Array[]> {
+  const vectors: Float32Array[] = [];
+  for (let start = 0; start < texts.length; start += batchSize) {
+    vectors.push(...(await embedder.embed(texts.slice(start, start + batchSize))));
+  }
+  if (vectors.length !== texts.length || vectors.some((vector) => vector.length !== embedder.dimension)) {
+    throw new PermanentError(
+      "EMBEDDING_REJECTED",
+      `embedder ${embedder.model} returned vectors of the wrong count or size`,
+    );
+  }
+  return vectors;
+}
+
+/** Database calls whose failures must come out typed (retryable or not). */
+async function database<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw classifyDatabaseError(error, operation);
+  }
+}
+
+/**
+ * Steps 1–9 of the design for one document. Every outcome is data: a status to return, or a
+ * typed failure after the document row says `FAILED` (no attempt left) or `PENDING` (retrying).
+ */
+export async function processDocument(task: DocumentTask, deps: PipelineDeps): Promise<TaskResult> {
+  const stats = new StatsRecorder(deps.threadId);
+  const { logger } = deps;
+
+  const ids = taskIds.safeParse(task);
+  if (!ids.success) {
+    logger.warn({ reason: "invalid ids" }, "task rejected: documentId and workspaceId must be UUIDs");
+    return { ok: true, status: "INVALID", chunksCreated: 0, stats: stats.snapshot() };
+  }
+  const { documentId, workspaceId } = ids.data;
+
+  try {
+    const document = await database("load", () => loadDocument(deps.pool, documentId, workspaceId));
+    if (!document) {
+      logger.warn("document not found in this workspace");
+      return { ok: true, status: "MISSING", chunksCreated: 0, stats: stats.snapshot() };
+    }
+    if (document.status === "READY") {
+      logger.info("document already READY; nothing to do");
+      return { ok: true, status: "READY", chunksCreated: 0, stats: stats.snapshot() };
+    }
+    const claimed = await database("claim", () =>
+      claimDocument(deps.pool, {
+        id: documentId,
+        workspaceId,
+        jobId: task.jobId,
+        claimTtlMs: deps.config.claimTtlMs,
+      }),
+    );
+    if (!claimed) {
+      const observed = await database("load", () => loadDocument(deps.pool, documentId, workspaceId));
+      const status = observed?.status ?? "MISSING";
+      logger.info({ observedStatus: status }, "document not claimable; leaving it as it is");
+      return { ok: true, status, chunksCreated: 0, stats: stats.snapshot() };
+    }
+    return await runClaimed(task, claimed.storage_key, claimed.mime_type, claimed.file_name, deps, stats);
+  } catch (error) {
+    return await fail(task, documentId, error, deps, stats);
+  }
+}
+
+async function runClaimed(
+  task: DocumentTask,
+  storageKey: string | null,
+  mimeType: string | null,
+  fileName: string | null,
+  deps: PipelineDeps,
+  stats: StatsRecorder,
+): Promise<TaskResult> {
+  const documentId = String(task.documentId);
+  if (!storageKey) throw new PermanentError("STORAGE_NOT_FOUND", "document has no storage_key");
+  const bytes = await stats.time("read", () => deps.storage.read(storageKey, deps.config.maxFileBytes));
+  stats.bytes = bytes.byteLength;
+
+  const { document, detected } = await stats.time("extract", () =>
+    extractDocument(bytes, mimeType, fileName),
+  );
+  stats.format = detected.format;
+  if (detected.declaredMimeMismatch) {
+    deps.logger.warn(
+      { declared: mimeType, detected: detected.mime },
+      "declared MIME type disagrees with the bytes",
+    );
+  }
+
+  const chunks = await stats.time("chunk", () =>
+    chunkDocument(document, {
+      size: deps.config.chunkSize,
+      overlap: deps.config.chunkOverlap,
+      maxChunks: deps.config.maxChunks,
+    }),
+  );
+  stats.chunks = chunks.length;
+
+  const vectors = await stats.time("embed", () =>
+    embedInBatches(
+      deps.embedder,
+      chunks.map((chunk) => chunk.content),
+      deps.config.embeddingBatchSize,
+    ),
+  );
+
+  const rows = chunks.map((chunk, position) => {
+    const scan = scanForPromptInjection(chunk.content);
+    for (const pattern of scan.patterns) {
+      stats.injectionPatterns[pattern] = (stats.injectionPatterns[pattern] ?? 0) + 1;
+    }
+    return {
+      index: chunk.index,
+      content: chunk.content,
+      metadata: {
+        ...chunk.metadata,
+        embedding_model: deps.embedder.model,
+        embedding_dim: deps.embedder.dimension,
+        prompt_injection: { flagged: scan.flagged, risk_score: scan.riskScore, patterns: scan.patterns },
+      },
+      embedding: vectors[position] ?? new Float32Array(deps.embedder.dimension),
+    };
+  });
+
+  const outcome = await stats.time("persist", () =>
+    database("persist", () =>
+      replaceChunks(deps.pool, { documentId, jobId: task.jobId, columnKind: deps.columnKind, chunks: rows }),
+    ),
+  );
+  if (!outcome.replaced) {
+    deps.logger.warn({ observedStatus: outcome.observedStatus }, "claim was taken over; results discarded");
+    return {
+      ok: true,
+      status: outcome.observedStatus ?? "MISSING",
+      chunksCreated: 0,
+      stats: stats.snapshot(),
+    };
+  }
+  deps.logger.info(
+    { chunks: outcome.chunksCreated, format: detected.format, bytes: stats.bytes },
+    "document READY",
+  );
+  return { ok: true, status: "READY", chunksCreated: outcome.chunksCreated, stats: stats.snapshot() };
+}
+
+function toTyped(error: unknown): RagworkerError {
+  if (error instanceof RagworkerError) return error;
+  // An unexpected throw (a parser bug, say) is not known to be permanent: let the attempts decide.
+  return new TransientError(
+    "INTERRUPTED",
+    error instanceof Error ? error.message : String(error),
+    {},
+    { cause: error },
+  );
+}
+
+async function fail(
+  task: DocumentTask,
+  documentId: string,
+  error: unknown,
+  deps: PipelineDeps,
+  stats: StatsRecorder,
+): Promise<TaskResult> {
+  const typed = toTyped(error);
+  const willRetry = typed.retryable && task.attempt < task.maxAttempts;
+  const message = typed.message.slice(0, ERROR_MESSAGE_LIMIT);
+  deps.logger[willRetry ? "warn" : "error"]({ err: describeError(typed), willRetry }, "document failed");
+  try {
+    await releaseClaim(deps.pool, {
+      id: documentId,
+      jobId: task.jobId,
+      status: willRetry ? "PENDING" : "FAILED",
+      errorMessage: message,
+    });
+  } catch (releaseError) {
+    // The retried job reclaims its own PROCESSING row by job id; an expired claim is reclaimable too.
+    deps.logger.error({ err: describeError(releaseError) }, "could not record the failure on the document");
+  }
+  return { ok: false, code: typed.code, message, retryable: typed.retryable, stats: stats.snapshot() };
+}

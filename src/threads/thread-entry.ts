@@ -1,0 +1,54 @@
+import { BroadcastChannel, threadId, workerData } from "node:worker_threads";
+import { createPgPool, warmPool } from "../db/pg-pool.js";
+import { createEmbedder } from "../embed/create-embedder.js";
+import { describeError } from "../logging/describe-error.js";
+import { runWithJobContext } from "../logging/job-context.js";
+import { createLogger } from "../logging/logger.js";
+import { createStorage } from "../storage/create-storage.js";
+import type { DocumentTask, TaskResult } from "./document-task.js";
+import { processDocument } from "./process-document.js";
+import type { ThreadData } from "./thread-data.js";
+import { isThreadControlMessage, THREAD_CONTROL_CHANNEL } from "./thread-control.js";
+
+/**
+ * Piscina awaits this module's default export: the thread opens its database pool and loads its
+ * embedder here, once, and every task after that reuses them.
+ */
+async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>> {
+  const { config, columnKind } = workerData as ThreadData;
+  const logger = createLogger(config.logLevel, { thread: threadId });
+  const pool = createPgPool({
+    url: config.databaseUrl,
+    min: config.dbPoolMin,
+    max: config.dbPoolMax,
+    applicationName: `ragworker-thread-${threadId}`,
+    logger,
+  });
+  // A database that is down now may be back by the first task: the pool connects lazily then.
+  await warmPool(pool, config.dbPoolMin).catch((error: unknown) => {
+    logger.warn({ err: describeError(error) }, "could not open database connections at thread start");
+  });
+  const embedder = await createEmbedder(config);
+  const storage = createStorage(config.storageUrl);
+  logger.debug({ embedder: embedder.model, storage: storage.description }, "thread ready");
+
+  const control = new BroadcastChannel(THREAD_CONTROL_CHANNEL);
+  // Must not keep the thread alive by itself: Piscina decides when threads end.
+  control.unref();
+  control.onmessage = (event) => {
+    const data = (event as MessageEvent).data;
+    if (!isThreadControlMessage(data) || data.type !== "close") return;
+    void Promise.all([pool.end(), embedder.close?.()])
+      .catch((error: unknown) => logger.warn({ err: describeError(error) }, "error while closing the thread"))
+      .finally(() => control.postMessage({ type: "closed", threadId }));
+  };
+
+  const deps = { pool, storage, embedder, config, columnKind, logger, threadId };
+  return (task) =>
+    runWithJobContext(
+      { jobId: task.jobId, documentId: String(task.documentId), requestId: task.requestId },
+      () => processDocument(task, deps),
+    );
+}
+
+export default initThread();
