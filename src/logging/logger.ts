@@ -20,7 +20,14 @@ export function createLogger(level: string, bindings: Record<string, string | nu
         : {};
     },
     redact: {
-      paths: ["password", "*.password", "apiKey", "*.apiKey", "headers.authorization", 'headers["x-api-key"]'],
+      paths: [
+        "password",
+        "*.password",
+        "apiKey",
+        "*.apiKey",
+        "headers.authorization",
+        'headers["x-api-key"]',
+      ],
       censor: "***",
     },
   });

@@ -15,6 +15,9 @@ export function createThreadPool(config: Config, columnKind: EmbeddingColumnKind
     maxThreads: config.threads,
     idleTimeout: Number.MAX_SAFE_INTEGER,
     concurrentTasksPerWorker: 1,
+    // "sync" atomics park idle threads in Atomics.wait, where their event loops cannot run: pg
+    // keep-alives, pool error events and the close broadcast would all wait for the next task.
+    atomics: "async",
     workerData,
   });
 }

@@ -1,0 +1,62 @@
+import { PermanentError } from "../errors/permanent-error.js";
+import type { ExtractedDocument } from "../extract/extracted-document.js";
+import { normalizeText } from "./normalize-text.js";
+import { splitText, validateSplitOptions } from "./split-text.js";
+
+export interface DocumentChunk {
+  /** Position in the document, from 0, without gaps; stored as `chunks.chunk_index`. */
+  index: number;
+  content: string;
+  metadata: { format: string; page?: number; headingPath?: string[] };
+}
+
+export interface ChunkDocumentOptions {
+  readonly size: number;
+  readonly overlap: number;
+  /** More chunks than this fails the document for good: it would not get smaller on retry. */
+  readonly maxChunks: number;
+}
+
+/**
+ * Each section is chunked on its own, so a chunk never spans two pages or two headings and its
+ * page and heading path are exact.
+ */
+export function chunkDocument(doc: ExtractedDocument, options: ChunkDocumentOptions): DocumentChunk[] {
+  validateSplitOptions(options);
+  if (!Number.isInteger(options.maxChunks) || options.maxChunks <= 0) {
+    throw new RangeError(`maxChunks must be a positive integer, got ${options.maxChunks}`);
+  }
+  const chunks: DocumentChunk[] = [];
+  for (const section of doc.sections) {
+    const metadata: DocumentChunk["metadata"] = { format: doc.format };
+    if (section.page !== undefined) {
+      metadata.page = section.page;
+    }
+    if (section.headingPath !== undefined && section.headingPath.length > 0) {
+      metadata.headingPath = [...section.headingPath];
+    }
+    for (const content of splitText(normalizeText(section.text), options)) {
+      // Each chunk gets its own metadata object: callers add per-chunk fields (injection flags).
+      chunks.push({ index: chunks.length, content, metadata: cloneMetadata(metadata) });
+    }
+  }
+  if (chunks.length === 0) {
+    throw new PermanentError("EMPTY_DOCUMENT", "document has no extractable text");
+  }
+  if (chunks.length > options.maxChunks) {
+    throw new PermanentError(
+      "TOO_MANY_CHUNKS",
+      `document yields ${chunks.length} chunks, more than the limit of ${options.maxChunks}`,
+      { chunks: chunks.length, limit: options.maxChunks },
+    );
+  }
+  return chunks;
+}
+
+function cloneMetadata(metadata: DocumentChunk["metadata"]): DocumentChunk["metadata"] {
+  const clone: DocumentChunk["metadata"] = { ...metadata };
+  if (metadata.headingPath !== undefined) {
+    clone.headingPath = [...metadata.headingPath];
+  }
+  return clone;
+}

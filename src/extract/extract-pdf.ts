@@ -1,0 +1,93 @@
+import { getDocumentProxy } from "unpdf";
+
+import { PermanentError } from "../errors/permanent-error.js";
+import type { ExtractedDocument, ExtractedSection } from "./extracted-document.js";
+
+type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
+
+/** pdf.js's VerbosityLevel.ERRORS: its warnings ("Indexing all PDF objects"...) go to stdout otherwise. */
+const PDFJS_ERRORS_ONLY = 0;
+
+/** Lines are usually set 1.2 to 1.5 times the font size apart; a gap near twice that is a skipped line. */
+const PARAGRAPH_GAP = 1.8;
+
+/**
+ * One section per page that has text, numbered from 1 as readers count pages, so a chunk can cite
+ * its page. Pages without a text layer (scans, images) are skipped: a document made only of those
+ * comes back with no sections, and the caller decides what an empty document means.
+ */
+export async function extractPdf(bytes: Uint8Array): Promise<ExtractedDocument> {
+  const pdf = await open(bytes);
+  try {
+    const sections: ExtractedSection[] = [];
+    // One page at a time, releasing each: unpdf's extractText runs Promise.all over every page and so
+    // holds every page's parsed content at once, a memory spike on a 500-page manual.
+    for (let pageNumber = 1; pageNumber <= pdf.numPages; pageNumber += 1) {
+      const text = (await pageText(pdf, pageNumber)).trim();
+      if (text !== "") sections.push({ text, page: pageNumber });
+    }
+    return { format: "pdf", sections };
+  } catch (error) {
+    throw asPermanent(error);
+  } finally {
+    await pdf.destroy();
+  }
+}
+
+async function open(bytes: Uint8Array): Promise<PdfDocument> {
+  try {
+    // pdf.js takes ownership of the buffer it is given and detaches it (its byteLength drops to 0),
+    // so it gets a copy: the caller's bytes may still be needed, e.g. to hash or to retry.
+    return await getDocumentProxy(new Uint8Array(bytes), { verbosity: PDFJS_ERRORS_ONLY });
+  } catch (error) {
+    throw asPermanent(error);
+  }
+}
+
+/**
+ * Same join as unpdf's extractText (items in reading order, a newline where pdf.js saw a line end),
+ * plus a blank line where the next line starts much lower than line spacing would put it: PDFs have
+ * no paragraph markup, and that gap is the only sign of a paragraph break the chunker can split on.
+ */
+async function pageText(pdf: PdfDocument, pageNumber: number): Promise<string> {
+  const page = await pdf.getPage(pageNumber);
+  try {
+    const content = await page.getTextContent();
+    let text = "";
+    let lineStart = true;
+    let previousLine: { y: number; height: number } | null = null;
+    for (const item of content.items) {
+      if (!("str" in item)) continue;
+      // pdf.js also emits empty items that only mark a line end; they have no useful position.
+      if (lineStart && item.str !== "") {
+        const y = Number(item.transform[5]);
+        // A zero height (some generators' fonts) says nothing about spacing: no guess then.
+        if (previousLine !== null && previousLine.height > 0) {
+          if (previousLine.y - y > PARAGRAPH_GAP * previousLine.height) text += "\n";
+        }
+        previousLine = { y, height: item.height };
+      }
+      text += item.hasEOL ? `${item.str}\n` : item.str;
+      lineStart = item.hasEOL || (lineStart && item.str === "");
+    }
+    return text;
+  } finally {
+    page.cleanup();
+  }
+}
+
+/**
+ * Anything pdf.js throws while reading is about the file (bad structure, broken streams), so it is
+ * permanent: retrying the same bytes fails the same way. A password is the exception worth naming,
+ * since the fix is on the uploader's side. pdf.js signals it with a PasswordException (code 1: no
+ * password given, 2: wrong password); it is matched by name because unpdf bundles its own pdf.js,
+ * whose classes are not ours to import.
+ */
+function asPermanent(error: unknown): PermanentError {
+  if (error instanceof PermanentError) return error;
+  if (error instanceof Error && error.name === "PasswordException") {
+    return new PermanentError("ENCRYPTED_FILE", "encrypted pdf", {}, { cause: error });
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return new PermanentError("CORRUPT_FILE", `corrupt pdf: ${reason}`, {}, { cause: error });
+}

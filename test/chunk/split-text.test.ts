@@ -1,0 +1,274 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { LAST_CHUNK_MERGE_RATIO, maxMergedChunkLength, splitText } from "../../src/chunk/split-text.js";
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failing case can be replayed. */
+function randomSource(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STEMS = [
+  "a",
+  "of",
+  "data",
+  "chunk",
+  "vector",
+  "retrieval",
+  "embedding",
+  "consectetur",
+  "normalization",
+];
+
+/**
+ * Text whose words are all distinct (a stem plus a counter), so a word's position in the source
+ * is unambiguous, in sentences of 4 to 8 words, with random line and paragraph breaks.
+ */
+function makeText(options: {
+  seed: number;
+  words: number;
+  lineBreaks: boolean;
+  paragraphs: boolean;
+}): string {
+  const random = randomSource(options.seed);
+  let text = "";
+  let wordsLeftInSentence = 0;
+  for (let index = 0; index < options.words; index += 1) {
+    if (wordsLeftInSentence === 0) {
+      wordsLeftInSentence = 4 + Math.floor(random() * 5);
+    }
+    const stem = STEMS[Math.floor(random() * STEMS.length)] ?? "w";
+    text += `${stem}${index.toString(36)}`;
+    wordsLeftInSentence -= 1;
+    if (index === options.words - 1) {
+      text += ".";
+    } else if (wordsLeftInSentence > 0) {
+      text += " ";
+    } else {
+      const roll = random();
+      text += options.paragraphs && roll < 0.15 ? ".\n\n" : options.lineBreaks && roll < 0.3 ? ".\n" : ". ";
+    }
+  }
+  return text;
+}
+
+function wordsOf(text: string): string[] {
+  return text.split(/\s+/).filter((word) => word.length > 0);
+}
+
+/**
+ * Characters the second chunk repeats from the end of the first: the longest run of whole words
+ * ending the first chunk that also begins the second. Words are distinct, so it is unambiguous.
+ */
+function overlapLength(previous: string, next: string): number {
+  const wordStarts = [...previous.matchAll(/\S+/g)].map((match) => match.index);
+  for (const start of wordStarts) {
+    const suffix = previous.slice(start);
+    if (next.startsWith(suffix) && (next.length === suffix.length || /\s/.test(next.charAt(suffix.length)))) {
+      return suffix.length;
+    }
+  }
+  return 0;
+}
+
+/** The properties every split must have, whatever the text and options. */
+function assertSplitInvariants(text: string, chunks: string[], size: number, overlap: number): void {
+  const sourceWords = wordsOf(text);
+  const sourceWordSet = new Set(sourceWords);
+  chunks.forEach((chunk, index) => {
+    const isLast = index === chunks.length - 1;
+    const limit = isLast ? maxMergedChunkLength(size) : size;
+    assert.ok(chunk.length <= limit, `chunk ${index} has ${chunk.length} characters, limit ${limit}`);
+    assert.ok(chunk.length > 0, `chunk ${index} is empty`);
+    assert.equal(chunk, chunk.trim(), `chunk ${index} is not trimmed`);
+    assert.ok(text.includes(chunk), `chunk ${index} is not a contiguous slice of the source`);
+    for (const word of wordsOf(chunk)) {
+      assert.ok(sourceWordSet.has(word), `chunk ${index} has "${word}", which is not a source word (cut?)`);
+    }
+  });
+  // Words are distinct, so dropping the ones an overlap repeats must give back the source.
+  const seen = new Set<string>();
+  const covered: string[] = [];
+  for (const word of chunks.flatMap(wordsOf)) {
+    if (!seen.has(word)) {
+      seen.add(word);
+      covered.push(word);
+    }
+  }
+  assert.deepEqual(covered, sourceWords);
+  for (let index = 1; index < chunks.length; index += 1) {
+    const repeated = overlapLength(chunks[index - 1] ?? "", chunks[index] ?? "");
+    assert.ok(repeated <= overlap, `chunks ${index - 1} and ${index} overlap by ${repeated} > ${overlap}`);
+  }
+}
+
+describe("splitText", () => {
+  it("rejects a size that is not a positive integer and an overlap outside [0, size)", () => {
+    for (const options of [
+      { size: 0, overlap: 0 },
+      { size: -5, overlap: 0 },
+      { size: 10.5, overlap: 0 },
+      { size: Number.NaN, overlap: 0 },
+      { size: 100, overlap: -1 },
+      { size: 100, overlap: 100 },
+      { size: 100, overlap: 150 },
+      { size: 100, overlap: 2.5 },
+    ]) {
+      assert.throws(() => splitText("some text", options), RangeError, JSON.stringify(options));
+    }
+  });
+
+  it("returns no chunk for empty or whitespace-only text", () => {
+    assert.deepEqual(splitText("", { size: 100, overlap: 10 }), []);
+    assert.deepEqual(splitText(" \n\n\t  \n", { size: 100, overlap: 10 }), []);
+  });
+
+  it("returns a text that fits as one trimmed chunk", () => {
+    assert.deepEqual(splitText("  Hello there.\n\nSecond paragraph.  ", { size: 100, overlap: 10 }), [
+      "Hello there.\n\nSecond paragraph.",
+    ]);
+  });
+
+  it("keeps its invariants on random texts for many sizes and overlaps", () => {
+    const cases = [
+      { size: 40, overlap: 0 },
+      { size: 80, overlap: 20 },
+      { size: 200, overlap: 40 },
+      { size: 500, overlap: 100 },
+      { size: 1000, overlap: 150 },
+      { size: 300, overlap: 299 },
+    ];
+    for (const [caseIndex, options] of cases.entries()) {
+      for (const seed of [1, 2, 3]) {
+        const text = makeText({
+          seed: seed * 100 + caseIndex,
+          words: 1500,
+          lineBreaks: true,
+          paragraphs: true,
+        });
+        const chunks = splitText(text, options);
+        assert.ok(chunks.length > 1);
+        assertSplitInvariants(text, chunks, options.size, options.overlap);
+      }
+    }
+  });
+
+  it("repeats up to `overlap` characters of the previous chunk, starting at a word", () => {
+    // Sentences are shorter than half the room left by the overlap, so a sentence end always lies
+    // within that room and no overlap has to give way to a stronger break beyond it.
+    const text = makeText({ seed: 7, words: 2000, lineBreaks: false, paragraphs: false });
+    const size = 400;
+    const overlap = 60;
+    const chunks = splitText(text, { size, overlap });
+    assertSplitInvariants(text, chunks, size, overlap);
+    for (let index = 1; index < chunks.length; index += 1) {
+      const previous = chunks[index - 1] ?? "";
+      const repeated = overlapLength(previous, chunks[index] ?? "");
+      assert.ok(repeated > 0, `chunks ${index - 1} and ${index} do not overlap`);
+      // The repeated text starts at a word: the character before it in the previous chunk is a space.
+      assert.match(previous.charAt(previous.length - repeated - 1), /\s/);
+    }
+  });
+
+  it("ends chunks at sentence ends in prose without line breaks", () => {
+    const text = makeText({ seed: 11, words: 3000, lineBreaks: false, paragraphs: false });
+    const chunks = splitText(text, { size: 400, overlap: 50 });
+    for (const chunk of chunks) {
+      assert.match(chunk, /\.$/, `chunk does not end a sentence: ...${chunk.slice(-40)}`);
+    }
+  });
+
+  it("cuts at paragraph breaks: three paragraphs of 80% of size give exactly three chunks", () => {
+    const size = 500;
+    const paragraphs = [21, 22, 23].map((seed) => {
+      const text = makeText({ seed, words: 200, lineBreaks: false, paragraphs: false });
+      // Up to the last sentence end within 80% of size.
+      return text.slice(0, text.lastIndexOf(".", size * 0.8) + 1);
+    });
+    assert.ok(
+      paragraphs.every((paragraph) => paragraph.length > size * 0.7 && paragraph.length <= size * 0.8),
+    );
+    const text = paragraphs.join("\n\n");
+    assert.deepEqual(splitText(text, { size, overlap: 0 }), paragraphs);
+    // The overlap does not move the cuts: each chunk still ends where its paragraph does.
+    const withOverlap = splitText(text, { size, overlap: 50 });
+    assert.equal(withOverlap.length, 3);
+    withOverlap.forEach((chunk, index) => assert.ok(chunk.endsWith(paragraphs[index] ?? "")));
+    assert.ok((withOverlap[1]?.length ?? 0) > (paragraphs[1]?.length ?? 0), "no overlap");
+  });
+
+  it("does not end a chunk on a Markdown heading", () => {
+    const section = (title: string, seed: number): string =>
+      `## ${title}\n\n${makeText({ seed, words: 30, lineBreaks: false, paragraphs: false })}`;
+    const text = [section("First", 31), section("Second", 32), section("Third", 33)].join("\n\n");
+    for (const chunk of splitText(text, { size: 400, overlap: 40 })) {
+      assert.doesNotMatch(chunk, /(^|\n)#[^\n]*$/, `chunk ends with a heading: ...${chunk.slice(-60)}`);
+    }
+  });
+
+  it("prefers line breaks to sentence ends", () => {
+    const lines = Array.from(
+      { length: 40 },
+      (_, index) => `- item ${index} has a short description. It spans two sentences`,
+    );
+    const text = lines.join("\n");
+    const chunks = splitText(text, { size: 200, overlap: 0 });
+    for (const chunk of chunks) {
+      assert.match(chunk, /^- item \d+ .*sentences$/s, `chunk does not hold whole lines: ${chunk}`);
+    }
+  });
+
+  it("hard-splits only a word longer than size, and keeps the other words whole", () => {
+    const longWord = "x".repeat(250);
+    const text = `before the word ${longWord} after the word`;
+    const chunks = splitText(text, { size: 100, overlap: 0 });
+    for (const chunk of chunks) {
+      assert.ok(chunk.length <= 100);
+    }
+    assert.equal(chunks.join("").replace(/[^x]/g, ""), longWord);
+    for (const word of chunks.flatMap(wordsOf)) {
+      assert.ok(/^x+$/.test(word) || ["before", "the", "word", "after"].includes(word), word);
+    }
+  });
+
+  it("never cuts between the two halves of a surrogate pair", () => {
+    const emojiWord = "😀".repeat(60);
+    const chunks = splitText(`start ${emojiWord} end`, { size: 51, overlap: 10 });
+    const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    for (const chunk of chunks) {
+      assert.ok(chunk.length <= 51);
+      assert.doesNotMatch(chunk, loneSurrogate);
+    }
+  });
+
+  it(`merges a last chunk shorter than ${LAST_CHUNK_MERGE_RATIO * 100}% of size into the previous one`, () => {
+    const size = 100;
+    const paragraph = `${"word ".repeat(18)}ends.`; // 95 characters
+    const text = `${paragraph}\n\nTiny end.`;
+    assert.deepEqual(splitText(text, { size, overlap: 0 }), [text]);
+    assert.ok(text.length <= maxMergedChunkLength(size));
+    // A remainder of a quarter of size or more stays a chunk of its own.
+    const longerEnd = `${paragraph}\n\nThis ending is long enough to stand.`;
+    assert.deepEqual(splitText(longerEnd, { size, overlap: 0 }), [
+      paragraph,
+      "This ending is long enough to stand.",
+    ]);
+  });
+
+  it("splits 5 MB of text in well under the time of a job", () => {
+    const text = makeText({ seed: 5, words: 600_000, lineBreaks: true, paragraphs: true });
+    assert.ok(text.length > 5_000_000);
+    const started = performance.now();
+    const chunks = splitText(text, { size: 1000, overlap: 150 });
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 3000, `took ${elapsed.toFixed(0)} ms`);
+    assert.ok(chunks.every((chunk, index) => chunk.length <= (index === chunks.length - 1 ? 1250 : 1000)));
+  });
+});

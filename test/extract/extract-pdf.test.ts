@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+
+import { PermanentError } from "../../src/errors/permanent-error.js";
+import { extractPdf } from "../../src/extract/extract-pdf.js";
+import { corruptPdf, makeEncryptedPdf, makePdf } from "../support/document-fixtures.js";
+
+const squash = (text: string): string => text.replace(/\s+/g, " ").trim();
+
+const PAGES = [
+  "Welcome to the platform team. This first page is long enough to wrap over several lines, so the " +
+    "extractor has to put the words of many drawn lines back together in the order they were written.",
+  "Page two covers the on-call rotation: primary and secondary engineers, handover on Mondays at " +
+    "10:00 UTC, and escalation to the incident commander after fifteen minutes without acknowledgement.",
+  "The third page lists contacts.\n\nPlatform: #platform-help\nSecurity: security@example.com",
+];
+
+function assertPermanent(code: string, message: string | RegExp) {
+  return (error: unknown): true => {
+    assert.ok(error instanceof PermanentError, `expected a PermanentError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    if (typeof message === "string") assert.equal(error.message, message);
+    else assert.match(error.message, message);
+    return true;
+  };
+}
+
+describe("extractPdf", () => {
+  it("returns one section per page, numbered from 1, with the text that was drawn", async () => {
+    const doc = await extractPdf(await makePdf(PAGES));
+    assert.equal(doc.format, "pdf");
+    assert.deepEqual(
+      doc.sections.map((s) => s.page),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      doc.sections.map((s) => squash(s.text)),
+      PAGES.map(squash),
+    );
+  });
+
+  it("marks a skipped line as a paragraph break, and wrapped lines as plain line breaks", async () => {
+    const long = "This paragraph is long enough that the fixture has to wrap it onto a second line, "
+      .repeat(2)
+      .trim();
+    const doc = await extractPdf(await makePdf([`Title\n\n${long}\nNext line.`]));
+    const text = doc.sections[0]?.text ?? "";
+    assert.equal(text.split("\n\n").length, 2, text);
+    assert.match(text, /^Title\n\nThis paragraph[^\n]+\n[^\n]+\nNext line\.$/);
+  });
+
+  it("skips pages without text but keeps the real page numbers", async () => {
+    const doc = await extractPdf(await makePdf(["first", "", "   ", "fourth"]));
+    assert.deepEqual(
+      doc.sections.map((s) => [s.page, s.text]),
+      [
+        [1, "first"],
+        [4, "fourth"],
+      ],
+    );
+  });
+
+  it("leaves the caller's bytes intact (pdf.js detaches the buffer it is given)", async () => {
+    const bytes = await makePdf(["hello"]);
+    const before = Buffer.from(bytes);
+    await extractPdf(bytes);
+    assert.equal(bytes.byteLength, before.length);
+    assert.ok(before.equals(bytes));
+  });
+
+  it("rejects a corrupt PDF as CORRUPT_FILE", async () => {
+    await assert.rejects(extractPdf(corruptPdf()), assertPermanent("CORRUPT_FILE", /^corrupt pdf: .+/));
+  });
+
+  it("rejects a password-protected PDF as ENCRYPTED_FILE", async () => {
+    const bytes = makeEncryptedPdf("Quarterly figures", "s3cret");
+    await assert.rejects(extractPdf(bytes), assertPermanent("ENCRYPTED_FILE", "encrypted pdf"));
+  });
+
+  it("reads an encrypted PDF that needs no password to open (owner password only)", async () => {
+    const doc = await extractPdf(makeEncryptedPdf("Restricted (no printing) but readable", ""));
+    assert.deepEqual(doc.sections, [{ text: "Restricted (no printing) but readable", page: 1 }]);
+  });
+});

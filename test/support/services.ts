@@ -1,0 +1,123 @@
+/**
+ * The one place tests get their Redis and PostgreSQL.
+ *
+ * The URLs come from the same variables the worker reads (REDIS_URL, DATABASE_URL) with the same
+ * defaults as scripts/services.sh, which `npm test` runs first to make sure both answer.
+ * Each test gets its own database (createTestDatabase) and its own queue names (uniqueQueueName),
+ * so test files can run in parallel against the same servers.
+ */
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+export const DEFAULT_DATABASE_URL = "postgres://ragworker:ragworker@127.0.0.1:5432/ragworker";
+
+/** PostgreSQL's limit on identifier length (NAMEDATALEN - 1). */
+const MAX_IDENTIFIER_LENGTH = 63;
+
+export interface TestDatabase {
+  /** Connection URL of the new database (the admin URL with the database name swapped). */
+  readonly url: string;
+  /** The database's name, `rw_test_<label>_<random>`. */
+  readonly name: string;
+  /** Ends the database's sessions and drops it. Safe to call more than once. */
+  drop(): Promise<void>;
+}
+
+export function redisUrl(): string {
+  return nonEmpty(process.env["REDIS_URL"]) ?? DEFAULT_REDIS_URL;
+}
+
+/** The URL whose role creates and drops the test databases (it needs CREATEDB). */
+export function adminDatabaseUrl(): string {
+  return nonEmpty(process.env["DATABASE_URL"]) ?? DEFAULT_DATABASE_URL;
+}
+
+/** A fresh, empty database for one test (or one test file). Drop it in an `after` hook. */
+export async function createTestDatabase(label: string): Promise<TestDatabase> {
+  const suffix = randomBytes(6).toString("hex");
+  const room = MAX_IDENTIFIER_LENGTH - "rw_test_".length - "_".length - suffix.length;
+  const name = `rw_test_${sanitize(label, /[^a-z0-9_]+/g, "_", room)}_${suffix}`;
+  const adminUrl = adminDatabaseUrl();
+
+  await withAdminClient(adminUrl, async (client) => {
+    await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+  });
+
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+
+  let dropped = false;
+  return {
+    url: url.toString(),
+    name,
+    async drop(): Promise<void> {
+      if (dropped) return;
+      await withAdminClient(adminUrl, async (client) => {
+        await client.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+          [name],
+        );
+        const version = await client.query<{ server_version_num: string }>("SHOW server_version_num");
+        const force = Number(version.rows[0]?.server_version_num ?? 0) >= 130000 ? " WITH (FORCE)" : "";
+        await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}${force}`);
+      });
+      dropped = true;
+    },
+  };
+}
+
+/** A BullMQ queue name no other test or run uses: `test-<label>-<pid>-<random>`. */
+export function uniqueQueueName(label: string): string {
+  const suffix = randomBytes(4).toString("hex");
+  return `test-${sanitize(label, /[^a-zA-Z0-9_-]+/g, "-", 60)}-${process.pid}-${suffix}`;
+}
+
+async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(
+      `test database server not reachable at ${redact(url)}: ${describe(error)} ` +
+        "(start it with `bash scripts/services.sh up`)",
+      { cause: error },
+    );
+  }
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function sanitize(label: string, disallowed: RegExp, replacement: string, maxLength: number): string {
+  const cleaned = label
+    .toLowerCase()
+    .replace(disallowed, replacement)
+    .slice(0, maxLength)
+    .replace(/^[_-]+|[_-]+$/g, "");
+  return cleaned === "" ? "x" : cleaned;
+}
+
+function quoteIdentifier(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "<unparseable DATABASE_URL>";
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,167 @@
+/**
+ * One isolated world per test file: its own database (migrated), storage directory and queue,
+ * plus the environment a worker process needs to use exactly those.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { QueueEvents, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { migrate } from "../../src/db/migrate.js";
+import { DocumentProducer } from "../../src/producer/enqueue-document.js";
+import type { DocumentJobData } from "../../src/producer/document-job.js";
+import { createTestDatabase, redisUrl, uniqueQueueName, type TestDatabase } from "./services.js";
+
+export interface TestEnvironment {
+  readonly database: TestDatabase;
+  readonly db: pg.Pool;
+  readonly queueName: string;
+  readonly storageDir: string;
+  readonly producer: DocumentProducer;
+  readonly queueEvents: QueueEvents;
+  /** Environment for a worker process bound to this world; `overrides` win. */
+  env(overrides?: Record<string, string>): Record<string, string>;
+  createWorkspace(name?: string): Promise<string>;
+  insertDocument(input: {
+    bytes: Uint8Array | string;
+    fileName: string;
+    mimeType?: string | null;
+    workspaceId?: string;
+    status?: string;
+  }): Promise<{ documentId: string; workspaceId: string; storageKey: string }>;
+  enqueue(data: DocumentJobData | Record<string, unknown>, attempts?: number): Promise<Job>;
+  /** Resolves with the job's final state once BullMQ says it completed or failed for good. */
+  finished(job: Job): Promise<{ state: "completed"; value: unknown } | { state: "failed"; reason: string }>;
+  close(): Promise<void>;
+}
+
+export async function createTestEnvironment(
+  label: string,
+  options: { embeddingDim?: number } = {},
+): Promise<TestEnvironment> {
+  const embeddingDim = options.embeddingDim ?? 64;
+  const database = await createTestDatabase(label);
+  const db = new pg.Pool({ connectionString: database.url, max: 4 });
+  db.on("error", () => undefined);
+  const client = await db.connect();
+  try {
+    await migrate(client, { embeddingDim });
+  } finally {
+    client.release();
+  }
+  const queueName = uniqueQueueName(label);
+  const storageDir = await mkdtemp(join(tmpdir(), `ragworker-${label}-`));
+  const producer = new DocumentProducer(redisUrl(), queueName);
+  // BullMQ does not close a connection it was handed, so this one is kept to close it ourselves.
+  const eventsConnection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+  const queueEvents = new QueueEvents(queueName, { connection: eventsConnection });
+  await queueEvents.waitUntilReady();
+  let defaultWorkspace: string | undefined;
+
+  const environment: TestEnvironment = {
+    database,
+    db,
+    queueName,
+    storageDir,
+    producer,
+    queueEvents,
+    env: (overrides = {}) => ({
+      REDIS_URL: redisUrl(),
+      DATABASE_URL: database.url,
+      DOCUMENT_QUEUE_NAME: queueName,
+      STORAGE_URL: `file://${storageDir}`,
+      EMBEDDING_DIM: String(embeddingDim),
+      WORKER_THREADS: "2",
+      WORKER_HTTP_PORT: "0",
+      WORKER_HTTP_HOST: "127.0.0.1",
+      LOG_LEVEL: "debug",
+      ...overrides,
+    }),
+    async createWorkspace(name = "test") {
+      const result = await db.query<{ id: string }>(
+        "INSERT INTO workspaces (name) VALUES ($1) RETURNING id",
+        [name],
+      );
+      const id = result.rows[0]?.id;
+      if (!id) throw new Error("workspace insert returned nothing");
+      return id;
+    },
+    async insertDocument(input) {
+      defaultWorkspace ??= await environment.createWorkspace();
+      const workspaceId = input.workspaceId ?? defaultWorkspace;
+      const documentId = randomUUID();
+      const storageKey = `${workspaceId}/${documentId}/${input.fileName}`;
+      const path = join(storageDir, storageKey);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, input.bytes);
+      await db.query(
+        `INSERT INTO documents (id, workspace_id, title, file_name, mime_type, storage_key, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          documentId,
+          workspaceId,
+          input.fileName,
+          input.fileName,
+          input.mimeType ?? null,
+          storageKey,
+          input.status ?? "PENDING",
+        ],
+      );
+      return { documentId, workspaceId, storageKey };
+    },
+    async enqueue(data, attempts = 3) {
+      const job = await producer.queue.add("process-document", data as DocumentJobData, {
+        attempts,
+        backoff: { type: "fixed", delay: 100 },
+      });
+      return job;
+    },
+    async finished(job) {
+      // QueueEvents reports "failed" for every failed attempt; only the job's state says whether
+      // it is final, so each event is checked against it.
+      const jobId = job.id ?? "";
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`job ${jobId} did not finish within 60 s`));
+        }, 60_000);
+        const settle = async () => {
+          // State first: a job read before it completed would lack its return value.
+          const state = await producer.queue.getJobState(jobId);
+          const current = await producer.queue.getJob(jobId);
+          if (state === "completed") {
+            cleanup();
+            resolve({ state: "completed", value: current?.returnvalue });
+          } else if (state === "failed") {
+            cleanup();
+            resolve({ state: "failed", reason: current?.failedReason ?? "" });
+          }
+        };
+        const onEvent = ({ jobId: eventJobId }: { jobId: string }) => {
+          if (eventJobId === jobId) void settle().catch(reject);
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          queueEvents.off("completed", onEvent);
+          queueEvents.off("failed", onEvent);
+        };
+        queueEvents.on("completed", onEvent);
+        queueEvents.on("failed", onEvent);
+        // The job may have finished before the listeners were attached.
+        void settle().catch(reject);
+      });
+    },
+    async close() {
+      await queueEvents.close();
+      eventsConnection.disconnect();
+      await producer.queue.obliterate({ force: true }).catch(() => undefined);
+      await producer.close();
+      await db.end();
+      await database.drop();
+      await rm(storageDir, { recursive: true, force: true });
+    },
+  };
+  return environment;
+}
