@@ -118,6 +118,8 @@ export async function ingestCommand(
       head: ["file", "status", "chunks", "reason"],
       wordWrap: true,
       colWidths: [32, 12, 8, 50],
+      // No colours: the summary often ends up in CI logs and files.
+      style: { head: [], border: [] },
     });
     let chunks = 0;
     let failed = 0;
