@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { ConfigError } from "../config/config-error.js";
 import { loadConfig, type Config } from "../config/config.js";
 import { exitWithError } from "./exit-with-error.js";
+import { healthCommand } from "./health-command.js";
 import { ingestCommand } from "./ingest-command.js";
 import { migrateCommand } from "./migrate-command.js";
 import { startCommand } from "./start-command.js";
@@ -29,6 +30,12 @@ program
   .command("migrate")
   .description("create or upgrade the database schema (idempotent)")
   .action(() => migrateCommand(config()));
+
+program
+  .command("health")
+  .description("exit 0 when the worker is ready, 1 when not; prints the readiness JSON")
+  .option("--direct", "check Redis and PostgreSQL from here instead of asking the worker's /readyz", false)
+  .action((options: { direct: boolean }) => healthCommand(config(), options));
 
 program
   .command("ingest")

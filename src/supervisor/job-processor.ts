@@ -5,14 +5,9 @@ import type { Queryable } from "../db/queryable.js";
 import { describeError } from "../logging/describe-error.js";
 import { runWithJobContext } from "../logging/job-context.js";
 import type { Logger } from "../logging/logger.js";
+import type { WorkerMetrics } from "../ops/worker-metrics.js";
 import type { DocumentJobResult } from "../producer/document-job.js";
 import type { DocumentTask, TaskResult } from "../threads/document-task.js";
-
-export interface JobOutcome {
-  readonly job: Job;
-  readonly result: TaskResult | null;
-  readonly seconds: number;
-}
 
 export interface JobProcessorDeps {
   readonly pool: Piscina;
@@ -21,7 +16,7 @@ export interface JobProcessorDeps {
   readonly logger: Logger;
   /** Aborts when the drain deadline passes: running jobs are handed back to the queue. */
   readonly handBack: AbortSignal;
-  readonly onOutcome: (outcome: JobOutcome) => void;
+  readonly metrics: WorkerMetrics;
 }
 
 function field(data: unknown, name: string): unknown {
@@ -50,15 +45,19 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       const started = process.hrtime.bigint();
       const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
       deps.logger.info({ attempt: task.attempt, maxAttempts: task.maxAttempts }, "job started");
+      const willRetry = task.attempt < task.maxAttempts;
       let result: TaskResult;
+      deps.metrics.taskStarted();
       try {
         result = await deps.pool.run(task, { signal: deps.handBack });
       } catch (error) {
-        deps.onOutcome({ job, result: null, seconds: seconds() });
         if (deps.handBack.aborted) return handBack(job, token, task, deps);
+        deps.metrics.recordOutcome(null, seconds(), willRetry);
         return threadFailed(task, error, deps);
+      } finally {
+        deps.metrics.taskEnded();
       }
-      deps.onOutcome({ job, result, seconds: seconds() });
+      deps.metrics.recordOutcome(result, seconds(), willRetry);
       if (result.ok) {
         deps.logger.info(
           { status: result.status, chunksCreated: result.chunksCreated, seconds: seconds() },

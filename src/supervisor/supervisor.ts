@@ -1,13 +1,15 @@
-import { Worker } from "bullmq";
+import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Config } from "../config/config.js";
 import { maskUrl } from "../config/mask-url.js";
 import { createPgPool } from "../db/pg-pool.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
+import { closeOpsServer, startOpsServer } from "../ops/ops-server.js";
+import { WorkerMetrics } from "../ops/worker-metrics.js";
 import { closeThreads } from "./close-threads.js";
 import { checkDatabase, pingRedis } from "./dependency-checks.js";
-import { createJobProcessor, type JobOutcome } from "./job-processor.js";
+import { createJobProcessor } from "./job-processor.js";
 import { ReleaseStack } from "./release-stack.js";
 import { createThreadPool } from "./thread-pool.js";
 
@@ -22,19 +24,11 @@ export interface Supervisor {
   readonly draining: boolean;
 }
 
-export interface SupervisorHooks {
-  readonly onOutcome?: (outcome: JobOutcome) => void;
-}
-
 /**
  * Starts the worker: checks Redis and PostgreSQL (refusing to start without them), starts the
  * threads, then begins fetching jobs. Throws StartupError with a one-line reason.
  */
-export async function startSupervisor(
-  config: Config,
-  logger: Logger,
-  hooks: SupervisorHooks = {},
-): Promise<Supervisor> {
+export async function startSupervisor(config: Config, logger: Logger): Promise<Supervisor> {
   await pingRedis(config.redisUrl, STARTUP_CHECK_TIMEOUT_MS);
   const column = await checkDatabase(config.databaseUrl, config.embeddingDim, STARTUP_CHECK_TIMEOUT_MS);
 
@@ -60,6 +54,28 @@ export async function startSupervisor(
       connection.disconnect();
     });
 
+    const queue = new Queue(config.queueName, { connection });
+    queue.on("error", (error) => logger.warn({ err: describeError(error) }, "queue error"));
+    releases.push("queue handle", () => queue.close());
+    const metrics = new WorkerMetrics({ pool, queue });
+
+    let draining = false;
+    const server = await startOpsServer({
+      host: config.httpHost,
+      port: config.httpPort,
+      metrics,
+      readiness: {
+        redis: connection,
+        db,
+        liveThreads: () => pool.threads.length,
+        draining: () => draining,
+      },
+      requireAuth: config.metricsRequireAuth,
+      apiKeys: config.apiKeys,
+      logger,
+    });
+    if (server) releases.push("ops server", () => closeOpsServer(server));
+
     const worker = new Worker(
       config.queueName,
       createJobProcessor({
@@ -67,7 +83,7 @@ export async function startSupervisor(
         db,
         logger,
         handBack: handBack.signal,
-        onOutcome: hooks.onOutcome ?? (() => undefined),
+        metrics,
       }),
       { connection, concurrency: config.threads, autorun: false },
     );
@@ -95,7 +111,6 @@ export async function startSupervisor(
       "worker started",
     );
 
-    let draining = false;
     let stopping: Promise<void> | undefined;
     const stop = (reason: string): Promise<void> => {
       stopping ??= (async () => {

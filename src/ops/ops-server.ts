@@ -1,0 +1,84 @@
+import type { Server } from "node:http";
+import express, { type Request, type Response } from "express";
+import type { ApiKeyEntry } from "../config/api-keys.js";
+import type { Logger } from "../logging/logger.js";
+import { authorize } from "./api-key-auth.js";
+import { checkReadiness, type ReadinessSources } from "./readiness.js";
+import type { WorkerMetrics } from "./worker-metrics.js";
+
+export interface OpsServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly metrics: WorkerMetrics;
+  readonly readiness: ReadinessSources;
+  readonly requireAuth: boolean;
+  readonly apiKeys: readonly ApiKeyEntry[];
+  readonly logger: Logger;
+}
+
+export function createOpsApp(options: OpsServerOptions): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  const started = process.hrtime.bigint();
+
+  app.get("/healthz", (_req: Request, res: Response) => {
+    res.json({ ok: true, uptime_seconds: Math.round(Number(process.hrtime.bigint() - started) / 1e9) });
+  });
+
+  app.get("/readyz", async (_req: Request, res: Response) => {
+    const readiness = await checkReadiness(options.readiness);
+    res.status(readiness.ok ? 200 : 503).json(readiness);
+  });
+
+  app.get("/metrics", async (req: Request, res: Response) => {
+    if (options.requireAuth) {
+      const decision = authorize(req.get("x-api-key"), options.apiKeys, "metrics");
+      if (decision === "missing") {
+        res.status(401).json({ error: "X-API-Key required" });
+        return;
+      }
+      if (decision === "forbidden") {
+        res.status(403).json({ error: "key not allowed to read metrics" });
+        return;
+      }
+    }
+    const body = await options.metrics.registry.metrics();
+    res.type(options.metrics.registry.contentType).send(body);
+  });
+
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: "not found" });
+  });
+  return app;
+}
+
+/**
+ * Starts the ops server. A port already taken is logged and the worker goes on processing jobs
+ * without it: losing health checks is better than losing throughput.
+ */
+export function startOpsServer(options: OpsServerOptions): Promise<Server | null> {
+  const app = createOpsApp(options);
+  return new Promise((resolve) => {
+    const server = app.listen(options.port, options.host);
+    server.once("listening", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : options.port;
+      options.logger.info({ host: options.host, port }, "ops server listening");
+      resolve(server);
+    });
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      options.logger.error(
+        { host: options.host, port: options.port, code: error.code, err: { message: error.message } },
+        "ops server could not listen; /healthz, /readyz and /metrics are unavailable, jobs still run",
+      );
+      resolve(null);
+    });
+  });
+}
+
+export function closeOpsServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeAllConnections();
+  });
+}

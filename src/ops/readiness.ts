@@ -1,0 +1,66 @@
+import type { Redis } from "ioredis";
+import type { Queryable } from "../db/queryable.js";
+import { withTimeout } from "./with-timeout.js";
+
+export type DependencyState = "connected" | "disconnected";
+
+export interface Readiness {
+  readonly ok: boolean;
+  readonly db: DependencyState;
+  readonly redis: DependencyState;
+  readonly threads?: number;
+  readonly draining?: boolean;
+  /** The failing parts, named, when not ok. */
+  readonly reason?: string;
+}
+
+const CHECK_TIMEOUT_MS = 1_000;
+
+export async function probeRedis(
+  redis: Pick<Redis, "ping">,
+  timeoutMs = CHECK_TIMEOUT_MS,
+): Promise<DependencyState> {
+  try {
+    await withTimeout(redis.ping(), timeoutMs);
+    return "connected";
+  } catch {
+    return "disconnected";
+  }
+}
+
+export async function probeDatabase(db: Queryable, timeoutMs = CHECK_TIMEOUT_MS): Promise<DependencyState> {
+  try {
+    await withTimeout(db.query("SELECT 1"), timeoutMs);
+    return "connected";
+  } catch {
+    return "disconnected";
+  }
+}
+
+export interface ReadinessSources {
+  readonly redis: Pick<Redis, "ping">;
+  readonly db: Queryable;
+  readonly liveThreads: () => number;
+  readonly draining: () => boolean;
+}
+
+/** Ready means: not draining, Redis and PostgreSQL answer, and at least one thread lives. */
+export async function checkReadiness(sources: ReadinessSources): Promise<Readiness> {
+  const [redis, db] = await Promise.all([probeRedis(sources.redis), probeDatabase(sources.db)]);
+  const threads = sources.liveThreads();
+  const draining = sources.draining();
+  const problems = [
+    ...(draining ? ["draining"] : []),
+    ...(redis === "disconnected" ? ["redis"] : []),
+    ...(db === "disconnected" ? ["db"] : []),
+    ...(threads === 0 ? ["no live thread"] : []),
+  ];
+  return {
+    ok: problems.length === 0,
+    db,
+    redis,
+    threads,
+    draining,
+    ...(problems.length > 0 ? { reason: problems.join(", ") } : {}),
+  };
+}

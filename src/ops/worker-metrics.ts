@@ -1,0 +1,212 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { Piscina } from "piscina";
+import type { Queue } from "bullmq";
+import type { TaskResult } from "../threads/document-task.js";
+import { PROMPT_INJECTION_SLUGS } from "../safety/prompt-injection.js";
+import { withTimeout } from "./with-timeout.js";
+
+const STAGES = ["read", "extract", "chunk", "embed", "persist"] as const;
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+// Queue depth is read from Redis at scrape time; a short cache keeps a scrape storm off Redis.
+const QUEUE_DEPTH_CACHE_MS = 2_000;
+const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const;
+
+export interface MetricSources {
+  readonly pool: Piscina;
+  readonly queue: Queue;
+}
+
+/**
+ * The supervisor's registry. Threads measure their work and send the figures back with each
+ * task's result; they are counted here, in the process that lives as long as the container, so
+ * a thread that dies or is replaced never resets or doubles a total.
+ */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  private readonly processed: Counter<"status">;
+  private readonly failed: Counter;
+  private readonly duration: Histogram;
+  private readonly injection: Counter<"pattern">;
+  private readonly stageDuration: Histogram<"stage">;
+  private readonly chunks: Counter;
+  private readonly bytes: Counter;
+  private readonly threadDocuments: Counter<"thread" | "status">;
+  private readonly threadChunks: Counter<"thread">;
+  private readonly threadBytes: Counter<"thread">;
+  private readonly threadBusy: Counter<"thread">;
+  private readonly threadStage: Counter<"thread" | "stage">;
+  private runningTasks = 0;
+
+  constructor(sources: MetricSources | null = null) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.processed = new Counter({
+      name: "rag_worker_processed_total",
+      help: "Job attempts by outcome: the document status returned, FAILED, or RETRY (failed, will be retried).",
+      labelNames: ["status"],
+      registers,
+    });
+    this.failed = new Counter({
+      name: "rag_worker_failed_total",
+      help: "Job attempts that failed.",
+      registers,
+    });
+    this.duration = new Histogram({
+      name: "rag_worker_duration_seconds",
+      help: "Time from a job reaching the supervisor to its outcome.",
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.injection = new Counter({
+      name: "rag_prompt_injection_detected_total",
+      help: "Chunks matching each prompt-injection pattern.",
+      labelNames: ["pattern"],
+      registers,
+    });
+    for (const pattern of PROMPT_INJECTION_SLUGS) this.injection.inc({ pattern }, 0);
+    this.stageDuration = new Histogram({
+      name: "rag_worker_stage_duration_seconds",
+      help: "Time spent in each pipeline stage, measured in the threads.",
+      labelNames: ["stage"],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.chunks = new Counter({ name: "rag_worker_chunks_total", help: "Chunks written.", registers });
+    this.bytes = new Counter({
+      name: "rag_worker_processed_bytes_total",
+      help: "File bytes read.",
+      registers,
+    });
+    this.threadDocuments = new Counter({
+      name: "rag_worker_thread_documents_total",
+      help: "Documents each thread finished, by outcome.",
+      labelNames: ["thread", "status"],
+      registers,
+    });
+    this.threadChunks = new Counter({
+      name: "rag_worker_thread_chunks_total",
+      help: "Chunks each thread wrote.",
+      labelNames: ["thread"],
+      registers,
+    });
+    this.threadBytes = new Counter({
+      name: "rag_worker_thread_processed_bytes_total",
+      help: "File bytes each thread read.",
+      labelNames: ["thread"],
+      registers,
+    });
+    this.threadBusy = new Counter({
+      name: "rag_worker_thread_busy_seconds_total",
+      help: "Time each thread spent in pipeline stages.",
+      labelNames: ["thread"],
+      registers,
+    });
+    this.threadStage = new Counter({
+      name: "rag_worker_thread_stage_seconds_total",
+      help: "Time each thread spent in each pipeline stage.",
+      labelNames: ["thread", "stage"],
+      registers,
+    });
+    if (sources) this.observeSources(sources, registers);
+  }
+
+  private observeSources(sources: MetricSources, registers: Registry[]): void {
+    const { pool, queue } = sources;
+    new Gauge({
+      name: "rag_worker_pool_threads",
+      help: "Live threads in the pool.",
+      registers,
+      collect() {
+        this.set(pool.threads.length);
+      },
+    });
+    const busy: Gauge = new Gauge({
+      name: "rag_worker_pool_busy_threads",
+      help: "Threads running a document now.",
+      registers,
+      // Piscina has no busy count; the supervisor counts the tasks it has running.
+      collect: () => busy.set(this.runningTasks),
+    });
+    new Gauge({
+      name: "rag_worker_pool_queue_length",
+      help: "Tasks waiting for a free thread.",
+      registers,
+      collect() {
+        this.set(pool.queueSize);
+      },
+    });
+    new Gauge({
+      name: "rag_worker_pool_utilization_ratio",
+      help: "Piscina's utilization: time threads spent running tasks over their capacity.",
+      registers,
+      collect() {
+        this.set(pool.utilization);
+      },
+    });
+    let cached: { at: number; counts: Record<string, number> } | null = null;
+    const depthReadFailures = new Counter({
+      name: "rag_worker_queue_depth_read_failures_total",
+      help: "Scrapes where the queue depth could not be read from Redis in time.",
+      registers,
+    });
+    const depth: Gauge<"state"> = new Gauge({
+      name: "rag_worker_queue_jobs",
+      help: "Jobs in the queue by state (for autoscaling).",
+      labelNames: ["state"],
+      registers,
+      collect: async () => {
+        if (!cached || Date.now() - cached.at > QUEUE_DEPTH_CACHE_MS) {
+          try {
+            cached = { at: Date.now(), counts: await withTimeout(queue.getJobCounts(...QUEUE_STATES), 500) };
+          } catch {
+            // Redis away: /metrics still answers, with the last known depth, and says so.
+            depthReadFailures.inc();
+            return;
+          }
+        }
+        for (const state of QUEUE_STATES) depth.set({ state }, cached.counts[state] ?? 0);
+      },
+    });
+  }
+
+  taskStarted(): void {
+    this.runningTasks += 1;
+  }
+
+  taskEnded(): void {
+    this.runningTasks -= 1;
+  }
+
+  /** One job attempt's outcome, with the figures its thread measured. */
+  recordOutcome(result: TaskResult | null, seconds: number, willRetry: boolean): void {
+    this.duration.observe(seconds);
+    if (!result) {
+      this.failed.inc();
+      this.processed.inc({ status: willRetry ? "RETRY" : "FAILED" });
+      return;
+    }
+    const status = result.ok ? result.status : willRetry && result.retryable ? "RETRY" : "FAILED";
+    this.processed.inc({ status });
+    if (!result.ok) this.failed.inc();
+    const { stats } = result;
+    const thread = String(stats.threadId);
+    this.threadDocuments.inc({ thread, status });
+    if (result.ok && result.chunksCreated > 0) {
+      this.chunks.inc(result.chunksCreated);
+      this.threadChunks.inc({ thread }, result.chunksCreated);
+    }
+    this.bytes.inc(stats.bytes);
+    this.threadBytes.inc({ thread }, stats.bytes);
+    let busy = 0;
+    for (const stage of STAGES) {
+      const stageSeconds = stats.stageSeconds[stage];
+      if (stageSeconds === undefined) continue;
+      busy += stageSeconds;
+      this.stageDuration.observe({ stage }, stageSeconds);
+      this.threadStage.inc({ thread, stage }, stageSeconds);
+    }
+    this.threadBusy.inc({ thread }, busy);
+    for (const [pattern, count] of Object.entries(stats.injectionPatterns))
+      this.injection.inc({ pattern }, count);
+  }
+}
