@@ -11,9 +11,8 @@ export async function startCommand(config: Config): Promise<void> {
   try {
     const supervisor = await startSupervisor(config, logger);
     installSignalHandlers(supervisor, logger, (code) => {
-      // Let pino's stdout writes finish before the process ends.
-      logger.flush();
-      process.exit(code);
+      // pino writes asynchronously: exit only once the last lines (the drain's) are out.
+      logger.flush(() => process.exit(code));
     });
   } catch (error) {
     if (error instanceof StartupError) exitWithError(error.message);

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { ConfigError } from "./config-error.js";
+import { storagePathFromUrl } from "../storage/create-storage.js";
 import { parseApiKeys, type ApiKeyEntry } from "./api-keys.js";
 
 export const EMBEDDING_PROVIDERS = ["hash"] as const;
@@ -60,6 +61,15 @@ function urlWithScheme(schemes: readonly string[]): z.ZodType<string> {
     }
   });
 }
+
+const storageUrl: z.ZodType<string> = z.string().refine((value) => {
+  try {
+    storagePathFromUrl(value);
+    return true;
+  } catch {
+    return false;
+  }
+});
 
 const intIn = (min: number, max: number): z.ZodType<number> => z.coerce.number().int().min(min).max(max);
 const flag: z.ZodType<boolean> = z

@@ -1,3 +1,4 @@
+import pg from "pg";
 import { PermanentError } from "../errors/permanent-error.js";
 import { RagworkerError } from "../errors/ragworker-error.js";
 import { TransientError } from "../errors/transient-error.js";
@@ -12,7 +13,8 @@ export function classifyDatabaseError(error: unknown, operation: string): Ragwor
   if (error instanceof RagworkerError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
-  const sqlstate = typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  // Only a server's error carries a SQLSTATE; a socket error's code (EPIPE) is an errno.
+  const sqlstate = error instanceof pg.DatabaseError && typeof code === "string" ? code : undefined;
   if (sqlstate && PERMANENT_SQLSTATE_CLASSES.has(sqlstate.slice(0, 2))) {
     return new PermanentError(
       "DATABASE_REJECTED",

@@ -27,7 +27,10 @@ export async function readEmbeddingColumn(db: Queryable): Promise<EmbeddingColum
       WHERE conrelid = to_regclass('chunks') AND conname = $1`,
     [EMBEDDING_DIM_CONSTRAINT],
   );
-  const match = /=\s*\(?(\d+)\)?/.exec(check.rows[0]?.definition ?? "");
+  // Schemas made before the cardinality() form used array_length(embedding, 1): read both.
+  const match = /(?:cardinality\(embedding\)|array_length\(embedding, 1\))\s*=\s*(\d+)/.exec(
+    check.rows[0]?.definition ?? "",
+  );
   return { kind: "real[]", dimension: match?.[1] ? Number(match[1]) : 0 };
 }
 

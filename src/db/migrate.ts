@@ -48,7 +48,9 @@ export async function migrate(
     const applied: number[] = [];
     for (const migration of migrations) {
       if (appliedBefore.has(migration.version)) continue;
-      await db.query(migration.sql({ embeddingDim: options.embeddingDim, hasVector }));
+      for (const statement of migration.statements({ embeddingDim: options.embeddingDim, hasVector })) {
+        await db.query(statement);
+      }
       await db.query("INSERT INTO ragworker_migrations (version, name) VALUES ($1, $2)", [
         migration.version,
         migration.name,

@@ -10,7 +10,8 @@ export interface MigrationContext {
 export interface Migration {
   readonly version: number;
   readonly name: string;
-  sql(context: MigrationContext): string;
+  /** One statement per entry: some drivers (PGlite) run a single statement per query. */
+  statements(context: MigrationContext): string[];
 }
 
 export const EMBEDDING_DIM_CONSTRAINT = "chunks_embedding_dim";
@@ -19,16 +20,16 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: "foundation",
-    sql: ({ embeddingDim, hasVector }) => `
+    statements: ({ embeddingDim, hasVector }) => [
+      `
       CREATE TABLE IF NOT EXISTS workspaces (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         name text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         archived_at timestamptz
-      );
-
-      CREATE TABLE IF NOT EXISTS documents (
+      )`,
+      `CREATE TABLE IF NOT EXISTS documents (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         workspace_id uuid NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
         title text NOT NULL,
@@ -44,11 +45,10 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         deleted_at timestamptz
-      );
-      CREATE INDEX IF NOT EXISTS documents_workspace_idx ON documents (workspace_id) WHERE deleted_at IS NULL;
-      CREATE INDEX IF NOT EXISTS documents_status_idx ON documents (status);
-
-      CREATE TABLE IF NOT EXISTS chunks (
+      )`,
+      "CREATE INDEX IF NOT EXISTS documents_workspace_idx ON documents (workspace_id) WHERE deleted_at IS NULL",
+      "CREATE INDEX IF NOT EXISTS documents_status_idx ON documents (status)",
+      `CREATE TABLE IF NOT EXISTS chunks (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         document_id uuid NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
         chunk_index integer NOT NULL,
@@ -57,8 +57,14 @@ export const MIGRATIONS: readonly Migration[] = [
         embedding ${hasVector ? `vector(${embeddingDim})` : "real[]"} NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(),
         CONSTRAINT chunks_document_index_unique UNIQUE (document_id, chunk_index)
-        ${hasVector ? "" : `, CONSTRAINT ${EMBEDDING_DIM_CONSTRAINT} CHECK (array_length(embedding, 1) = ${embeddingDim})`}
-      );
-    `,
+        ${
+          hasVector
+            ? ""
+            : // cardinality() and array_ndims(), not array_length(): an empty array has a NULL
+              // length, which a CHECK lets through, and only a 1-dimensional array is a vector.
+              `, CONSTRAINT ${EMBEDDING_DIM_CONSTRAINT} CHECK (array_ndims(embedding) = 1 AND cardinality(embedding) = ${embeddingDim})`
+        }
+      )`,
+    ],
   },
 ];

@@ -1,5 +1,6 @@
-import { mkdir, open, realpath, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { constants } from "node:fs";
+import { mkdir, open, realpath } from "node:fs/promises";
+import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { PermanentError } from "../errors/permanent-error.js";
 import { TransientError } from "../errors/transient-error.js";
 import type { Storage } from "./storage.js";
@@ -90,6 +91,23 @@ export class FileStorage implements Storage {
   async write(key: string, bytes: Uint8Array): Promise<void> {
     const target = this.resolveKey(key);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, bytes);
+    // A symlinked directory on the way could lead out of the root, and a symlinked file could be
+    // overwritten: check the real parent, and refuse to follow a link at the last step.
+    const [realRoot, realParent] = await Promise.all([realpath(this.root), realpath(dirname(target))]);
+    if (realParent !== realRoot && !isInside(realRoot, realParent)) {
+      throw new PermanentError("STORAGE_KEY_REJECTED", `storage key links outside the storage root: ${key}`, {
+        key,
+      });
+    }
+    const handle = await open(
+      resolve(realParent, basename(target)),
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW,
+      0o644,
+    );
+    try {
+      await handle.writeFile(bytes);
+    } finally {
+      await handle.close();
+    }
   }
 }

@@ -5,7 +5,7 @@ import pg from "pg";
 
 import { classifyDatabaseError } from "../../src/db/classify-database-error.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
-import { RagworkerError } from "../../src/errors/ragworker-error.js";
+import type { RagworkerError } from "../../src/errors/ragworker-error.js";
 import { TransientError } from "../../src/errors/transient-error.js";
 import { createTestDatabase, type TestDatabase } from "../support/services.js";
 
@@ -160,19 +160,11 @@ describe("classifyDatabaseError with other inputs", () => {
     assert.deepEqual(classifyDatabaseError(null, "query").retryable, true);
   });
 
-  it(
-    "reports a five-letter socket errno (EPIPE) as errno, not as a SQLSTATE",
-    {
-      todo:
-        "src bug (minor): any 5-character [0-9A-Z] code is taken for a SQLSTATE, so a Node socket error " +
-        "with code EPIPE is logged as sqlstate EPIPE",
-    },
-    () => {
-      const epipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE", errno: -32, syscall: "write" });
-      const classified = classifyDatabaseError(epipe, "query");
-      assertTransient(classified, epipe);
-      assert.equal(classified.context["errno"], "EPIPE");
-      assert.equal(classified.context["sqlstate"], undefined);
-    },
-  );
+  it("reports a five-letter socket errno (EPIPE) as errno, not as a SQLSTATE", () => {
+    const epipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE", errno: -32, syscall: "write" });
+    const classified = classifyDatabaseError(epipe, "query");
+    assertTransient(classified, epipe);
+    assert.equal(classified.context["errno"], "EPIPE");
+    assert.equal(classified.context["sqlstate"], undefined);
+  });
 });

@@ -223,29 +223,21 @@ describe("migrate on PostgreSQL", () => {
     assert.equal(stored.rows.length, 1);
   });
 
-  it(
-    "rejects an empty or multi-dimensional embedding too",
-    {
-      todo:
-        "src bug: CHECK (array_length(embedding, 1) = N) is NULL for '{}' (so it passes) and only looks at the " +
-        "first dimension, so '{}' and an N x 2 array are stored",
-    },
-    async () => {
-      const documentId = await insertDocument(client);
-      const kind = vectorAvailable ? "vector" : "real[]";
-      const pairs = `{${Array.from({ length: DIM }, (_, i) => `{${i},${i}}`).join(",")}}`;
-      const bad = vectorAvailable ? ["[]"] : ["{}", pairs];
-      for (const [index, literal] of bad.entries()) {
-        await assert.rejects(
-          client.query(
-            `INSERT INTO chunks (document_id, chunk_index, content, embedding) VALUES ($1, $2, 'c', $3::${kind})`,
-            [documentId, index, literal],
-          ),
-          `embedding ${literal} should be rejected`,
-        );
-      }
-    },
-  );
+  it("rejects an empty or multi-dimensional embedding too", async () => {
+    const documentId = await insertDocument(client);
+    const kind = vectorAvailable ? "vector" : "real[]";
+    const pairs = `{${Array.from({ length: DIM }, (_, i) => `{${i},${i}}`).join(",")}}`;
+    const bad = vectorAvailable ? ["[]"] : ["{}", pairs];
+    for (const [index, literal] of bad.entries()) {
+      await assert.rejects(
+        client.query(
+          `INSERT INTO chunks (document_id, chunk_index, content, embedding) VALUES ($1, $2, 'c', $3::${kind})`,
+          [documentId, index, literal],
+        ),
+        `embedding ${literal} should be rejected`,
+      );
+    }
+  });
 
   it("writes through chunk-writer's statement and reads the same float32 values back", async () => {
     const column = await readEmbeddingColumn(client);
@@ -318,8 +310,12 @@ describe("migrate on PostgreSQL", () => {
 
   it("rolls a failing migration back whole and leaves the connection usable", async () => {
     const migrations: Migration[] = [
-      { version: 1001, name: "probe-ok", sql: () => "CREATE TABLE migrate_probe (id int)" },
-      { version: 1002, name: "probe-bad", sql: () => "CREATE TABLE migrate_probe_2 (id int, id int)" },
+      { version: 1001, name: "probe-ok", statements: () => ["CREATE TABLE migrate_probe (id int)"] },
+      {
+        version: 1002,
+        name: "probe-bad",
+        statements: () => ["CREATE TABLE migrate_probe_2 (id int, id int)"],
+      },
     ];
     await assert.rejects(migrate(client, { embeddingDim: DIM, migrations }), { code: "42701" });
     const probe = await client.query<{ t: string | null }>("SELECT to_regclass('migrate_probe')::text AS t");
@@ -337,9 +333,9 @@ describe("migrate on PostgreSQL", () => {
       {
         version: 1100,
         name: "probe-context",
-        sql: (context) => {
+        statements: (context) => {
           seen.push({ ...context });
-          return "SELECT 1";
+          return ["SELECT 1"];
         },
       },
     ];
@@ -386,21 +382,6 @@ describe("pgvector path on PGlite", () => {
   let db: PGlite;
   let result: MigrateResult;
 
-  /**
-   * PGlite's query() uses the extended protocol, one statement per call; exec() takes a script.
-   * This routes the parameterless (possibly multi-statement) calls to exec() so the rest of
-   * migrate()'s logic can be checked while migrate's own PGlite support is broken (see the todo test).
-   */
-  function scriptAware(target: PGlite): Queryable {
-    return {
-      async query<R extends object>(sql: string, params?: unknown[]) {
-        if (params !== undefined && params.length > 0) return target.query<R>(sql, params);
-        const results = await target.exec(sql);
-        return { rows: (results.at(-1)?.rows ?? []) as R[] };
-      },
-    };
-  }
-
   /** The slice of pg.Pool that replaceChunks uses, over PGlite's single connection. */
   function poolOver(target: PGlite): pg.Pool {
     const client = {
@@ -412,37 +393,29 @@ describe("pgvector path on PGlite", () => {
 
   before(async () => {
     db = new PGlite({ extensions: { vector } });
-    result = await migrate(scriptAware(db), { embeddingDim: DIM });
+    result = await migrate(db, { embeddingDim: DIM });
   });
 
   after(async () => {
     await db?.close();
   });
 
-  it(
-    "migrate() runs on a PGlite instance passed as it is",
-    {
-      todo:
-        "src bug: migrate() sends the multi-statement migration SQL through query(); PGlite's query() " +
-        "rejects it with 42601 'cannot insert multiple commands into a prepared statement'",
-    },
-    async () => {
-      const plain = new PGlite({ extensions: { vector } });
-      try {
-        const direct = await migrate(plain, { embeddingDim: DIM });
-        assert.deepEqual(direct.applied, [1]);
-        assert.equal(direct.hasVector, true);
-      } finally {
-        await plain.close();
-      }
-    },
-  );
+  it("migrate() runs on a PGlite instance passed as it is", async () => {
+    const plain = new PGlite({ extensions: { vector } });
+    try {
+      const direct = await migrate(plain, { embeddingDim: DIM });
+      assert.deepEqual(direct.applied, [1]);
+      assert.equal(direct.hasVector, true);
+    } finally {
+      await plain.close();
+    }
+  });
 
   it("creates the vector extension and a vector(N) column", async () => {
     assert.equal(result.hasVector, true);
     assert.deepEqual(result.applied, [1]);
     assert.deepEqual(await readEmbeddingColumn(db), { kind: "vector", dimension: DIM });
-    const again = await migrate(scriptAware(db), { embeddingDim: DIM });
+    const again = await migrate(db, { embeddingDim: DIM });
     assert.deepEqual(again, { applied: [], hasVector: true });
   });
 
