@@ -3,6 +3,10 @@ import type { Piscina } from "piscina";
 import type { Logger } from "../logging/logger.js";
 import { isThreadControlMessage, THREAD_CONTROL_CHANNEL } from "../threads/thread-control.js";
 
+// A thread replaced during the drain (its task was aborted) may still be starting when the first
+// request goes out; asking again until everyone answered reaches it once it listens.
+const ASK_INTERVAL_MS = 100;
+
 /**
  * Asks every thread to close its database pool and waits for their answers (bounded), then
  * ends the pool. Threads that do not answer in time are terminated with it.
@@ -13,18 +17,21 @@ export async function closeThreads(pool: Piscina, logger: Logger, timeoutMs: num
   const closed = new Set<number>();
   try {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
+      const ask = setInterval(() => channel.postMessage({ type: "close" }), ASK_INTERVAL_MS);
+      const done = () => {
+        clearInterval(ask);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
       channel.onmessage = (event) => {
         const data = (event as MessageEvent).data;
         if (isThreadControlMessage(data) && data.type === "closed") {
           closed.add(data.threadId);
-          if (closed.size >= expected) {
-            clearTimeout(timer);
-            resolve();
-          }
+          if (closed.size >= expected) done();
         }
       };
-      if (expected === 0) resolve();
+      if (expected === 0) done();
       channel.postMessage({ type: "close" });
     });
   } finally {

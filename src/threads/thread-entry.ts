@@ -35,12 +35,16 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   const control = new BroadcastChannel(THREAD_CONTROL_CHANNEL);
   // Must not keep the thread alive by itself: Piscina decides when threads end.
   control.unref();
+  // The supervisor repeats its request until every thread answered: close once, answer each time.
+  let closing: Promise<void> | undefined;
   control.onmessage = (event) => {
     const data = (event as MessageEvent).data;
     if (!isThreadControlMessage(data) || data.type !== "close") return;
-    void Promise.all([pool.end(), embedder.close?.()])
-      .catch((error: unknown) => logger.warn({ err: describeError(error) }, "error while closing the thread"))
-      .finally(() => control.postMessage({ type: "closed", threadId }));
+    closing ??= Promise.all([pool.end(), embedder.close?.()]).then(
+      () => undefined,
+      (error: unknown) => logger.warn({ err: describeError(error) }, "error while closing the thread"),
+    );
+    void closing.then(() => control.postMessage({ type: "closed", threadId }));
   };
 
   const deps = { pool, storage, embedder, config, columnKind, logger, threadId };

@@ -1,0 +1,151 @@
+/**
+ * SIGTERM drain with the real worker process: readiness drops at once, running jobs that miss the
+ * deadline go back to the queue (no attempt spent), the process exits 0, and a new worker
+ * finishes everything with exact chunk counts.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Job } from "bullmq";
+import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
+import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+
+/** Several megabytes of paragraphs: a few seconds of real pipeline work per document. */
+function bigText(seed: number, bytes: number): string {
+  const paragraphs: string[] = [];
+  let size = 0;
+  for (let p = 0; size < bytes; p += 1) {
+    const words = Array.from(
+      { length: 60 },
+      (_, w) => `w${((seed * 7919 + p * 104729 + w * 31) % 50_000).toString(36)}`,
+    );
+    const paragraph = `${words.join(" ")}.`;
+    paragraphs.push(paragraph);
+    size += paragraph.length + 2;
+  }
+  return paragraphs.join("\n\n");
+}
+
+const SLOW_DOCUMENT_BYTES = 6_000_000;
+const WORKER_ENV = { WORKER_THREADS: "2", CHUNK_SIZE: "4000", CHUNK_OVERLAP: "0", MAX_CHUNKS: "100000" };
+
+async function readyzStatus(port: number): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe("drain on SIGTERM", () => {
+  let env: TestEnvironment;
+  const workers: WorkerProcess[] = [];
+  const start = (overrides: Record<string, string>) => {
+    const worker = startWorkerProcess(env.env({ ...WORKER_ENV, ...overrides }));
+    workers.push(worker);
+    return worker;
+  };
+
+  before(async () => {
+    env = await createTestEnvironment("drain", { embeddingDim: 32 });
+  });
+  after(async () => {
+    await Promise.all(workers.map((worker) => worker.stop("SIGKILL")));
+    await env.close();
+  });
+
+  const enqueueSlowDocuments = async (count: number) => {
+    const jobs: Array<{ job: Job; documentId: string }> = [];
+    for (let i = 0; i < count; i += 1) {
+      const { documentId, workspaceId } = await env.insertDocument({
+        bytes: bigText(i + jobsSoFar, SLOW_DOCUMENT_BYTES),
+        fileName: `slow-${i}.txt`,
+      });
+      jobs.push({ job: await env.enqueue({ documentId, workspaceId }, 3), documentId });
+    }
+    jobsSoFar += count;
+    return jobs;
+  };
+  let jobsSoFar = 0;
+
+  const assertAllFinishedExactly = async (jobs: Array<{ job: Job; documentId: string }>) => {
+    const outcomes = await Promise.all(jobs.map(({ job }) => env.finished(job)));
+    for (const outcome of outcomes) assert.equal(outcome.state, "completed", JSON.stringify(outcome));
+    const rows = await env.db.query<{
+      id: string;
+      status: string;
+      chunks: string;
+      distinct_indexes: string;
+      max_index: number;
+    }>(
+      `SELECT d.id, d.status, count(c.id) AS chunks, count(DISTINCT c.chunk_index) AS distinct_indexes,
+              max(c.chunk_index) AS max_index
+         FROM documents d LEFT JOIN chunks c ON c.document_id = d.id
+        WHERE d.id = ANY($1::uuid[]) GROUP BY d.id, d.status`,
+      [jobs.map((entry) => entry.documentId)],
+    );
+    assert.equal(rows.rows.length, jobs.length);
+    for (const row of rows.rows) {
+      assert.equal(row.status, "READY");
+      assert.ok(Number(row.chunks) > 0);
+      // No duplicates and no holes: indexes are exactly 0..n-1.
+      assert.equal(Number(row.distinct_indexes), Number(row.chunks));
+      assert.equal(Number(row.max_index), Number(row.chunks) - 1);
+    }
+  };
+
+  test("jobs past the deadline go back to the queue; the next worker finishes them all", async () => {
+    const drainTimeoutMs = 100;
+    const worker = start({ DRAIN_TIMEOUT_MS: String(drainTimeoutMs) });
+    const listening = await worker.waitForLog((line) => line.msg === "ops server listening");
+    const port = Number(listening["port"]);
+    const jobs = await enqueueSlowDocuments(5);
+    await worker.waitForLog(
+      (line) => worker.logs.filter((l) => l.msg === "job started").length >= 2 && line.msg === "job started",
+    );
+    assert.equal((await readyzStatus(port)).status, 200);
+
+    const signalled = Date.now();
+    worker.child.kill("SIGTERM");
+    await worker.waitForLog((line) => line.msg === "draining: no new jobs, waiting for running ones");
+    const during = await readyzStatus(port);
+    assert.equal(during.status, 503);
+    assert.equal(during.body["draining"], true);
+
+    assert.equal(await worker.exited(), 0, worker.stderr());
+    const seconds = (Date.now() - signalled) / 1000;
+    assert.ok(seconds < drainTimeoutMs / 1000 + 8, `exit took ${seconds} s`);
+    const handedBack = worker.logs.filter(
+      (line) => line.msg === "drain deadline reached; handing the job back to the queue",
+    );
+    assert.ok(handedBack.length >= 1, "at least one job was still running at the deadline");
+    assert.ok(worker.logs.some((line) => line.msg === "every thread closed its database pool"));
+
+    const stuck = await env.db.query("SELECT id FROM documents WHERE status = 'PROCESSING'");
+    assert.deepEqual(stuck.rows, [], "no document left PROCESSING");
+    for (const line of handedBack) {
+      const job = await env.producer.queue.getJob(String(line["jobId"]));
+      assert.equal(job?.attemptsMade, 0, "handing back spends no attempt");
+      assert.ok(["delayed", "waiting", "wait", "prioritized"].includes(String(await job?.getState())));
+    }
+
+    const next = start({});
+    await assertAllFinishedExactly(jobs);
+    assert.equal(await next.stop(), 0);
+  });
+
+  test("a second signal hands running jobs back at once and exits 0", async () => {
+    const worker = start({ DRAIN_TIMEOUT_MS: "60000" });
+    await worker.waitForLog((line) => line.msg === "worker started");
+    const jobs = await enqueueSlowDocuments(3);
+    await worker.waitForLog((line) => line.msg === "job started");
+    const signalled = Date.now();
+    worker.child.kill("SIGTERM");
+    await worker.waitForLog((line) => line.msg === "draining: no new jobs, waiting for running ones");
+    worker.child.kill("SIGINT");
+    assert.equal(await worker.exited(), 0, worker.stderr());
+    const seconds = (Date.now() - signalled) / 1000;
+    assert.ok(seconds < 10, `exit took ${seconds} s, far below the 60 s drain timeout`);
+    const stuck = await env.db.query("SELECT id FROM documents WHERE status = 'PROCESSING'");
+    assert.deepEqual(stuck.rows, []);
+
+    start({});
+    await assertAllFinishedExactly(jobs);
+  });
+});
