@@ -19,6 +19,7 @@
 # restart-postgres  Restarts PostgreSQL (fast shutdown: clients are disconnected). For fault tests.
 # stop-redis        Stops the project Redis. For fault tests.
 # start-redis       Starts it again (same as `up` for Redis alone).
+# test-tools        Installs the tools the tests use besides the services (promtool).
 #
 # Project-owned state lives under $RAGWORKER_STATE_DIR (default /var/tmp/ragworker as root,
 # /var/tmp/ragworker-<uid> otherwise), one directory per port, outside the repository because the
@@ -721,10 +722,20 @@ case "$command" in
     take_lock
     redis_up
     ;;
+  test-tools)
+    # Tools the test suite runs besides the services: promtool checks /metrics' exposition format.
+    take_lock
+    if command -v promtool >/dev/null 2>&1; then
+      say "promtool: $(command -v promtool)"
+    else
+      apt_install --no-install-recommends prometheus
+      say "promtool: installed (Debian package prometheus)"
+    fi
+    ;;
   -h | --help | help)
     sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'
     ;;
   *)
-    die "unknown command '$command' (up, down, status, restart-postgres, stop-redis, start-redis)"
+    die "unknown command '$command' (up, down, status, restart-postgres, stop-redis, start-redis, test-tools)"
     ;;
 esac

@@ -35,6 +35,7 @@ if [ ! -d node_modules ]; then
   npm ci
 fi
 bash scripts/services.sh up
+bash scripts/services.sh test-tools
 npm run build
 npm run typecheck
 npm run lint
