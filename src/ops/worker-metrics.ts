@@ -40,6 +40,11 @@ export class WorkerMetrics {
   constructor(sources: MetricSources | null = null) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    // prom-client also serves these gauges under a counter's "_total" suffix, which promtool (and
+    // Prometheus' naming rules) reject; `nodejs_active_handles`, `_requests` and `_resources` stay.
+    for (const name of ["handles", "requests", "resources"]) {
+      this.registry.removeSingleMetric(`nodejs_active_${name}_total`);
+    }
     this.processed = new Counter({
       name: "rag_worker_processed_total",
       help: "Job attempts by outcome: the document status returned, FAILED, or RETRY (failed, will be retried).",

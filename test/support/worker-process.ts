@@ -20,8 +20,12 @@ export interface WorkerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export function startWorkerProcess(env: Record<string, string>, args: string[] = ["start"]): WorkerProcess {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+export function startWorkerProcess(
+  env: Record<string, string>,
+  args: string[] = ["start"],
+  cliPath: string = CLI_PATH,
+): WorkerProcess {
+  const child = spawn(process.execPath, [cliPath, ...args], {
     env: { PATH: process.env["PATH"] ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

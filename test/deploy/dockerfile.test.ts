@@ -1,0 +1,97 @@
+/**
+ * The Dockerfile, without a Docker engine: its promises are read from the file, and its stages
+ * are replayed (the same COPY and RUN commands) in clean directories, then the runtime stage's
+ * files run the real worker, answer the HEALTHCHECK command and drain on SIGTERM.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import { parseDockerfile, replayDockerfile, type DockerStage } from "../support/dockerfile-steps.js";
+import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
+import { startWorkerProcess } from "../support/worker-process.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+describe("Dockerfile", () => {
+  let stages: DockerStage[];
+  before(async () => {
+    stages = parseDockerfile(await readFile(join(ROOT, "Dockerfile"), "utf8"));
+  });
+
+  const instructions = (stage: DockerStage | undefined, keyword: string) =>
+    (stage?.instructions ?? []).filter((entry) => entry.keyword === keyword).map((entry) => entry.args);
+
+  test("is multi-stage, with production dependencies only in the runtime stage", () => {
+    assert.equal(stages.length, 2);
+    const [build, runtime] = stages;
+    assert.ok(instructions(build, "RUN").some((args) => /npm ci\b/.test(args) && !/--omit=dev/.test(args)));
+    assert.ok(instructions(build, "RUN").some((args) => /npm run build/.test(args)));
+    assert.ok(instructions(runtime, "RUN").some((args) => /npm ci --omit=dev/.test(args)));
+    assert.ok(instructions(runtime, "COPY").some((args) => args.startsWith(`--from=${build?.name}`)));
+  });
+
+  test("runs as a non-root user, exposes 8001, stops with SIGTERM, checks health with ragworker health", () => {
+    const runtime = stages.at(-1);
+    assert.deepEqual(instructions(runtime, "USER"), ["node"]);
+    assert.deepEqual(instructions(runtime, "EXPOSE"), ["8001"]);
+    assert.deepEqual(instructions(runtime, "STOPSIGNAL"), ["SIGTERM"]);
+    const [healthcheck] = instructions(runtime, "HEALTHCHECK");
+    assert.match(healthcheck ?? "", /CMD \["node", "dist\/cli\/main\.js", "health"\]/);
+    // Exec form: node is PID 1 and gets the orchestrator's SIGTERM itself (no shell in between).
+    assert.match(instructions(runtime, "ENTRYPOINT")[0] ?? "", /^\["node", "dist\/cli\/main\.js"\]$/);
+    assert.deepEqual(instructions(runtime, "CMD"), ['["start"]']);
+  });
+
+  describe("replayed in clean directories", () => {
+    let roots: Map<string, string>;
+    let env: TestEnvironment;
+
+    before(async () => {
+      roots = await replayDockerfile(ROOT);
+      env = await createTestEnvironment("docker", { embeddingDim: 16 });
+    });
+    after(async () => {
+      await env.close();
+      for (const dir of roots?.values() ?? []) await rm(dir, { recursive: true, force: true });
+    });
+
+    test("the runtime stage has the build output and no dev dependencies", () => {
+      const runtime = roots.get("runtime") ?? "";
+      assert.ok(existsSync(join(runtime, "dist/cli/main.js")));
+      assert.ok(existsSync(join(runtime, "dist/threads/thread-entry.js")));
+      assert.ok(existsSync(join(runtime, "node_modules/bullmq")));
+      assert.equal(existsSync(join(runtime, "node_modules/typescript")), false);
+      assert.equal(existsSync(join(runtime, "node_modules/eslint")), false);
+      assert.equal(existsSync(join(runtime, "src")), false);
+    });
+
+    test("its worker starts, passes the HEALTHCHECK command, processes a document and drains on SIGTERM", async () => {
+      const runtime = roots.get("runtime") ?? "";
+      const cli = join(runtime, "dist/cli/main.js");
+      const worker = startWorkerProcess(env.env({ WORKER_THREADS: "1" }), ["start"], cli);
+      const listening = await worker.waitForLog((line) => line.msg === "ops server listening");
+      const port = String(listening["port"]);
+
+      const health = spawnSync(process.execPath, [cli, "health"], {
+        env: { ...env.env(), WORKER_HTTP_PORT: port },
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+      assert.equal(health.status, 0, health.stdout + health.stderr);
+      assert.equal((JSON.parse(health.stdout) as { ok: boolean }).ok, true);
+
+      const { documentId, workspaceId } = await env.insertDocument({
+        bytes: "Hello from the image.",
+        fileName: "a.txt",
+      });
+      const outcome = await env.finished(await env.enqueue({ documentId, workspaceId }));
+      assert.deepEqual(outcome, { state: "completed", value: { status: "READY", chunksCreated: 1 } });
+
+      assert.equal(await worker.stop("SIGTERM"), 0);
+    });
+  });
+});

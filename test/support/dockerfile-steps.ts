@@ -1,0 +1,89 @@
+/**
+ * No Docker engine runs here, so the image is proven by replaying its Dockerfile: each stage's
+ * WORKDIR, ENV, COPY (from the build context or an earlier stage) and RUN, in order, in a fresh
+ * directory per stage. The commands run are the Dockerfile's own, not a copy of them.
+ */
+import { execFile } from "node:child_process";
+import { cp, mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export interface DockerInstruction {
+  readonly keyword: string;
+  readonly args: string;
+}
+
+export interface DockerStage {
+  readonly name: string;
+  readonly from: string;
+  readonly instructions: DockerInstruction[];
+}
+
+/** Parses the instructions (comments dropped, continuation lines joined) into stages. */
+export function parseDockerfile(text: string): DockerStage[] {
+  const lines = text
+    .split("\n")
+    .filter((line) => !line.trimStart().startsWith("#"))
+    .join("\n")
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+  const stages: DockerStage[] = [];
+  for (const line of lines) {
+    const match = /^(\w+)\s+(.*)$/.exec(line);
+    if (!match?.[1] || match[2] === undefined) continue;
+    const keyword = match[1].toUpperCase();
+    if (keyword === "FROM") {
+      const from = /^(\S+)(?:\s+AS\s+(\S+))?/i.exec(match[2]);
+      stages.push({ name: from?.[2] ?? String(stages.length), from: from?.[1] ?? "", instructions: [] });
+    } else {
+      stages.at(-1)?.instructions.push({ keyword, args: match[2] });
+    }
+  }
+  return stages;
+}
+
+/** Replays every stage; returns each stage's WORKDIR on disk (the "image" of that stage). */
+export async function replayDockerfile(contextDir: string): Promise<Map<string, string>> {
+  const stages = parseDockerfile(await readFile(join(contextDir, "Dockerfile"), "utf8"));
+  const roots = new Map<string, string>();
+  for (const stage of stages) {
+    const root = await mkdtemp(join(tmpdir(), `ragworker-image-${stage.name}-`));
+    let workdir = root;
+    const env: Record<string, string> = {
+      PATH: process.env["PATH"] ?? "",
+      HOME: process.env["HOME"] ?? root,
+    };
+    for (const { keyword, args } of stage.instructions) {
+      if (keyword === "WORKDIR") {
+        workdir = root;
+        await mkdir(workdir, { recursive: true });
+      } else if (keyword === "ENV") {
+        const [key, ...value] = args.split("=");
+        if (key) env[key.trim()] = value.join("=").trim();
+      } else if (keyword === "COPY") {
+        const parts = args.split(/\s+/);
+        const fromStage = parts.find((part) => part.startsWith("--from="))?.slice("--from=".length);
+        const paths = parts.filter((part) => !part.startsWith("--"));
+        const destination = paths.pop() ?? ".";
+        const sourceRoot = fromStage ? (roots.get(fromStage) ?? "") : contextDir;
+        for (const source of paths) {
+          const target = destination.endsWith("/")
+            ? join(workdir, destination, source.split("/").pop() ?? "")
+            : join(workdir, destination);
+          await cp(join(sourceRoot, source.replace(/^\/app\/?/, "")), target, { recursive: true });
+        }
+      } else if (keyword === "RUN") {
+        // chown to the image's `node` user is about image ownership, meaningless in a temp dir.
+        const command = args.replace(/&& chown -R node:node \S+/g, "").replace(/\/app\//g, `${workdir}/`);
+        await run("bash", ["-c", command], { cwd: workdir, env, maxBuffer: 64 * 1024 * 1024 });
+      }
+    }
+    roots.set(stage.name, workdir);
+  }
+  return roots;
+}
