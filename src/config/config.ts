@@ -123,9 +123,9 @@ export function loadConfig(env: Env = process.env): Config {
     storageUrl: read(
       env,
       "STORAGE_URL",
-      urlWithScheme(["file:"]),
+      storageUrl,
       "file://./data/uploads",
-      "a file://DIR URL",
+      "a file:///absolute/dir or file://./relative/dir URL",
     ),
     embeddingProvider: read(
       env,
