@@ -7,6 +7,9 @@ export interface ChunkRow {
   readonly content: string;
   readonly metadata: Record<string, unknown>;
   readonly embedding: ArrayLike<number>;
+  /** SHA-256 of the content: with the model, the key under which an embedding is reused. */
+  readonly contentHash: string;
+  readonly embeddingModel: string;
 }
 
 export type ReplaceOutcome =
@@ -40,15 +43,18 @@ export async function replaceChunks(
     await client.query("DELETE FROM chunks WHERE document_id = $1", [write.documentId]);
     const cast = write.columnKind === "vector" ? "vector" : "real[]";
     await client.query(
-      `INSERT INTO chunks (document_id, chunk_index, content, metadata, embedding)
-       SELECT $1, t.chunk_index, t.content, t.metadata, t.embedding::${cast}
-         FROM unnest($2::int[], $3::text[], $4::jsonb[], $5::text[]) AS t(chunk_index, content, metadata, embedding)`,
+      `INSERT INTO chunks (document_id, chunk_index, content, metadata, embedding, content_hash, embedding_model)
+       SELECT $1, t.chunk_index, t.content, t.metadata, t.embedding::${cast}, t.content_hash, t.embedding_model
+         FROM unnest($2::int[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[])
+           AS t(chunk_index, content, metadata, embedding, content_hash, embedding_model)`,
       [
         write.documentId,
         write.chunks.map((chunk) => chunk.index),
         write.chunks.map((chunk) => chunk.content),
         write.chunks.map((chunk) => JSON.stringify(chunk.metadata)),
         write.chunks.map((chunk) => embeddingLiteral(write.columnKind, chunk.embedding)),
+        write.chunks.map((chunk) => chunk.contentHash),
+        write.chunks.map((chunk) => chunk.embeddingModel),
       ],
     );
     await client.query(

@@ -67,4 +67,13 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: "chunk content hash for embedding reuse",
+    statements: () => [
+      "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS content_hash text",
+      "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS embedding_model text",
+      "CREATE INDEX IF NOT EXISTS chunks_content_hash_idx ON chunks (content_hash, embedding_model)",
+    ],
+  },
 ];

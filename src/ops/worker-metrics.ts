@@ -35,6 +35,7 @@ export class WorkerMetrics {
   private readonly threadBytes: Counter<"thread">;
   private readonly threadBusy: Counter<"thread">;
   private readonly threadStage: Counter<"thread" | "stage">;
+  private readonly embeddings: Counter<"source">;
   private runningTasks = 0;
 
   constructor(sources: MetricSources | null = null) {
@@ -82,6 +83,14 @@ export class WorkerMetrics {
       help: "File bytes read.",
       registers,
     });
+    this.embeddings = new Counter({
+      name: "rag_worker_embeddings_total",
+      help: "Distinct chunk texts given a vector: computed by the embedder, or reused from a stored chunk.",
+      labelNames: ["source"],
+      registers,
+    });
+    this.embeddings.inc({ source: "computed" }, 0);
+    this.embeddings.inc({ source: "reused" }, 0);
     this.threadDocuments = new Counter({
       name: "rag_worker_thread_documents_total",
       help: "Documents each thread finished, by outcome.",
@@ -201,6 +210,8 @@ export class WorkerMetrics {
       this.threadChunks.inc({ thread }, result.chunksCreated);
     }
     this.bytes.inc(stats.bytes);
+    this.embeddings.inc({ source: "computed" }, stats.embeddingsComputed);
+    this.embeddings.inc({ source: "reused" }, stats.embeddingsReused);
     this.threadBytes.inc({ thread }, stats.bytes);
     let busy = 0;
     for (const stage of STAGES) {

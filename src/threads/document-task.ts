@@ -18,6 +18,9 @@ export interface TaskStats {
   readonly threadId: number;
   readonly bytes: number;
   readonly chunks: number;
+  /** Distinct chunk texts embedded now, and those whose stored embedding was reused. */
+  readonly embeddingsComputed: number;
+  readonly embeddingsReused: number;
   readonly format: string | null;
   readonly stageSeconds: Partial<Record<PipelineStage, number>>;
   readonly injectionPatterns: Readonly<Record<string, number>>;

@@ -1,11 +1,13 @@
 import type pg from "pg";
 import { z } from "zod";
-import { chunkDocument } from "../chunk/chunk-document.js";
+import { createHash } from "node:crypto";
+import { chunkDocument, type DocumentChunk } from "../chunk/chunk-document.js";
 import type { Config } from "../config/config.js";
 import { replaceChunks } from "../db/chunk-writer.js";
 import { classifyDatabaseError } from "../db/classify-database-error.js";
 import { claimDocument, loadDocument, releaseClaim } from "../db/document-repository.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
+import { findStoredEmbeddings } from "../db/stored-embeddings.js";
 import type { Embedder } from "../embed/embedder.js";
 import { PermanentError } from "../errors/permanent-error.js";
 import { RagworkerError } from "../errors/ragworker-error.js";
@@ -39,6 +41,8 @@ class StatsRecorder {
   bytes = 0;
   chunks = 0;
   format: string | null = null;
+  embeddingsComputed = 0;
+  embeddingsReused = 0;
   readonly stageSeconds: Partial<Record<PipelineStage, number>> = {};
   readonly injectionPatterns: Record<string, number> = {};
 
@@ -59,6 +63,8 @@ class StatsRecorder {
       bytes: this.bytes,
       chunks: this.chunks,
       format: this.format,
+      embeddingsComputed: this.embeddingsComputed,
+      embeddingsReused: this.embeddingsReused,
       stageSeconds: { ...this.stageSeconds },
       injectionPatterns: { ...this.injectionPatterns },
     };
@@ -131,14 +137,56 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
       logger.info({ observedStatus: status }, "document not claimable; leaving it as it is");
       return { ok: true, status, chunksCreated: 0, stats: stats.snapshot() };
     }
-    return await runClaimed(task, claimed.storage_key, claimed.mime_type, claimed.file_name, deps, stats);
+    return await runClaimed(
+      task,
+      workspaceId,
+      claimed.storage_key,
+      claimed.mime_type,
+      claimed.file_name,
+      deps,
+      stats,
+    );
   } catch (error) {
     return await fail(task, documentId, error, deps, stats);
   }
 }
 
+/**
+ * Vectors for every distinct chunk content: those stored already by the same model in this
+ * workspace are reused, only the rest are embedded (each distinct text once).
+ */
+async function embedNew(
+  chunks: readonly DocumentChunk[],
+  hashes: readonly string[],
+  workspaceId: string,
+  deps: PipelineDeps,
+  stats: StatsRecorder,
+): Promise<Map<string, Float32Array>> {
+  const contentByHash = new Map<string, string>();
+  chunks.forEach((chunk, position) => contentByHash.set(hashes[position] ?? "", chunk.content));
+  const vectors = await database("embedding lookup", () =>
+    findStoredEmbeddings(deps.pool, {
+      workspaceId,
+      model: deps.embedder.model,
+      dimension: deps.embedder.dimension,
+      contentHashes: [...contentByHash.keys()],
+    }),
+  );
+  const missing = [...contentByHash.keys()].filter((hash) => !vectors.has(hash));
+  const computed = await embedInBatches(
+    deps.embedder,
+    missing.map((hash) => contentByHash.get(hash) ?? ""),
+    deps.config.embeddingBatchSize,
+  );
+  missing.forEach((hash, position) => vectors.set(hash, computed[position] ?? new Float32Array(0)));
+  stats.embeddingsComputed = missing.length;
+  stats.embeddingsReused = contentByHash.size - missing.length;
+  return vectors;
+}
+
 async function runClaimed(
   task: DocumentTask,
+  workspaceId: string,
   storageKey: string | null,
   mimeType: string | null,
   fileName: string | null,
@@ -170,13 +218,8 @@ async function runClaimed(
   );
   stats.chunks = chunks.length;
 
-  const vectors = await stats.time("embed", () =>
-    embedInBatches(
-      deps.embedder,
-      chunks.map((chunk) => chunk.content),
-      deps.config.embeddingBatchSize,
-    ),
-  );
+  const hashes = chunks.map((chunk) => createHash("sha256").update(chunk.content).digest("hex"));
+  const vectorByHash = await stats.time("embed", () => embedNew(chunks, hashes, workspaceId, deps, stats));
 
   const rows = chunks.map((chunk, position) => {
     const scan = scanForPromptInjection(chunk.content);
@@ -192,7 +235,9 @@ async function runClaimed(
         embedding_dim: deps.embedder.dimension,
         prompt_injection: { flagged: scan.flagged, risk_score: scan.riskScore, patterns: scan.patterns },
       },
-      embedding: vectors[position] ?? new Float32Array(deps.embedder.dimension),
+      embedding: vectorByHash.get(hashes[position] ?? "") ?? new Float32Array(deps.embedder.dimension),
+      contentHash: hashes[position] ?? "",
+      embeddingModel: deps.embedder.model,
     };
   });
 

@@ -247,6 +247,8 @@ describe("migrate on PostgreSQL", () => {
     const chunks: ChunkRow[] = [0, 1, 2].map((index) => ({
       index,
       content: `chunk ${index}`,
+      contentHash: `hash-${index}`,
+      embeddingModel: "test-model",
       metadata: { page: index + 1 },
       embedding: vectorOf(DIM, index + 1),
     }));
@@ -404,7 +406,7 @@ describe("pgvector path on PGlite", () => {
     const plain = new PGlite({ extensions: { vector } });
     try {
       const direct = await migrate(plain, { embeddingDim: DIM });
-      assert.deepEqual(direct.applied, [1]);
+      assert.deepEqual(direct.applied, [1, 2]);
       assert.equal(direct.hasVector, true);
     } finally {
       await plain.close();
@@ -413,7 +415,7 @@ describe("pgvector path on PGlite", () => {
 
   it("creates the vector extension and a vector(N) column", async () => {
     assert.equal(result.hasVector, true);
-    assert.deepEqual(result.applied, [1]);
+    assert.deepEqual(result.applied, [1, 2]);
     assert.deepEqual(await readEmbeddingColumn(db), { kind: "vector", dimension: DIM });
     const again = await migrate(db, { embeddingDim: DIM });
     assert.deepEqual(again, { applied: [], hasVector: true });
@@ -425,6 +427,8 @@ describe("pgvector path on PGlite", () => {
     const chunks: ChunkRow[] = [0, 1].map((index) => ({
       index,
       content: `vector chunk ${index}`,
+      contentHash: `hash-${index}`,
+      embeddingModel: "test-model",
       metadata: { heading: `h${index}`, flags: ["x"] },
       embedding: vectorOf(DIM, index + 2),
     }));
@@ -465,7 +469,14 @@ describe("pgvector path on PGlite", () => {
   it("rejects a wrong-dimension vector and keeps the old chunks", async () => {
     const documentId = await insertDocument(db, "PROCESSING");
     await db.query("UPDATE documents SET processing_job_id = 'job-w' WHERE id = $1", [documentId]);
-    const good: ChunkRow = { index: 0, content: "old", metadata: {}, embedding: vectorOf(DIM) };
+    const good: ChunkRow = {
+      index: 0,
+      content: "old",
+      contentHash: "hash-old",
+      embeddingModel: "test-model",
+      metadata: {},
+      embedding: vectorOf(DIM),
+    };
     await replaceChunks(poolOver(db), {
       documentId,
       jobId: "job-w",
@@ -476,8 +487,22 @@ describe("pgvector path on PGlite", () => {
       documentId,
     ]);
     const wrong: ChunkRow[] = [
-      { index: 0, content: "new", metadata: {}, embedding: vectorOf(DIM) },
-      { index: 1, content: "new", metadata: {}, embedding: vectorOf(DIM - 1) },
+      {
+        index: 0,
+        content: "new",
+        contentHash: "h0",
+        embeddingModel: "m",
+        metadata: {},
+        embedding: vectorOf(DIM),
+      },
+      {
+        index: 1,
+        content: "new",
+        contentHash: "h1",
+        embeddingModel: "m",
+        metadata: {},
+        embedding: vectorOf(DIM - 1),
+      },
     ];
     await assert.rejects(
       replaceChunks(poolOver(db), { documentId, jobId: "job-w", columnKind: "vector", chunks: wrong }),

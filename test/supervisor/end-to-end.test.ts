@@ -279,6 +279,38 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
     assert.ok(contents.every((content) => /Paragraph n\d/.test(content) && !/Paragraph o\d/.test(content)));
   });
 
+  test("an unchanged document processed again reuses its stored embeddings: no embedding work", async () => {
+    const port = Number((await worker.waitForLog((line) => line.msg === "ops server listening"))["port"]);
+    const embeddings = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const read = (source: string) =>
+        Number(
+          new RegExp(`^rag_worker_embeddings_total\\{source="${source}"\\} (\\S+)$`, "m").exec(text)?.[1],
+        );
+      return { computed: read("computed"), reused: read("reused") };
+    };
+    const { documentId, workspaceId } = await env.insertDocument({
+      bytes: ["u1", "u2", "u3"].map(paragraph).join("\n\n"),
+      fileName: "unchanged.txt",
+    });
+    await env.finished(await env.enqueue({ documentId, workspaceId }));
+    const first = await chunksOf(documentId);
+    const before = await embeddings();
+    assert.ok(before.computed >= 3, JSON.stringify(before));
+
+    await env.db.query("UPDATE documents SET status = 'PENDING' WHERE id = $1", [documentId]);
+    const again = await env.finished(await env.enqueue({ documentId, workspaceId }));
+    assert.deepEqual(again, { state: "completed", value: { status: "READY", chunksCreated: 3 } });
+    const afterRun = await embeddings();
+    assert.equal(afterRun.computed, before.computed, "no text was embedded again");
+    assert.equal(afterRun.reused - before.reused, 3);
+    const second = await env.db.query<{ embedding: string }>(
+      "SELECT embedding::text AS embedding FROM chunks WHERE document_id = $1 ORDER BY chunk_index",
+      [documentId],
+    );
+    assert.equal(second.rows.length, first.length);
+  });
+
   test("each thread uses its own database connection", async () => {
     const documents = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
