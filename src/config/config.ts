@@ -1,10 +1,11 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { ConfigError } from "./config-error.js";
+import { embeddingsEndpoint } from "../embed/openai-embedder.js";
 import { storagePathFromUrl } from "../storage/create-storage.js";
 import { parseApiKeys, type ApiKeyEntry } from "./api-keys.js";
 
-export const EMBEDDING_PROVIDERS = ["hash"] as const;
+export const EMBEDDING_PROVIDERS = ["hash", "onnx", "openai"] as const;
 export type EmbeddingProvider = (typeof EMBEDDING_PROVIDERS)[number];
 
 /** Everything the worker reads from its environment, validated once, passed to threads as is. */
@@ -21,6 +22,7 @@ export interface Config {
   readonly embeddingProvider: EmbeddingProvider;
   readonly embeddingDim: number;
   readonly embeddingBatchSize: number;
+  readonly embedding: EmbeddingSettings;
   readonly metricsRequireAuth: boolean;
   readonly apiKeys: readonly ApiKeyEntry[];
   readonly drainTimeoutMs: number;
@@ -31,6 +33,21 @@ export interface Config {
   readonly maxFileBytes: number;
   readonly jobAttempts: number;
   readonly claimTtlMs: number;
+}
+
+/** Provider-specific embedding settings; which ones matter depends on EMBEDDING_PROVIDER. */
+export interface EmbeddingSettings {
+  /** onnx: the model directory; openai: the model name sent to the service. */
+  readonly model: string | null;
+  readonly pooling: "mean" | "cls" | null;
+  readonly normalize: boolean;
+  readonly intraOpThreads: number;
+  readonly maxLength: number | null;
+  readonly url: string | null;
+  readonly apiKey: string | null;
+  readonly timeoutMs: number;
+  readonly maxRetries: number;
+  readonly maxConcurrency: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -87,7 +104,16 @@ export function loadConfig(env: Env = process.env): Config {
   if (chunkOverlap >= chunkSize) {
     throw new ConfigError("CHUNK_OVERLAP", `less than CHUNK_SIZE (${chunkSize})`, String(chunkOverlap));
   }
+  const embeddingProvider = read(
+    env,
+    "EMBEDDING_PROVIDER",
+    z.enum(EMBEDDING_PROVIDERS),
+    "hash",
+    `one of ${EMBEDDING_PROVIDERS.join(", ")}`,
+  );
+  const embedding = readEmbeddingSettings(env, embeddingProvider);
   return {
+    embedding,
     redisUrl: read(
       env,
       "REDIS_URL",
@@ -127,13 +153,7 @@ export function loadConfig(env: Env = process.env): Config {
       "file://./data/uploads",
       "a file:///absolute/dir or file://./relative/dir URL",
     ),
-    embeddingProvider: read(
-      env,
-      "EMBEDDING_PROVIDER",
-      z.enum(EMBEDDING_PROVIDERS),
-      "hash",
-      `one of ${EMBEDDING_PROVIDERS.join(", ")}`,
-    ),
+    embeddingProvider,
     embeddingDim: read(env, "EMBEDDING_DIM", intIn(1, 16_000), "768", "an integer from 1 to 16000"),
     embeddingBatchSize: read(env, "EMBEDDING_BATCH_SIZE", intIn(1, 4096), "32", "an integer from 1 to 4096"),
     metricsRequireAuth: read(env, "METRICS_REQUIRE_AUTH", flag, "0", "0 or 1"),
@@ -158,5 +178,61 @@ export function loadConfig(env: Env = process.env): Config {
       "600000",
       "milliseconds from 1000 to 86400000",
     ),
+  };
+}
+
+const optional = (env: Env, name: string): string | null => {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? null : value;
+};
+
+function readEmbeddingSettings(env: Env, provider: EmbeddingProvider): EmbeddingSettings {
+  const model = optional(env, "EMBEDDING_MODEL");
+  const url = optional(env, "EMBEDDING_URL");
+  if (provider === "onnx" && !model) {
+    throw new ConfigError(
+      "EMBEDDING_MODEL",
+      "the local model directory when EMBEDDING_PROVIDER=onnx",
+      undefined,
+    );
+  }
+  if (provider === "openai" && !model) {
+    throw new ConfigError("EMBEDDING_MODEL", "the model name when EMBEDDING_PROVIDER=openai", undefined);
+  }
+  if (provider === "openai" && !url) {
+    throw new ConfigError(
+      "EMBEDDING_URL",
+      "the service's base URL when EMBEDDING_PROVIDER=openai",
+      undefined,
+    );
+  }
+  const maxLength = optional(env, "EMBEDDING_MAX_LENGTH");
+  const pooling = optional(env, "EMBEDDING_POOLING");
+  return {
+    model,
+    pooling:
+      pooling === null
+        ? null
+        : read(env, "EMBEDDING_POOLING", z.enum(["mean", "cls"]), pooling, "mean or cls"),
+    normalize: read(env, "EMBEDDING_NORMALIZE", flag, "1", "0 or 1"),
+    intraOpThreads: read(env, "EMBEDDING_INTRA_OP_THREADS", intIn(1, 256), "1", "an integer from 1 to 256"),
+    maxLength:
+      maxLength === null
+        ? null
+        : read(env, "EMBEDDING_MAX_LENGTH", intIn(1, 100_000), maxLength, "an integer from 1 to 100000"),
+    url:
+      url === null
+        ? null
+        : read(env, "EMBEDDING_URL", urlWithScheme(["http:", "https:"]), url, "an http(s) URL"),
+    apiKey: optional(env, "EMBEDDING_API_KEY"),
+    timeoutMs: read(
+      env,
+      "EMBEDDING_TIMEOUT_MS",
+      intIn(100, 600_000),
+      "30000",
+      "milliseconds from 100 to 600000",
+    ),
+    maxRetries: read(env, "EMBEDDING_MAX_RETRIES", intIn(0, 20), "4", "an integer from 0 to 20"),
+    maxConcurrency: read(env, "EMBEDDING_MAX_CONCURRENCY", intIn(1, 1000), "4", "an integer from 1 to 1000"),
   };
 }

@@ -2,6 +2,9 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { maskUrl } from "../config/mask-url.js";
 import { readEmbeddingColumn, type EmbeddingColumn } from "../db/embedding-column.js";
+import { createEmbedder, type EmbedderConfig } from "../embed/create-embedder.js";
+import type { Embedder } from "../embed/embedder.js";
+import type { Logger } from "../logging/logger.js";
 
 /** Why the worker cannot start; its message is the one line the operator sees. */
 export class StartupError extends Error {
@@ -70,5 +73,41 @@ export async function checkDatabase(
     return column;
   } finally {
     await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Embeds one probe text with the configured provider (loading the model once, here) and checks
+ * its dimension against EMBEDDING_DIM, which the column was already checked against.
+ */
+export async function probeEmbedder(
+  config: EmbedderConfig,
+  semaphore: SharedArrayBuffer,
+  logger: Logger,
+): Promise<void> {
+  let embedder: Embedder | undefined;
+  try {
+    embedder = await createEmbedder(config, semaphore, logger);
+    const [vector] = await embedder.embed(["ragworker dimension probe"]);
+    const dimension = vector?.length ?? 0;
+    if (dimension !== config.embeddingDim) {
+      throw new StartupError(
+        `EMBEDDING_DIM is ${config.embeddingDim} but the ${config.embeddingProvider} model ${embedder.model} gives ${dimension} dimensions`,
+      );
+    }
+    logger.info(
+      { provider: config.embeddingProvider, model: embedder.model, dimension },
+      "embedder probe passed",
+    );
+  } catch (error) {
+    if (error instanceof StartupError) throw error;
+    throw new StartupError(
+      `embedding provider ${config.embeddingProvider} failed its probe: ${reason(error)}`,
+      {
+        cause: error,
+      },
+    );
+  } finally {
+    await embedder?.close?.();
   }
 }

@@ -16,6 +16,11 @@ export interface JobProcessorDeps {
   readonly logger: Logger;
   /** Aborts when the drain deadline passes: running jobs are handed back to the queue. */
   readonly handBack: AbortSignal;
+  /**
+   * Aborts the thread's task itself (terminating the thread): only for a thread that ignored the
+   * cancel flag long after the deadline, since terminating one inside native code is not safe.
+   */
+  readonly hardAbort: AbortSignal;
   readonly metrics: WorkerMetrics;
 }
 
@@ -49,7 +54,7 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       let result: TaskResult;
       deps.metrics.taskStarted();
       try {
-        result = await deps.pool.run(task, { signal: deps.handBack });
+        result = await deps.pool.run(task, { signal: deps.hardAbort });
       } catch (error) {
         if (deps.handBack.aborted) return handBack(job, token, task, deps);
         deps.metrics.recordOutcome(null, seconds(), willRetry);
@@ -57,6 +62,7 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       } finally {
         deps.metrics.taskEnded();
       }
+      if (!result.ok && deps.handBack.aborted) return handBack(job, token, task, deps);
       deps.metrics.recordOutcome(result, seconds(), willRetry);
       if (result.ok) {
         deps.logger.info(

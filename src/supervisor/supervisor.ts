@@ -8,13 +8,18 @@ import type { Logger } from "../logging/logger.js";
 import { closeOpsServer, startOpsServer } from "../ops/ops-server.js";
 import { WorkerMetrics } from "../ops/worker-metrics.js";
 import { closeThreads } from "./close-threads.js";
-import { checkDatabase, pingRedis } from "./dependency-checks.js";
+import { SharedSemaphore } from "../embed/shared-semaphore.js";
+import { CancelFlag } from "../threads/cancel-flag.js";
+import { checkDatabase, pingRedis, probeEmbedder } from "./dependency-checks.js";
 import { createJobProcessor } from "./job-processor.js";
 import { ReleaseStack } from "./release-stack.js";
 import { createThreadPool } from "./thread-pool.js";
 
 const STARTUP_CHECK_TIMEOUT_MS = 3_000;
 const THREAD_CLOSE_TIMEOUT_MS = 5_000;
+// Threads stop at their next checkpoint once asked (an embedding batch at most, normally well
+// under this); one still running after it is terminated.
+const HARD_ABORT_GRACE_MS = 10_000;
 
 export interface Supervisor {
   /** Drains and releases everything; safe to call more than once (later calls share the first). */
@@ -34,6 +39,12 @@ export async function startSupervisor(config: Config, logger: Logger): Promise<S
 
   const releases = new ReleaseStack();
   const handBack = new AbortController();
+  const hardAbort = new AbortController();
+  const cancelFlag = CancelFlag.create();
+  handBack.signal.addEventListener("abort", () => {
+    new CancelFlag(cancelFlag).raise();
+    setTimeout(() => hardAbort.abort(), HARD_ABORT_GRACE_MS).unref();
+  });
   try {
     const db = createPgPool({
       url: config.databaseUrl,
@@ -44,7 +55,9 @@ export async function startSupervisor(config: Config, logger: Logger): Promise<S
     });
     releases.push("supervisor database pool", () => db.end());
 
-    const pool = createThreadPool(config, column.kind);
+    const embeddingSemaphore = SharedSemaphore.create(config.embedding.maxConcurrency);
+    await probeEmbedder(config, embeddingSemaphore, logger);
+    const pool = createThreadPool(config, column.kind, { embeddingSemaphore, cancelFlag });
     releases.push("thread pool", () => closeThreads(pool, logger, THREAD_CLOSE_TIMEOUT_MS));
 
     // Workers need maxRetriesPerRequest null: blocking commands must wait through reconnects.
@@ -83,6 +96,7 @@ export async function startSupervisor(config: Config, logger: Logger): Promise<S
         db,
         logger,
         handBack: handBack.signal,
+        hardAbort: hardAbort.signal,
         metrics,
       }),
       { connection, concurrency: config.threads, autorun: false },

@@ -7,8 +7,12 @@ import type { ThreadData } from "../threads/thread-data.js";
  * A fixed-size pool: threads hold a database pool and a model each, so they are kept alive
  * (min = max, no idle timeout) rather than churned.
  */
-export function createThreadPool(config: Config, columnKind: EmbeddingColumnKind): Piscina {
-  const workerData: ThreadData = { config, columnKind };
+export function createThreadPool(
+  config: Config,
+  columnKind: EmbeddingColumnKind,
+  shared: { embeddingSemaphore: SharedArrayBuffer; cancelFlag: SharedArrayBuffer },
+): Piscina {
+  const workerData: ThreadData = { config, columnKind, ...shared };
   return new Piscina({
     filename: new URL("../threads/thread-entry.js", import.meta.url).href,
     minThreads: config.threads,

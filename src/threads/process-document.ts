@@ -30,6 +30,15 @@ export interface PipelineDeps {
   readonly columnKind: EmbeddingColumnKind;
   readonly logger: Logger;
   readonly threadId: number;
+  /** True once the supervisor asks threads to stop (drain deadline): checked between steps. */
+  readonly cancelled: () => boolean;
+}
+
+/** Stops the pipeline between steps when the worker is handing its jobs back. */
+function checkpoint(deps: PipelineDeps): void {
+  if (deps.cancelled()) {
+    throw new TransientError("INTERRUPTED", "handed back to the queue: the worker is draining");
+  }
 }
 
 export const ERROR_MESSAGE_LIMIT = 500;
@@ -75,9 +84,11 @@ async function embedInBatches(
   embedder: Embedder,
   texts: readonly string[],
   batchSize: number,
+  deps: PipelineDeps,
 ): Promise<Float32Array[]> {
   const vectors: Float32Array[] = [];
   for (let start = 0; start < texts.length; start += batchSize) {
+    checkpoint(deps);
     vectors.push(...(await embedder.embed(texts.slice(start, start + batchSize))));
   }
   if (vectors.length !== texts.length || vectors.some((vector) => vector.length !== embedder.dimension)) {
@@ -177,6 +188,7 @@ async function embedNew(
     deps.embedder,
     missing.map((hash) => contentByHash.get(hash) ?? ""),
     deps.config.embeddingBatchSize,
+    deps,
   );
   missing.forEach((hash, position) => vectors.set(hash, computed[position] ?? new Float32Array(0)));
   stats.embeddingsComputed = missing.length;
@@ -198,6 +210,7 @@ async function runClaimed(
   const bytes = await stats.time("read", () => deps.storage.read(storageKey, deps.config.maxFileBytes));
   stats.bytes = bytes.byteLength;
 
+  checkpoint(deps);
   const { document, detected } = await stats.time("extract", () =>
     extractDocument(bytes, mimeType, fileName),
   );
@@ -209,6 +222,7 @@ async function runClaimed(
     );
   }
 
+  checkpoint(deps);
   const chunks = await stats.time("chunk", () =>
     chunkDocument(document, {
       size: deps.config.chunkSize,
@@ -241,6 +255,7 @@ async function runClaimed(
     };
   });
 
+  checkpoint(deps);
   const outcome = await stats.time("persist", () =>
     database("persist", () =>
       replaceChunks(deps.pool, { documentId, jobId: task.jobId, columnKind: deps.columnKind, chunks: rows }),
@@ -281,7 +296,9 @@ async function fail(
   stats: StatsRecorder,
 ): Promise<TaskResult> {
   const typed = toTyped(error);
-  const willRetry = typed.retryable && task.attempt < task.maxAttempts;
+  // Handed back at the drain deadline: the job goes back to the queue whatever its attempts.
+  const handedBack = typed.code === "INTERRUPTED" && deps.cancelled();
+  const willRetry = handedBack || (typed.retryable && task.attempt < task.maxAttempts);
   const message = typed.message.slice(0, ERROR_MESSAGE_LIMIT);
   deps.logger[willRetry ? "warn" : "error"]({ err: describeError(typed), willRetry }, "document failed");
   try {

@@ -5,4 +5,8 @@ import type { EmbeddingColumnKind } from "../db/embedding-column.js";
 export interface ThreadData {
   readonly config: Config;
   readonly columnKind: EmbeddingColumnKind;
+  /** Process-wide limit on concurrent embedding requests (a SharedArrayBuffer is shared, not copied). */
+  readonly embeddingSemaphore: SharedArrayBuffer;
+  /** Raised at the drain deadline: stop at the next checkpoint (see CancelFlag). */
+  readonly cancelFlag: SharedArrayBuffer;
 }

@@ -7,6 +7,7 @@ import { createLogger } from "../logging/logger.js";
 import { createStorage } from "../storage/create-storage.js";
 import type { DocumentTask, TaskResult } from "./document-task.js";
 import { processDocument } from "./process-document.js";
+import { CancelFlag } from "./cancel-flag.js";
 import type { ThreadData } from "./thread-data.js";
 import { isThreadControlMessage, THREAD_CONTROL_CHANNEL } from "./thread-control.js";
 
@@ -15,7 +16,8 @@ import { isThreadControlMessage, THREAD_CONTROL_CHANNEL } from "./thread-control
  * embedder here, once, and every task after that reuses them.
  */
 async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>> {
-  const { config, columnKind } = workerData as ThreadData;
+  const { config, columnKind, embeddingSemaphore, cancelFlag } = workerData as ThreadData;
+  const cancel = new CancelFlag(cancelFlag);
   const logger = createLogger(config.logLevel, { thread: threadId });
   const pool = createPgPool({
     url: config.databaseUrl,
@@ -28,7 +30,7 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   await warmPool(pool, config.dbPoolMin).catch((error: unknown) => {
     logger.warn({ err: describeError(error) }, "could not open database connections at thread start");
   });
-  const embedder = await createEmbedder(config);
+  const embedder = await createEmbedder(config, embeddingSemaphore, logger);
   const storage = createStorage(config.storageUrl);
   logger.debug({ embedder: embedder.model, storage: storage.description }, "thread ready");
 
@@ -47,7 +49,16 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
     void closing.then(() => control.postMessage({ type: "closed", threadId }));
   };
 
-  const deps = { pool, storage, embedder, config, columnKind, logger, threadId };
+  const deps = {
+    pool,
+    storage,
+    embedder,
+    config,
+    columnKind,
+    logger,
+    threadId,
+    cancelled: () => cancel.raised,
+  };
   return (task) =>
     runWithJobContext(
       { jobId: task.jobId, documentId: String(task.documentId), requestId: task.requestId },

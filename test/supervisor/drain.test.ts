@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { Job } from "bullmq";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
@@ -128,6 +129,47 @@ describe("drain on SIGTERM", () => {
     const next = start({});
     await assertAllFinishedExactly(jobs);
     assert.equal(await next.stop(), 0);
+  });
+
+  test("onnx threads stop at a checkpoint at the deadline (terminating them mid-inference would crash)", async () => {
+    const onnxEnv = await createTestEnvironment("drain-onnx", { embeddingDim: 32 });
+    try {
+      const model = fileURLToPath(new URL("../fixtures/tiny-bert", import.meta.url));
+      const onnxOverrides = {
+        ...WORKER_ENV,
+        EMBEDDING_PROVIDER: "onnx",
+        EMBEDDING_MODEL: model,
+        DRAIN_TIMEOUT_MS: "200",
+      };
+      const worker = startWorkerProcess(onnxEnv.env(onnxOverrides));
+      await worker.waitForLog((line) => line.msg === "worker started");
+      const jobs: Job[] = [];
+      for (let i = 0; i < 2; i += 1) {
+        const doc = await onnxEnv.insertDocument({
+          bytes: bigText(100 + i, SLOW_DOCUMENT_BYTES),
+          fileName: `o${i}.txt`,
+        });
+        jobs.push(await onnxEnv.enqueue(doc, 3));
+      }
+      await worker.waitForLog(() => worker.logs.filter((line) => line.msg === "job started").length >= 2);
+      worker.child.kill("SIGTERM");
+      assert.equal(await worker.exited(), 0, worker.stderr());
+      assert.ok(
+        worker.logs.some((line) => line.msg === "drain deadline reached; handing the job back to the queue"),
+      );
+      const stuck = await onnxEnv.db.query("SELECT id FROM documents WHERE status = 'PROCESSING'");
+      assert.deepEqual(stuck.rows, []);
+      const next = startWorkerProcess(
+        onnxEnv.env({ ...WORKER_ENV, EMBEDDING_PROVIDER: "onnx", EMBEDDING_MODEL: model }),
+      );
+      try {
+        for (const job of jobs) assert.equal((await onnxEnv.finished(job)).state, "completed");
+      } finally {
+        await next.stop();
+      }
+    } finally {
+      await onnxEnv.close();
+    }
   });
 
   test("a second signal hands running jobs back at once and exits 0", async () => {
