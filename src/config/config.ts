@@ -223,7 +223,21 @@ function readEmbeddingSettings(env: Env, provider: EmbeddingProvider): Embedding
     url:
       url === null
         ? null
-        : read(env, "EMBEDDING_URL", urlWithScheme(["http:", "https:"]), url, "an http(s) URL"),
+        : read(
+            env,
+            "EMBEDDING_URL",
+            // The embedder's own URL rules (no credentials in the URL: fetch would echo them).
+            urlWithScheme(["http:", "https:"]).refine((value) => {
+              try {
+                embeddingsEndpoint(value);
+                return true;
+              } catch {
+                return false;
+              }
+            }),
+            url,
+            "an http(s) URL without credentials (put the key in EMBEDDING_API_KEY)",
+          ),
     apiKey: optional(env, "EMBEDDING_API_KEY"),
     timeoutMs: read(
       env,
