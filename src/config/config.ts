@@ -48,6 +48,10 @@ export interface EmbeddingSettings {
   readonly timeoutMs: number;
   readonly maxRetries: number;
   readonly maxConcurrency: number;
+  /** onnx: fetch EMBEDDING_MODEL from the hub when it is a model id, not a directory. */
+  readonly allowDownload: boolean;
+  readonly cacheDir: string;
+  readonly hubEndpoint: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -247,6 +251,15 @@ function readEmbeddingSettings(env: Env, provider: EmbeddingProvider): Embedding
       "milliseconds from 100 to 600000",
     ),
     maxRetries: read(env, "EMBEDDING_MAX_RETRIES", intIn(0, 20), "4", "an integer from 0 to 20"),
+    allowDownload: read(env, "EMBEDDING_ALLOW_DOWNLOAD", flag, "0", "0 or 1"),
+    cacheDir: read(env, "EMBEDDING_CACHE_DIR", z.string().min(1), "./data/models", "a directory"),
+    hubEndpoint: read(
+      env,
+      "HF_ENDPOINT",
+      urlWithScheme(["http:", "https:"]),
+      "https://huggingface.co",
+      "an http(s) URL",
+    ),
     maxConcurrency: read(env, "EMBEDDING_MAX_CONCURRENCY", intIn(1, 1000), "4", "an integer from 1 to 1000"),
   };
 }

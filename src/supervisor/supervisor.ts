@@ -13,6 +13,7 @@ import { CancelFlag } from "../threads/cancel-flag.js";
 import { checkDatabase, pingRedis, probeEmbedder } from "./dependency-checks.js";
 import { createJobProcessor } from "./job-processor.js";
 import { ReleaseStack } from "./release-stack.js";
+import { resolveModel } from "./resolve-model.js";
 import { createThreadPool } from "./thread-pool.js";
 
 const STARTUP_CHECK_TIMEOUT_MS = 3_000;
@@ -33,9 +34,10 @@ export interface Supervisor {
  * Starts the worker: checks Redis and PostgreSQL (refusing to start without them), starts the
  * threads, then begins fetching jobs. Throws StartupError with a one-line reason.
  */
-export async function startSupervisor(config: Config, logger: Logger): Promise<Supervisor> {
-  await pingRedis(config.redisUrl, STARTUP_CHECK_TIMEOUT_MS);
-  const column = await checkDatabase(config.databaseUrl, config.embeddingDim, STARTUP_CHECK_TIMEOUT_MS);
+export async function startSupervisor(requested: Config, logger: Logger): Promise<Supervisor> {
+  await pingRedis(requested.redisUrl, STARTUP_CHECK_TIMEOUT_MS);
+  const column = await checkDatabase(requested.databaseUrl, requested.embeddingDim, STARTUP_CHECK_TIMEOUT_MS);
+  const config = await resolveModel(requested, logger);
 
   const releases = new ReleaseStack();
   const handBack = new AbortController();

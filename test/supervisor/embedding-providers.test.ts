@@ -3,10 +3,14 @@
  * server standing in for it) and the ONNX model committed under test/fixtures/tiny-bert.
  */
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
+import { startFakeHub } from "../support/fake-hub.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
@@ -147,6 +151,39 @@ describe("embedding providers through the worker", () => {
     );
     assert.equal(threads.size, 2, "each document was embedded by a different thread");
     await worker.stop();
+  });
+
+  test("onnx: a model id is downloaded only with EMBEDDING_ALLOW_DOWNLOAD=1", async () => {
+    const hub = await startFakeHub(["acme/tiny-bert"]);
+    const cacheDir = await mkdtemp(join(tmpdir(), "ragworker-model-cache-"));
+    try {
+      const common = {
+        EMBEDDING_PROVIDER: "onnx",
+        EMBEDDING_MODEL: "acme/tiny-bert",
+        HF_ENDPOINT: hub.endpoint,
+        EMBEDDING_CACHE_DIR: cacheDir,
+      };
+      const refused = start(common);
+      assert.equal(await refused.exited(), 1);
+      assert.match(
+        refused.stderr(),
+        /EMBEDDING_MODEL acme\/tiny-bert is not a directory.*EMBEDDING_ALLOW_DOWNLOAD=1/,
+      );
+      assert.equal(hub.requests.length, 0, "nothing fetched by default");
+
+      const worker = start({ ...common, EMBEDDING_ALLOW_DOWNLOAD: "1", WORKER_THREADS: "1" });
+      await worker.waitForLog((line) => line.msg === "worker started");
+      const { documentId, workspaceId } = await env.insertDocument({
+        bytes: "Downloaded model at work.",
+        fileName: "d.txt",
+      });
+      const outcome = await env.finished(await env.enqueue({ documentId, workspaceId }));
+      assert.deepEqual(outcome, { state: "completed", value: { status: "READY", chunksCreated: 1 } });
+      await worker.stop();
+    } finally {
+      await hub.close();
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 
   test("onnx: a model whose dimension differs from EMBEDDING_DIM stops the start, naming both", async () => {
