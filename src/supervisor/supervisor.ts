@@ -101,7 +101,15 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
         hardAbort: hardAbort.signal,
         metrics,
       }),
-      { connection, concurrency: config.threads, autorun: false },
+      {
+        connection,
+        concurrency: config.threads,
+        autorun: false,
+        // The supervisor's event loop stays free (threads do the work), so renewals are on time;
+        // the stalled check runs as often as a lock lasts, so a killed worker's jobs return soon.
+        lockDuration: config.jobLockMs,
+        stalledInterval: config.jobLockMs,
+      },
     );
     worker.on("error", (error) => logger.error({ err: describeError(error) }, "queue worker error"));
     worker.on("failed", (job, error) => {

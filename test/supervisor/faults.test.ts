@@ -1,0 +1,110 @@
+/**
+ * Short versions of the fault scenarios with real worker processes: a worker killed with
+ * SIGKILL mid-load, and three workers sharing one queue. Nothing lost, nothing stuck, no
+ * duplicate chunks.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Job } from "bullmq";
+import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
+import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+
+function mediumText(seed: number): string {
+  return Array.from(
+    { length: 2_000 },
+    (_, p) =>
+      `Paragraph ${seed}-${p}: ${Array.from({ length: 40 }, (_, w) => `w${(seed * 31 + p * 7 + w) % 9973}`).join(" ")}.`,
+  ).join("\n\n");
+}
+
+describe("faults", () => {
+  let env: TestEnvironment;
+  const workers: WorkerProcess[] = [];
+  const start = (overrides: Record<string, string> = {}) => {
+    const worker = startWorkerProcess(env.env({ WORKER_THREADS: "2", JOB_LOCK_MS: "2000", ...overrides }));
+    workers.push(worker);
+    return worker;
+  };
+
+  before(async () => {
+    env = await createTestEnvironment("faults", { embeddingDim: 16 });
+  });
+  after(async () => {
+    await Promise.all(workers.map((worker) => worker.stop("SIGKILL")));
+    await env.close();
+  });
+
+  const enqueueDocuments = async (count: number, prefix: number) => {
+    const jobs: Array<{ job: Job; documentId: string }> = [];
+    for (let i = 0; i < count; i += 1) {
+      const doc = await env.insertDocument({ bytes: mediumText(prefix + i), fileName: `f${prefix + i}.txt` });
+      jobs.push({ job: await env.enqueue(doc, 3), documentId: doc.documentId });
+    }
+    return jobs;
+  };
+
+  /** Every document READY, none PROCESSING, chunk indexes exactly 0..n-1 (no duplicates, no holes). */
+  const assertExact = async (jobs: Array<{ job: Job; documentId: string }>) => {
+    for (const { job } of jobs) assert.equal((await env.finished(job)).state, "completed");
+    const rows = await env.db.query<{
+      status: string;
+      chunks: string;
+      distinct_indexes: string;
+      max_index: number | null;
+    }>(
+      `SELECT d.status, count(c.id) AS chunks, count(DISTINCT c.chunk_index) AS distinct_indexes, max(c.chunk_index) AS max_index
+         FROM documents d LEFT JOIN chunks c ON c.document_id = d.id
+        WHERE d.id = ANY($1::uuid[]) GROUP BY d.id, d.status`,
+      [jobs.map((entry) => entry.documentId)],
+    );
+    assert.equal(rows.rows.length, jobs.length);
+    for (const row of rows.rows) {
+      assert.equal(row.status, "READY");
+      assert.ok(Number(row.chunks) > 0);
+      assert.equal(Number(row.distinct_indexes), Number(row.chunks));
+      assert.equal(Number(row.max_index), Number(row.chunks) - 1);
+    }
+  };
+
+  test("SIGKILL mid-load, then a fresh worker: every document READY, none stuck, no duplicates", async () => {
+    const victim = start();
+    await victim.waitForLog((line) => line.msg === "worker started");
+    const jobs = await enqueueDocuments(10, 0);
+    // Kill it once documents are claimed, so the kill leaves PROCESSING rows behind.
+    const claimed = async () =>
+      (await env.db.query("SELECT id FROM documents WHERE status = 'PROCESSING'")).rows.length;
+    for (const deadline = Date.now() + 20_000; (await claimed()) < 1 && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    victim.child.kill("SIGKILL");
+    assert.equal(await victim.exited(), "SIGKILL");
+    assert.ok((await claimed()) >= 1, "the kill left claimed documents behind");
+
+    const survivor = start();
+    await assertExact(jobs);
+    const stuck = await env.db.query("SELECT id FROM documents WHERE status = 'PROCESSING'");
+    assert.deepEqual(stuck.rows, []);
+    assert.equal(await survivor.stop(), 0);
+  });
+
+  test("three workers on one queue: each document processed to READY once, chunk counts exact", async () => {
+    const three = [
+      start({ WORKER_THREADS: "1" }),
+      start({ WORKER_THREADS: "1" }),
+      start({ WORKER_THREADS: "1" }),
+    ];
+    await Promise.all(three.map((worker) => worker.waitForLog((line) => line.msg === "worker started")));
+    const jobs = await enqueueDocuments(24, 1000);
+    await assertExact(jobs);
+    const ids = new Set(jobs.map((entry) => entry.documentId));
+    const readyLines = three.flatMap((worker) =>
+      worker.logs.filter((line) => line.msg === "document READY" && ids.has(String(line["documentId"]))),
+    );
+    assert.equal(readyLines.length, jobs.length, "no document was processed twice");
+    assert.ok(
+      three.filter((worker) => worker.logs.some((line) => line.msg === "document READY")).length >= 2,
+      "the work was shared",
+    );
+    for (const worker of three) assert.equal(await worker.stop(), 0);
+  });
+});
