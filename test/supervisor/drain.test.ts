@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Job } from "bullmq";
+import { assertDocumentsReadyExactly } from "../support/document-assertions.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
@@ -65,32 +66,6 @@ describe("drain on SIGTERM", () => {
   };
   let jobsSoFar = 0;
 
-  const assertAllFinishedExactly = async (jobs: Array<{ job: Job; documentId: string }>) => {
-    const outcomes = await Promise.all(jobs.map(({ job }) => env.finished(job)));
-    for (const outcome of outcomes) assert.equal(outcome.state, "completed", JSON.stringify(outcome));
-    const rows = await env.db.query<{
-      id: string;
-      status: string;
-      chunks: string;
-      distinct_indexes: string;
-      max_index: number;
-    }>(
-      `SELECT d.id, d.status, count(c.id) AS chunks, count(DISTINCT c.chunk_index) AS distinct_indexes,
-              max(c.chunk_index) AS max_index
-         FROM documents d LEFT JOIN chunks c ON c.document_id = d.id
-        WHERE d.id = ANY($1::uuid[]) GROUP BY d.id, d.status`,
-      [jobs.map((entry) => entry.documentId)],
-    );
-    assert.equal(rows.rows.length, jobs.length);
-    for (const row of rows.rows) {
-      assert.equal(row.status, "READY");
-      assert.ok(Number(row.chunks) > 0);
-      // No duplicates and no holes: indexes are exactly 0..n-1.
-      assert.equal(Number(row.distinct_indexes), Number(row.chunks));
-      assert.equal(Number(row.max_index), Number(row.chunks) - 1);
-    }
-  };
-
   test("jobs past the deadline go back to the queue; the next worker finishes them all", async () => {
     const drainTimeoutMs = 100;
     const worker = start({ DRAIN_TIMEOUT_MS: String(drainTimeoutMs) });
@@ -127,7 +102,7 @@ describe("drain on SIGTERM", () => {
     }
 
     const next = start({});
-    await assertAllFinishedExactly(jobs);
+    await assertDocumentsReadyExactly(env, jobs);
     assert.equal(await next.stop(), 0);
   });
 
@@ -188,6 +163,6 @@ describe("drain on SIGTERM", () => {
     assert.deepEqual(stuck.rows, []);
 
     start({});
-    await assertAllFinishedExactly(jobs);
+    await assertDocumentsReadyExactly(env, jobs);
   });
 });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Job } from "bullmq";
+import { assertDocumentsReadyExactly } from "../support/document-assertions.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
@@ -43,29 +44,6 @@ describe("faults", () => {
     return jobs;
   };
 
-  /** Every document READY, none PROCESSING, chunk indexes exactly 0..n-1 (no duplicates, no holes). */
-  const assertExact = async (jobs: Array<{ job: Job; documentId: string }>) => {
-    for (const { job } of jobs) assert.equal((await env.finished(job)).state, "completed");
-    const rows = await env.db.query<{
-      status: string;
-      chunks: string;
-      distinct_indexes: string;
-      max_index: number | null;
-    }>(
-      `SELECT d.status, count(c.id) AS chunks, count(DISTINCT c.chunk_index) AS distinct_indexes, max(c.chunk_index) AS max_index
-         FROM documents d LEFT JOIN chunks c ON c.document_id = d.id
-        WHERE d.id = ANY($1::uuid[]) GROUP BY d.id, d.status`,
-      [jobs.map((entry) => entry.documentId)],
-    );
-    assert.equal(rows.rows.length, jobs.length);
-    for (const row of rows.rows) {
-      assert.equal(row.status, "READY");
-      assert.ok(Number(row.chunks) > 0);
-      assert.equal(Number(row.distinct_indexes), Number(row.chunks));
-      assert.equal(Number(row.max_index), Number(row.chunks) - 1);
-    }
-  };
-
   test("SIGKILL mid-load, then a fresh worker: every document READY, none stuck, no duplicates", async () => {
     const victim = start();
     await victim.waitForLog((line) => line.msg === "worker started");
@@ -81,7 +59,7 @@ describe("faults", () => {
     assert.ok((await claimed()) >= 1, "the kill left claimed documents behind");
 
     const survivor = start();
-    await assertExact(jobs);
+    await assertDocumentsReadyExactly(env, jobs);
     const stuck = await env.db.query("SELECT id FROM documents WHERE status = 'PROCESSING'");
     assert.deepEqual(stuck.rows, []);
     assert.equal(await survivor.stop(), 0);
@@ -95,7 +73,7 @@ describe("faults", () => {
     ];
     await Promise.all(three.map((worker) => worker.waitForLog((line) => line.msg === "worker started")));
     const jobs = await enqueueDocuments(24, 1000);
-    await assertExact(jobs);
+    await assertDocumentsReadyExactly(env, jobs);
     const ids = new Set(jobs.map((entry) => entry.documentId));
     const readyLines = three.flatMap((worker) =>
       worker.logs.filter((line) => line.msg === "document READY" && ids.has(String(line["documentId"]))),
