@@ -92,7 +92,16 @@ export async function ingestCommand(
           storageKey,
         ],
       );
-      await producer.enqueue({ documentId, workspaceId, requestId: `ingest-${randomUUID()}` });
+      try {
+        await producer.enqueue({ documentId, workspaceId, requestId: `ingest-${randomUUID()}` });
+      } catch (error) {
+        // No job will ever process this row: say so on it rather than leave it PENDING.
+        await db.query("UPDATE documents SET status = 'FAILED', error_message = $2 WHERE id = $1", [
+          documentId,
+          `could not enqueue: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500),
+        ]);
+        throw error;
+      }
       files.push({ path, documentId });
     }
 

@@ -17,9 +17,12 @@ export interface Readiness {
 const CHECK_TIMEOUT_MS = 1_000;
 
 export async function probeRedis(
-  redis: Pick<Redis, "ping">,
+  redis: Pick<Redis, "ping" | "status">,
   timeoutMs = CHECK_TIMEOUT_MS,
 ): Promise<DependencyState> {
+  // A connection that is not up would queue the PING until it reconnects: every probe during a
+  // long outage would pile one more command into the offline queue.
+  if (redis.status !== "ready") return "disconnected";
   try {
     await withTimeout(redis.ping(), timeoutMs);
     return "connected";
@@ -38,7 +41,7 @@ export async function probeDatabase(db: Queryable, timeoutMs = CHECK_TIMEOUT_MS)
 }
 
 export interface ReadinessSources {
-  readonly redis: Pick<Redis, "ping">;
+  readonly redis: Pick<Redis, "ping" | "status">;
   readonly db: Queryable;
   readonly liveThreads: () => number;
   readonly draining: () => boolean;

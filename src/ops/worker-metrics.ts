@@ -14,6 +14,8 @@ const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const;
 export interface MetricSources {
   readonly pool: Piscina;
   readonly queue: Queue;
+  /** False while the queue's connection is down: a depth read would wait in its offline queue. */
+  readonly redisReady: () => boolean;
 }
 
 /**
@@ -170,6 +172,10 @@ export class WorkerMetrics {
       registers,
       collect: async () => {
         if (!cached || Date.now() - cached.at > QUEUE_DEPTH_CACHE_MS) {
+          if (!sources.redisReady()) {
+            depthReadFailures.inc();
+            return;
+          }
           try {
             cached = { at: Date.now(), counts: await withTimeout(queue.getJobCounts(...QUEUE_STATES), 500) };
           } catch {

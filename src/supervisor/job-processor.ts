@@ -62,7 +62,10 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       } finally {
         deps.metrics.taskEnded();
       }
-      if (!result.ok && deps.handBack.aborted) return handBack(job, token, task, deps);
+      // Only a task that stopped because of the deadline goes back; a real failure stays one.
+      if (!result.ok && result.code === "INTERRUPTED" && deps.handBack.aborted) {
+        return handBack(job, token, task, deps);
+      }
       deps.metrics.recordOutcome(result, seconds(), willRetry);
       if (result.ok) {
         deps.logger.info(

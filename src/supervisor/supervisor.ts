@@ -2,6 +2,7 @@ import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Config } from "../config/config.js";
 import { maskUrl } from "../config/mask-url.js";
+import { releaseClaim } from "../db/document-repository.js";
 import { createPgPool } from "../db/pg-pool.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
@@ -20,7 +21,10 @@ const STARTUP_CHECK_TIMEOUT_MS = 3_000;
 const THREAD_CLOSE_TIMEOUT_MS = 5_000;
 // Threads stop at their next checkpoint once asked (an embedding batch at most, normally well
 // under this); one still running after it is terminated.
-const HARD_ABORT_GRACE_MS = 10_000;
+const HARD_ABORT_GRACE_MS = 3_000;
+// After the deadline and the grace, a queue worker still closing is waiting on Redis (completions
+// and hand-backs cannot reach it): it is closed by force so the process still exits.
+const FORCE_CLOSE_AFTER_GRACE_MS = 2_000;
 
 export interface Supervisor {
   /** Drains and releases everything; safe to call more than once (later calls share the first). */
@@ -72,7 +76,7 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
     const queue = new Queue(config.queueName, { connection });
     queue.on("error", (error) => logger.warn({ err: describeError(error) }, "queue error"));
     releases.push("queue handle", () => queue.close());
-    const metrics = new WorkerMetrics({ pool, queue });
+    const metrics = new WorkerMetrics({ pool, queue, redisReady: () => connection.status === "ready" });
 
     let draining = false;
     const server = await startOpsServer({
@@ -117,8 +121,50 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
         { jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: error.message } },
         "job attempt failed",
       );
+      // A job failed for good by BullMQ itself (stalled too often after its workers were killed)
+      // never reached a thread that could record it: its document must not stay PROCESSING.
+      const documentId = (job?.data as { documentId?: unknown } | undefined)?.documentId;
+      const jobId = job?.id;
+      if (!job || !jobId || typeof documentId !== "string") return;
+      void job
+        .getState()
+        .then(async (state) => {
+          if (state !== "failed") return;
+          await releaseClaim(db, {
+            id: documentId,
+            jobId,
+            status: "FAILED",
+            errorMessage: error.message.slice(0, 500),
+          });
+        })
+        .catch((releaseError: unknown) =>
+          logger.error(
+            { err: describeError(releaseError) },
+            "could not mark the failed job's document FAILED",
+          ),
+        );
     });
-    releases.push("queue worker", () => worker.close());
+    const forceClose = new AbortController();
+    releases.push("queue worker", async () => {
+      const onForce = new Promise<void>((resolve) =>
+        forceClose.signal.addEventListener("abort", () => resolve()),
+      );
+      const closing = worker.close();
+      const closed = await Promise.race([closing.then(() => true), onForce.then(() => false)]);
+      if (!closed) {
+        logger.error(
+          "queue worker still closing long after the deadline (Redis unreachable?); closing it by force",
+        );
+        // close(true) itself waits on Redis for its connections; give it a moment, not forever.
+        const forced = worker.close(true).catch((error: unknown) => {
+          logger.warn({ err: describeError(error) }, "forced close of the queue worker failed");
+        });
+        await Promise.race([
+          forced,
+          new Promise((resolve) => setTimeout(resolve, FORCE_CLOSE_AFTER_GRACE_MS)),
+        ]);
+      }
+    });
 
     void worker
       .run()
@@ -144,10 +190,15 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
           "draining: no new jobs, waiting for running ones",
         );
         const deadline = setTimeout(() => handBack.abort(), config.drainTimeoutMs);
+        const force = setTimeout(
+          () => forceClose.abort(),
+          config.drainTimeoutMs + HARD_ABORT_GRACE_MS + FORCE_CLOSE_AFTER_GRACE_MS,
+        );
         try {
           await releases.releaseAll(logger);
         } finally {
           clearTimeout(deadline);
+          clearTimeout(force);
         }
         logger.info("worker stopped");
       })();
@@ -155,7 +206,10 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
     };
     return {
       stop,
-      hurry: () => handBack.abort(),
+      hurry: () => {
+        handBack.abort();
+        setTimeout(() => forceClose.abort(), HARD_ABORT_GRACE_MS + FORCE_CLOSE_AFTER_GRACE_MS).unref();
+      },
       get draining() {
         return draining;
       },

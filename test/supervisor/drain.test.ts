@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Job } from "bullmq";
+import { DocumentProducer } from "../../src/producer/enqueue-document.js";
 import { assertDocumentsReadyExactly } from "../support/document-assertions.js";
+import { startPrivateRedis } from "../support/private-redis.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
@@ -144,6 +146,31 @@ describe("drain on SIGTERM", () => {
       }
     } finally {
       await onnxEnv.close();
+    }
+  });
+
+  test("with Redis gone during the drain, the worker still exits 0 and leaves nothing PROCESSING", async () => {
+    const redis = await startPrivateRedis();
+    const producer = new DocumentProducer(redis.url, env.queueName);
+    try {
+      const worker = start({ REDIS_URL: redis.url, DRAIN_TIMEOUT_MS: "300" });
+      await worker.waitForLog((line) => line.msg === "worker started");
+      const doc = await env.insertDocument({ bytes: bigText(500, SLOW_DOCUMENT_BYTES), fileName: "r.txt" });
+      await producer.enqueue(doc, { attempts: 3 });
+      await worker.waitForLog((line) => line.msg === "job started");
+      await redis.stop();
+      const signalled = Date.now();
+      worker.child.kill("SIGTERM");
+      assert.equal(await worker.exited(), 0, worker.stderr());
+      const seconds = (Date.now() - signalled) / 1000;
+      assert.ok(seconds < 15, `exit took ${seconds} s`);
+      const row = await env.db.query<{ status: string }>("SELECT status FROM documents WHERE id = $1", [
+        doc.documentId,
+      ]);
+      assert.notEqual(row.rows[0]?.status, "PROCESSING");
+    } finally {
+      await producer.close().catch(() => undefined);
+      await redis.stop().catch(() => undefined);
     }
   });
 
