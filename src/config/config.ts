@@ -35,6 +35,8 @@ export interface Config {
   readonly claimTtlMs: number;
   /** BullMQ lock duration; a dead worker's jobs are picked up again after about this long. */
   readonly jobLockMs: number;
+  /** Heap limit of each thread: a file that exhausts it kills that thread only, not the process. */
+  readonly threadMaxHeapMb: number;
 }
 
 /** Provider-specific embedding settings; which ones matter depends on EMBEDDING_PROVIDER. */
@@ -177,6 +179,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxChunks: read(env, "MAX_CHUNKS", intIn(1, 1_000_000), "2000", "an integer from 1 to 1000000"),
     maxFileBytes: read(env, "MAX_FILE_BYTES", intIn(1, 2 ** 31), String(50 * 1024 * 1024), "a byte count"),
     jobAttempts: read(env, "JOB_ATTEMPTS", intIn(1, 100), "5", "an integer from 1 to 100"),
+    threadMaxHeapMb: read(env, "THREAD_MAX_HEAP_MB", intIn(32, 65_536), "2048", "megabytes from 32 to 65536"),
     jobLockMs: read(env, "JOB_LOCK_MS", intIn(1000, 3_600_000), "30000", "milliseconds from 1000 to 3600000"),
     claimTtlMs: read(
       env,

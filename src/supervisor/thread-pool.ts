@@ -23,5 +23,7 @@ export function createThreadPool(
     // keep-alives, pool error events and the close broadcast would all wait for the next task.
     atomics: "async",
     workerData,
+    // A thread over this limit is terminated and its task rejected; Piscina starts a new one.
+    resourceLimits: { maxOldGenerationSizeMb: config.threadMaxHeapMb },
   });
 }
