@@ -64,7 +64,7 @@ export const PROMPT_INJECTION_PATTERNS: readonly PromptInjectionPattern[] = [
     slug: "jailbreak",
     weight: 0.4,
     regex:
-      /\bjailbr(?:eak(?:s|ing|ed)?|oken)\b|\bdo\s+anything\s+now\b|\bdan\s+(?:mode|prompt)\b|\bstay\s+in\s+character\b|\b(?:without|free\s+(?:of|from)|no)\s+(?:any\s+)?(?:ethical|moral|content|safety)\s+(?:guidelines|restrictions|constraints|filters|limits|limitations|boundaries)\b/i,
+      /\bjailbr(?:eak(?:s|ing|ed)?|oken)\b|\bdo\s+anything\s+now\b|\bdan\s+(?:mode|prompt)\b|\bstay\s+in\s+character\b|\b(?:without|free\s+(?:of|from)|no)\s+(any\s+)?(?:ethical|moral|content|safety)\s+(?:guidelines|restrictions|constraints|filters|limits|limitations|boundaries)\b/i,
   },
   {
     slug: "exfiltrate_secrets",

@@ -7,7 +7,12 @@ import { spawn } from "node:child_process";
 import { after, before, describe, test } from "node:test";
 import { freePort } from "../support/private-redis.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
-import { CLI_PATH, startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+import {
+  CLI_PATH,
+  startWorkerProcess,
+  type WorkerProcess,
+  waitUntilServing,
+} from "../support/worker-process.js";
 
 interface CliRun {
   code: number | null;
@@ -59,11 +64,7 @@ describe("ragworker health", () => {
   before(async () => {
     env = await createTestEnvironment("health-command", { embeddingDim: 64 });
     worker = startWorkerProcess(env.env({ WORKER_THREADS: "1" }));
-    const listening = await worker.waitForLog((line) => line.msg === "ops server listening");
-    port = listening.port as number;
-    await worker.waitForLog((line) => line.msg === "worker started");
-    // Ready means a live thread; stopping before it started would also cost the close timeout.
-    await worker.waitForLog((line) => line.msg === "thread ready");
+    port = await waitUntilServing(worker);
   });
 
   after(async () => {

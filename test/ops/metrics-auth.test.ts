@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { parseApiKeys, type ApiKeyEntry } from "../../src/config/api-keys.js";
 import { authorize } from "../../src/ops/api-key-auth.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
-import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+import { startWorkerProcess, type WorkerProcess, waitUntilServing } from "../support/worker-process.js";
 
 const sha256Hex = (value: string): string => createHash("sha256").update(value, "utf8").digest("hex");
 const secret = (prefix: string): string => `${prefix}-${randomBytes(16).toString("hex")}`;
@@ -103,12 +103,7 @@ describe("/metrics of the worker with METRICS_REQUIRE_AUTH=1", () => {
         WORKER_THREADS: "1",
       }),
     );
-    const listening = await worker.waitForLog((line) => line.msg === "ops server listening");
-    port = listening.port as number;
-    await worker.waitForLog((line) => line.msg === "worker started");
-    // A thread still starting when SIGTERM comes misses the close broadcast and stop() then waits
-    // for its 5 s timeout; waiting here keeps this file quick.
-    await worker.waitForLog((line) => line.msg === "thread ready");
+    port = await waitUntilServing(worker);
   });
 
   after(async () => {

@@ -93,3 +93,16 @@ export function startWorkerProcess(
     },
   };
 }
+
+/**
+ * Waits until the worker serves: its ops server listens, it fetches jobs, and `threads` threads
+ * have their pools and models. Returns the ops server's port (tests run it on port 0).
+ */
+export async function waitUntilServing(worker: WorkerProcess, threads = 1): Promise<number> {
+  const listening = await worker.waitForLog((line) => line.msg === "ops server listening");
+  await worker.waitForLog((line) => line.msg === "worker started");
+  const ready = () =>
+    new Set(worker.logs.filter((line) => line.msg === "thread ready").map((line) => line["thread"]));
+  await worker.waitForLog(() => ready().size >= threads);
+  return Number(listening["port"]);
+}
