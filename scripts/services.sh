@@ -24,9 +24,11 @@
 # Project-owned state lives under $RAGWORKER_STATE_DIR (default /var/tmp/ragworker as root,
 # /var/tmp/ragworker-<uid> otherwise), one directory per port, outside the repository because the
 # PostgreSQL server runs as the `postgres` OS user, which may not be able to enter the checkout:
-#   redis-<port>/  redis.pid, redis.log      (no persistence: --save '' --appendonly no)
+#   redis-<port>/  redis.pid, redis.log      (no persistence unless REDIS_APPENDONLY=yes)
 #   pg-<port>/     data/, socket/, postgresql.log, initdb.log   (owned by `postgres` when run as root)
 # SERVICES_WAIT_SECONDS (default 30) bounds each wait. Passwords are never printed.
+# REDIS_APPENDONLY=yes starts a new Redis instance with an append-only file (fsync every second), so
+# a stop-redis/start-redis keeps the queue, as a production Redis would; the fault suite uses it.
 set -euo pipefail
 
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"
@@ -239,7 +241,8 @@ redis_quote() {
 
 redis_start() {
   mkdir -p "$R_DIR"
-  local bind=(127.0.0.1) conf="" pid
+  local bind=(127.0.0.1) conf="" pid persistence=(--appendonly no)
+  if [ "${REDIS_APPENDONLY:-no}" = yes ]; then persistence=(--appendonly yes --appendfsync everysec); fi
   case "$R_HOST" in
     ::1) bind=(::1) ;;
     localhost) bind=(127.0.0.1 -::1) ;; # "-": skip ::1 where IPv6 is off
@@ -256,7 +259,7 @@ redis_start() {
   rm -f "$R_PIDFILE"
   # shellcheck disable=SC2094 # redis-server appends to its log; the startup errors go there too
   if ! printf '%s\n' "$conf" | redis-server - --port "$R_PORT" --bind "${bind[@]}" --daemonize yes \
-    --dir "$R_DIR" --save '' --appendonly no --maxmemory-policy noeviction \
+    --dir "$R_DIR" --save '' "${persistence[@]}" --maxmemory-policy noeviction \
     --pidfile "$R_PIDFILE" --logfile "$R_LOG" >>"$R_LOG" 2>&1 9>&-; then
     log_tail "$R_LOG"
     die "redis: redis-server did not start; see $R_LOG"
@@ -317,7 +320,7 @@ redis_up() {
   make_state_root
   redis_start
   pid="$(redis_our_pid || echo '?')"
-  say "redis: started project instance at $R_HOST:$R_PORT (pid $pid, dir $R_DIR, log $R_LOG, no persistence)"
+  say "redis: started project instance at $R_HOST:$R_PORT (pid $pid, dir $R_DIR, log $R_LOG, appendonly ${REDIS_APPENDONLY:-no})"
 }
 
 redis_down() {

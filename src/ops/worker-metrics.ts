@@ -27,6 +27,7 @@ export class WorkerMetrics {
   readonly registry = new Registry();
   private readonly processed: Counter<"status">;
   private readonly failed: Counter;
+  private readonly threadCrashes: Counter;
   private readonly duration: Histogram;
   private readonly injection: Counter<"pattern">;
   private readonly stageDuration: Histogram<"stage">;
@@ -57,6 +58,11 @@ export class WorkerMetrics {
     this.failed = new Counter({
       name: "rag_worker_failed_total",
       help: "Job attempts that failed.",
+      registers,
+    });
+    this.threadCrashes = new Counter({
+      name: "rag_worker_thread_crashes_total",
+      help: "Tasks whose thread died under them (uncaught error, exit, memory limit); Piscina replaced the thread.",
       registers,
     });
     this.duration = new Histogram({
@@ -201,6 +207,7 @@ export class WorkerMetrics {
   recordOutcome(result: TaskResult | null, seconds: number, willRetry: boolean): void {
     this.duration.observe(seconds);
     if (!result) {
+      this.threadCrashes.inc();
       this.failed.inc();
       this.processed.inc({ status: willRetry ? "RETRY" : "FAILED" });
       return;

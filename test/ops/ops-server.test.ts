@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { createServer, type Server } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { DocumentProducer } from "../../src/producer/enqueue-document.js";
+import { parseMetrics, select, single, total } from "../support/metrics-samples.js";
 import { startPrivateRedis, type PrivateRedis } from "../support/private-redis.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type LogLine, type WorkerProcess } from "../support/worker-process.js";
@@ -77,51 +78,6 @@ function paragraph(tag: string): string {
     { length: 4 },
     (_, i) => `Paragraph ${tag} sentence ${i} describes ingestion work in plain words.`,
   ).join(" ");
-}
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Just enough of the Prometheus text format for these checks: samples with labels and values. */
-function parseMetrics(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const raw of text.split("\n")) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/.exec(line);
-    assert.ok(match, `unparseable metrics line: ${line}`);
-    const [, name = "", labelText = "", value = ""] = match;
-    const labels: Record<string, string> = {};
-    for (const label of labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) {
-      labels[label[1] ?? ""] = (label[2] ?? "").replace(/\\(["\\n])/g, (_, c: string) =>
-        c === "n" ? "\n" : c,
-      );
-    }
-    const number = value === "+Inf" ? Infinity : value === "-Inf" ? -Infinity : Number(value);
-    samples.push({ name, labels, value: number });
-  }
-  return samples;
-}
-
-function select(samples: Sample[], name: string, labels: Record<string, string> = {}): Sample[] {
-  return samples.filter(
-    (sample) =>
-      sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
-  );
-}
-
-/** The value of the one sample matching; fails when there is none or several. */
-function single(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const found = select(samples, name, labels);
-  assert.equal(found.length, 1, `expected one ${name}${JSON.stringify(labels)}, found ${found.length}`);
-  return found[0]?.value ?? NaN;
-}
-
-function total(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  return select(samples, name, labels).reduce((sum, sample) => sum + sample.value, 0);
 }
 
 function runPromtool(body: string): Promise<{ code: number | null; output: string } | null> {

@@ -58,6 +58,8 @@ export async function createTestEnvironment(
   const eventsConnection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
   const queueEvents = new QueueEvents(queueName, { connection: eventsConnection });
   await queueEvents.waitUntilReady();
+  // finished() adds a listener pair per job awaited; tests await dozens at once.
+  queueEvents.setMaxListeners(0);
   let defaultWorkspace: string | undefined;
 
   const environment: TestEnvironment = {

@@ -24,8 +24,10 @@ export function startWorkerProcess(
   env: Record<string, string>,
   args: string[] = ["start"],
   cliPath: string = CLI_PATH,
+  /** Node's own options (before the script), e.g. `--import` of a fault injector. */
+  nodeArgs: readonly string[] = [],
 ): WorkerProcess {
-  const child = spawn(process.execPath, [cliPath, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, cliPath, ...args], {
     env: { PATH: process.env["PATH"] ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
