@@ -25,6 +25,8 @@ export class DocumentProducer {
 
   constructor(redisUrl: string, queueName = "documents") {
     this.connection = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 3 });
+    // Without a listener ioredis prints every reconnect failure; callers see the failed enqueue.
+    this.connection.on("error", () => undefined);
     this.queue = new Queue(queueName, { connection: this.connection });
     // Failures reach the caller through the rejected add(); this keeps them from crashing the process.
     this.queue.on("error", () => undefined);

@@ -32,7 +32,7 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   });
   const embedder = await createEmbedder(config, embeddingSemaphore, logger);
   const storage = createStorage(config.storageUrl);
-  logger.debug({ embedder: embedder.model, storage: storage.description }, "thread ready");
+  logger.info({ embedder: embedder.model, storage: storage.description }, "thread ready");
 
   const control = new BroadcastChannel(THREAD_CONTROL_CHANNEL);
   // Must not keep the thread alive by itself: Piscina decides when threads end.

@@ -56,8 +56,10 @@ export async function createTestEnvironment(
   const producer = new DocumentProducer(redisUrl(), queueName);
   // BullMQ does not close a connection it was handed, so this one is kept to close it ourselves.
   const eventsConnection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+  eventsConnection.on("error", () => undefined);
   const queueEvents = new QueueEvents(queueName, { connection: eventsConnection });
   await queueEvents.waitUntilReady();
+  queueEvents.on("error", () => undefined);
   // finished() adds a listener pair per job awaited; tests await dozens at once.
   queueEvents.setMaxListeners(0);
   let defaultWorkspace: string | undefined;

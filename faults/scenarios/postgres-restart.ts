@@ -1,0 +1,52 @@
+/**
+ * 5. PostgreSQL restarted mid-load (fast shutdown: every connection is cut): the failures are
+ * transient and retried, nothing is lost, and every thread's pool reconnects. Recovery: from the
+ * restart command until every thread has finished a document again.
+ */
+import { loadDocuments, tally, waitUntil, waitUntilAllFinal } from "../fault-load.js";
+import { createScenarioEnvironment, seconds, type Scenario } from "../scenario.js";
+import { startWorker, THREADS, threadsThatFinishedSince } from "./worker-under-test.js";
+
+export const postgresRestart: Scenario = {
+  name: "5. PostgreSQL restarted mid-load",
+  async run({ services, scale, log }) {
+    const env = await createScenarioEnvironment("postgres-restart");
+    try {
+      const documents = await loadDocuments(env, { count: Math.ceil(300 * scale), bytes: 20_000, seed: 5 });
+      const { process: worker } = await startWorker(env);
+      const pid = worker.child.pid;
+      const readyCount = async () =>
+        Number((await env.db.query("SELECT count(*) AS n FROM documents WHERE status = 'READY'")).rows[0]?.n);
+      await waitUntil(async () => (await readyCount()) >= documents.length / 4, 120_000);
+      const started = performance.now();
+      await services.restartPostgres();
+      // Lines after the restart returned: the server is back, so these prove the pools reconnected.
+      const logIndex = worker.logs.length;
+      log("  PostgreSQL restarted");
+      await waitUntil(async () => threadsThatFinishedSince(worker, logIndex).size >= THREADS, 120_000);
+      const recoverySeconds = seconds(started);
+      await waitUntilAllFinal(env, documents, 300_000);
+      const retried = worker.logs.slice(logIndex).filter((line) => line.msg === "job attempt failed").length;
+      const checks = [
+        {
+          what: `all ${THREADS} threads finished documents after the restart`,
+          ok: threadsThatFinishedSince(worker, logIndex).size >= THREADS,
+        },
+        {
+          what: "supervisor kept running (same pid)",
+          ok: worker.child.exitCode === null && worker.child.pid === pid,
+        },
+      ];
+      await worker.stop();
+      return {
+        name: this.name,
+        tally: await tally(env, documents),
+        recoverySeconds,
+        checks,
+        notes: [`${retried} attempts failed on the restart and were retried`],
+      };
+    } finally {
+      await env.close();
+    }
+  },
+};
