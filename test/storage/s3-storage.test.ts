@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { loadConfig } from "../../src/config/config.js";
 import type { ErrorCode } from "../../src/errors/error-code.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
-import { RagworkerError } from "../../src/errors/ragworker-error.js";
+import type { RagworkerError } from "../../src/errors/ragworker-error.js";
 import { TransientError } from "../../src/errors/transient-error.js";
 import { createStorage } from "../../src/storage/create-storage.js";
 import { parseS3Url, unsafeKeyReason } from "../../src/storage/s3-location.js";
