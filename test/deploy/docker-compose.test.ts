@@ -186,6 +186,44 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  test("is started and fed by README commands that name real services, commands and variables", async () => {
+    const readme = await readFile(join(ROOT, "README.md"), "utf8");
+    const section = readme.split("### Docker Compose")[1]?.split(/^### /m)[0] ?? "";
+    const shell = [...section.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .map((block) => block[1] ?? "")
+      .join("\n")
+      .replace(/\\\n/g, " ");
+    assert.match(shell, /docker compose up -d --build/);
+    const commands = cliCommands();
+    const runs = [...shell.matchAll(/docker compose run --rm (?:-v \S+\s+)*(\S+)\s+(\w+)/g)];
+    assert.ok(runs.length > 0, "no `docker compose run` in the README");
+    for (const [, name = "", command = ""] of runs) {
+      assert.ok(service(compose, name).build, `${name} is not built from the Dockerfile`);
+      assert.ok(commands.has(command), `README runs ${command}, not a ragworker command`);
+    }
+    const hostRun = /((?:[A-Z0-9_]+=\S+\s+)+)node dist\/cli\/main\.js (\w+)/.exec(shell);
+    assert.ok(hostRun, "no host-side ingest in the README");
+    assert.ok(commands.has(hostRun[2] ?? ""));
+    const environment = Object.fromEntries(
+      (hostRun[1] ?? "")
+        .trim()
+        .split(/\s+/)
+        .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+    );
+    const known = deployableVariables();
+    for (const variable of Object.keys(environment)) assert.ok(known.has(variable), variable);
+    // From the host, the same storage and database as the stack's worker, through published ports.
+    const hostConfig = loadConfig(environment);
+    const stackConfig = loadConfig(service(compose, "ragworker").environment ?? {});
+    assert.equal(hostConfig.storageUrl, stackConfig.storageUrl);
+    const published = Object.values(compose.services).flatMap((entry) =>
+      (entry.ports ?? []).map((port) => port.split(":")[0]),
+    );
+    for (const url of [hostConfig.redisUrl, hostConfig.databaseUrl, hostConfig.s3.endpoint ?? ""]) {
+      assert.ok(published.includes(new URL(url).port), `${url} is not a published port`);
+    }
+  });
+
   test("has Prometheus scrape the worker's /metrics with a configuration promtool accepts", async () => {
     const mount = (service(compose, "prometheus").volumes ?? []).find((volume) =>
       volume.includes("prometheus.yml"),
