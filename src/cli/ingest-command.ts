@@ -67,7 +67,7 @@ export async function ingestCommand(
   options: IngestOptions,
 ): Promise<void> {
   const started = Date.now();
-  const storage = createStorage(config.storageUrl);
+  const storage = createStorage(config.storageUrl, config.s3);
   const db = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5_000 });
   const producer = new DocumentProducer(config.redisUrl, config.queueName);
   try {
@@ -155,5 +155,6 @@ export async function ingestCommand(
   } finally {
     await producer.close();
     await db.end();
+    storage.close?.();
   }
 }

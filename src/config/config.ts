@@ -3,6 +3,7 @@ import { z } from "zod";
 import { ConfigError } from "./config-error.js";
 import { embeddingsEndpoint } from "../embed/openai-embedder.js";
 import { storagePathFromUrl } from "../storage/create-storage.js";
+import { parseS3Url } from "../storage/s3-location.js";
 import { parseApiKeys, type ApiKeyEntry } from "./api-keys.js";
 
 export const EMBEDDING_PROVIDERS = ["hash", "onnx", "openai"] as const;
@@ -19,6 +20,8 @@ export interface Config {
   readonly dbPoolMin: number;
   readonly dbPoolMax: number;
   readonly storageUrl: string;
+  /** How `s3://` storage reaches its server; unused with `file://`. */
+  readonly s3: S3Settings;
   readonly embeddingProvider: EmbeddingProvider;
   readonly embeddingDim: number;
   readonly embeddingBatchSize: number;
@@ -58,6 +61,14 @@ export interface EmbeddingSettings {
   readonly hubEndpoint: string;
 }
 
+/** S3-compatible object storage; credentials come from the AWS SDK's standard chain, not from here. */
+export interface S3Settings {
+  /** MinIO, Ceph, R2…: their base URL; null for AWS S3 itself. */
+  readonly endpoint: string | null;
+  readonly region: string;
+  readonly forcePathStyle: boolean;
+}
+
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_DATABASE_URL = "postgres://ragworker:ragworker@127.0.0.1:5432/ragworker";
@@ -89,7 +100,8 @@ function urlWithScheme(schemes: readonly string[]): z.ZodType<string> {
 
 const storageUrl: z.ZodType<string> = z.string().refine((value) => {
   try {
-    storagePathFromUrl(value);
+    if (value.startsWith("s3://")) parseS3Url(value);
+    else storagePathFromUrl(value);
     return true;
   } catch {
     return false;
@@ -159,8 +171,9 @@ export function loadConfig(env: Env = process.env): Config {
       "STORAGE_URL",
       storageUrl,
       "file://./data/uploads",
-      "a file:///absolute/dir or file://./relative/dir URL",
+      "a file:///absolute/dir, file://./relative/dir or s3://bucket[/prefix] URL",
     ),
+    s3: readS3Settings(env),
     embeddingProvider,
     embeddingDim: read(env, "EMBEDDING_DIM", intIn(1, 16_000), "768", "an integer from 1 to 16000"),
     embeddingBatchSize: read(env, "EMBEDDING_BATCH_SIZE", intIn(1, 4096), "32", "an integer from 1 to 4096"),
@@ -195,6 +208,37 @@ const optional = (env: Env, name: string): string | null => {
   const value = env[name]?.trim();
   return value === undefined || value === "" ? null : value;
 };
+
+/** An http(s) URL without user or password: a secret in a URL ends up in logs and error messages. */
+const urlWithoutCredentials = urlWithScheme(["http:", "https:"]).refine((value) => {
+  const url = new URL(value);
+  return url.username === "" && url.password === "";
+});
+
+function readS3Settings(env: Env): S3Settings {
+  const endpoint = optional(env, "S3_ENDPOINT");
+  return {
+    endpoint:
+      endpoint === null
+        ? null
+        : read(
+            env,
+            "S3_ENDPOINT",
+            urlWithoutCredentials,
+            endpoint,
+            "an http(s) URL without credentials (the AWS credential chain supplies them)",
+          ),
+    // The SDK's own variable is the natural fallback; us-east-1 is what S3-compatible servers expect.
+    region: read(
+      env,
+      "S3_REGION",
+      z.string().regex(/^[a-z0-9-]{1,64}$/),
+      optional(env, "AWS_REGION") ?? "us-east-1",
+      "a region name such as us-east-1 (R2: auto)",
+    ),
+    forcePathStyle: read(env, "S3_FORCE_PATH_STYLE", flag, "0", "0 or 1"),
+  };
+}
 
 function readEmbeddingSettings(env: Env, provider: EmbeddingProvider): EmbeddingSettings {
   const model = optional(env, "EMBEDDING_MODEL");

@@ -1,7 +1,12 @@
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
+import type { S3Settings } from "../config/config.js";
 import { FileStorage } from "./file-storage.js";
+import { parseS3Url } from "./s3-location.js";
+import { S3Storage } from "./s3-storage.js";
 import type { Storage } from "./storage.js";
+
+const DEFAULT_S3_SETTINGS: S3Settings = { endpoint: null, region: "us-east-1", forcePathStyle: false };
 
 /**
  * `file://DIR` (absolute) or `file://./DIR` (relative to the working directory, which is how the
@@ -13,6 +18,8 @@ export function storagePathFromUrl(url: string): string {
   return fileURLToPath(url);
 }
 
-export function createStorage(url: string): Storage {
+/** The storage a `STORAGE_URL` names: `s3://BUCKET[/prefix]` or a `file://` directory. */
+export function createStorage(url: string, s3: S3Settings = DEFAULT_S3_SETTINGS): Storage {
+  if (url.startsWith("s3://")) return new S3Storage({ ...parseS3Url(url), ...s3 });
   return new FileStorage(storagePathFromUrl(url));
 }

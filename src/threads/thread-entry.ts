@@ -31,7 +31,7 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
     logger.warn({ err: describeError(error) }, "could not open database connections at thread start");
   });
   const embedder = await createEmbedder(config, embeddingSemaphore, logger);
-  const storage = createStorage(config.storageUrl);
+  const storage = createStorage(config.storageUrl, config.s3);
   logger.info({ embedder: embedder.model, storage: storage.description }, "thread ready");
 
   const control = new BroadcastChannel(THREAD_CONTROL_CHANNEL);
@@ -42,7 +42,7 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   control.onmessage = (event) => {
     const data = (event as MessageEvent).data;
     if (!isThreadControlMessage(data) || data.type !== "close") return;
-    closing ??= Promise.all([pool.end(), embedder.close?.()]).then(
+    closing ??= Promise.all([pool.end(), embedder.close?.(), storage.close?.()]).then(
       () => undefined,
       (error: unknown) => logger.warn({ err: describeError(error) }, "error while closing the thread"),
     );

@@ -127,6 +127,23 @@ describe("loadConfig reads valid values", () => {
     assert.equal(loadConfig({ WORKER_THREADS: "1" }).threads, 1);
   });
 
+  it("takes an s3:// STORAGE_URL and the S3_* variables", () => {
+    const config = loadConfig({
+      STORAGE_URL: "s3://rag-uploads/tenant-a",
+      S3_ENDPOINT: "http://minio:9000",
+      S3_REGION: "eu-west-3",
+      S3_FORCE_PATH_STYLE: "1",
+    });
+    assert.equal(config.storageUrl, "s3://rag-uploads/tenant-a");
+    assert.deepEqual(config.s3, { endpoint: "http://minio:9000", region: "eu-west-3", forcePathStyle: true });
+  });
+
+  it("defaults S3 to AWS itself: no endpoint, AWS_REGION or us-east-1, virtual-hosted style", () => {
+    assert.deepEqual(loadConfig({}).s3, { endpoint: null, region: "us-east-1", forcePathStyle: false });
+    assert.equal(loadConfig({ AWS_REGION: "ap-south-1" }).s3.region, "ap-south-1");
+    assert.equal(loadConfig({ AWS_REGION: "ap-south-1", S3_REGION: "auto" }).s3.region, "auto");
+  });
+
   it("accepts CHUNK_OVERLAP just below CHUNK_SIZE", () => {
     const config = loadConfig({ CHUNK_SIZE: "100", CHUNK_OVERLAP: "99" });
     assert.equal(config.chunkSize, 100);
@@ -161,6 +178,12 @@ describe("loadConfig rejects bad values with a ConfigError naming the variable",
     ["CHUNK_OVERLAP", { CHUNK_SIZE: "100", CHUNK_OVERLAP: "100" }],
     ["CHUNK_OVERLAP", { CHUNK_SIZE: "100", CHUNK_OVERLAP: "500" }],
     ["STORAGE_URL", { STORAGE_URL: "ftp://files/uploads" }],
+    ["STORAGE_URL", { STORAGE_URL: "s3://Bad_Bucket" }],
+    ["STORAGE_URL", { STORAGE_URL: "s3://uploads/../escape" }],
+    ["S3_ENDPOINT", { S3_ENDPOINT: "minio:9000" }],
+    ["S3_ENDPOINT", { S3_ENDPOINT: "http://key:secret@minio:9000" }],
+    ["S3_REGION", { S3_REGION: "EU West" }],
+    ["S3_FORCE_PATH_STYLE", { S3_FORCE_PATH_STYLE: "yes" }],
     ["LOG_LEVEL", { LOG_LEVEL: "verbose" }],
     ["API_KEYS_CONFIG", { API_KEYS_CONFIG: "not json" }],
   ];
@@ -180,6 +203,7 @@ describe("loadConfig rejects bad values with a ConfigError naming the variable",
     for (const [variable, raw] of [
       ["DATABASE_URL", "postgresql+psycopg://app:s3cr3t-pw@db/rag"],
       ["REDIS_URL", "http://:s3cr3t-pw@redis:6379"],
+      ["S3_ENDPOINT", "http://key:s3cr3t-pw@minio:9000"],
     ] as const) {
       const error = assertConfigError(() => loadConfig({ [variable]: raw }), variable);
       assert.ok(!error.message.includes("s3cr3t-pw"), error.message);

@@ -12,6 +12,7 @@ import pg from "pg";
 import { migrate } from "../../src/db/migrate.js";
 import { DocumentProducer } from "../../src/producer/enqueue-document.js";
 import type { DocumentJobData } from "../../src/producer/document-job.js";
+import type { Storage } from "../../src/storage/storage.js";
 import { createTestDatabase, redisUrl, uniqueQueueName, type TestDatabase } from "./services.js";
 
 export interface TestEnvironment {
@@ -30,6 +31,8 @@ export interface TestEnvironment {
     mimeType?: string | null;
     workspaceId?: string;
     status?: string;
+    /** Where the bytes go instead of the file storage directory (an S3Storage, say). */
+    storage?: Storage;
   }): Promise<{ documentId: string; workspaceId: string; storageKey: string }>;
   enqueue(data: DocumentJobData | Record<string, unknown>, attempts?: number): Promise<Job>;
   /** Resolves with the job's final state once BullMQ says it completed or failed for good. */
@@ -97,9 +100,14 @@ export async function createTestEnvironment(
       const workspaceId = input.workspaceId ?? defaultWorkspace;
       const documentId = randomUUID();
       const storageKey = `${workspaceId}/${documentId}/${input.fileName}`;
-      const path = join(storageDir, storageKey);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, input.bytes);
+      if (input.storage) {
+        const bytes = typeof input.bytes === "string" ? new TextEncoder().encode(input.bytes) : input.bytes;
+        await input.storage.write(storageKey, bytes);
+      } else {
+        const path = join(storageDir, storageKey);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, input.bytes);
+      }
       await db.query(
         `INSERT INTO documents (id, workspace_id, title, file_name, mime_type, storage_key, status)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
