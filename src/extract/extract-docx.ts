@@ -1,7 +1,9 @@
 import mammoth from "mammoth";
 
 import { PermanentError } from "../errors/permanent-error.js";
+import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "./extract-options.js";
 import type { ExtractedDocument, ExtractedSection } from "./extracted-document.js";
+import { inflateArchive } from "./zip-archive.js";
 
 interface OpenHeading {
   readonly level: number;
@@ -27,9 +29,13 @@ const TAG_OR_TEXT = /<(\/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>|([^<]+)/g;
  * "Heading 1".."Heading 6" become h1..h6, which gives each section its heading path. The HTML is
  * walked with a tag regex instead of an HTML parser: mammoth writes it itself, always well formed,
  * with no comments, scripts or unquoted '>' in attributes, so a tokenizer is enough and spares a
- * dependency.
+ * dependency. The archive is inflated once under the bomb limits before mammoth inflates it again.
  */
-export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument> {
+export async function extractDocx(
+  bytes: Uint8Array,
+  options: ExtractOptions = DEFAULT_EXTRACT_OPTIONS,
+): Promise<ExtractedDocument> {
+  await inflateArchive(bytes, "docx", options, () => false);
   let html: string;
   try {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -107,9 +107,18 @@ describe("detectType", () => {
     await assertUnsupported(junk, "application/octet-stream");
   });
 
-  it("refuses text with NUL bytes or invalid UTF-8", async () => {
+  it("refuses text with NUL bytes or many control characters", async () => {
     await assertUnsupported(utf8("abc\u0000def"), "application/octet-stream");
-    await assertUnsupported(new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a]), "application/octet-stream");
+    const controls = Uint8Array.from({ length: 400 }, (_, i) => (i % 10 === 0 ? 0x01 : 0x61));
+    await assertUnsupported(controls, "application/octet-stream");
+  });
+
+  it("takes 8-bit text that is not UTF-8 as text (Latin-1, Windows-1252)", async () => {
+    // "café" in Latin-1: 0xE9 cannot start a UTF-8 sequence here.
+    assert.equal(
+      (await detectType(new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a]), null, null)).format,
+      "text",
+    );
   });
 
   it("refuses RTF although it is ASCII", async () => {
