@@ -124,10 +124,25 @@ function inflateEntry(
         }
         parts.push(part);
       });
-      stream.on("error", (streamError: unknown) => reject(corrupt(format, streamError)));
+      stream.on("error", (streamError: unknown) => reject(streamFailure(entry, format, streamError)));
       stream.on("end", () => resolve(Buffer.concat(parts, size)));
     });
   });
+}
+
+/**
+ * yauzl stops an entry that inflates past the size its header declared: a header that lies about
+ * its size is how a bomb slips past the directory check, so it is named as one, not as corruption.
+ */
+function streamFailure(entry: yauzl.Entry, format: string, error: unknown): PermanentError {
+  if (error instanceof Error && /too many bytes in the stream/.test(error.message)) {
+    return bomb(
+      `archive entry "${entry.fileName}" inflates past its declared ${entry.uncompressedSize} bytes`,
+      format,
+      { entry: entry.fileName, declared: entry.uncompressedSize },
+    );
+  }
+  return corrupt(format, error);
 }
 
 function checkRatio(entry: yauzl.Entry, inflated: number, format: string, limits: ArchiveLimits): void {
