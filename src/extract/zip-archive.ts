@@ -75,7 +75,12 @@ function readDirectory(zip: yauzl.ZipFile, format: string, limits: ArchiveLimits
       zip.readEntry();
     });
     zip.on("end", () => resolve(entries));
-    zip.on("error", (error: unknown) => reject(corrupt(format, error)));
+    zip.on("error", (error: unknown) => {
+      // yauzl refuses to even list entries under "strong encryption" (PKWARE's certificate-based kind).
+      if (error instanceof Error && /strong encryption/.test(error.message))
+        reject(encrypted(format, "an archive entry uses strong encryption"));
+      else reject(corrupt(format, error));
+    });
     zip.readEntry();
   });
 }
@@ -85,11 +90,7 @@ function checkDeclared(entries: readonly yauzl.Entry[], format: string, limits: 
   let declared = 0;
   for (const entry of entries) {
     if (entry.isEncrypted()) {
-      throw new PermanentError(
-        "ENCRYPTED_FILE",
-        `encrypted ${format}: archive entry "${entry.fileName}" is encrypted`,
-        { entry: entry.fileName },
-      );
+      throw encrypted(format, `archive entry "${entry.fileName}" is encrypted`, entry.fileName);
     }
     declared += entry.uncompressedSize;
     checkRatio(entry, entry.uncompressedSize, format, limits);
@@ -171,6 +172,10 @@ function bomb(detail: string, format: string, context: ErrorContext): PermanentE
     `decompression bomb refused (${format}): ${detail}`,
     context,
   );
+}
+
+function encrypted(format: string, detail: string, entryName?: string): PermanentError {
+  return new PermanentError("ENCRYPTED_FILE", `encrypted ${format}: ${detail}`, { entry: entryName });
 }
 
 function corrupt(format: string, error: unknown): PermanentError {

@@ -242,7 +242,9 @@ export function makeZip(files: Readonly<Record<string, string | ZipEntry>>): Uin
     const entry: ZipEntry = typeof file === "string" ? { data: file } : file;
     const nameBytes = Buffer.from(name, "utf8");
     const raw = typeof entry.data === "string" ? Buffer.from(entry.data, "utf8") : Buffer.from(entry.data);
-    const data = entry.deflate === true ? deflateRawSync(raw) : raw;
+    const packed = entry.deflate === true ? deflateRawSync(raw) : raw;
+    // ZipCrypto puts a 12-byte encryption header before the (here unencrypted) data.
+    const data = entry.encrypted === true ? Buffer.concat([Buffer.alloc(12, 0xa5), packed]) : packed;
     const crc = crc32(raw);
     const flags = entry.encrypted === true ? 1 : 0;
     const method = entry.deflate === true ? 8 : 0;
