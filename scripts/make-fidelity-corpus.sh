@@ -6,7 +6,7 @@
 #
 # Needs Debian's tools:
 #   apt-get install -y --no-install-recommends libreoffice-writer libreoffice-calc \
-#     libreoffice-impress pandoc ghostscript
+#     libreoffice-impress pandoc ghostscript python3-uno
 # Run from anywhere: bash scripts/make-fidelity-corpus.sh
 set -euo pipefail
 
@@ -14,9 +14,14 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 source_dir="$root/test/fixtures/fidelity/source"
 out="$root/test/fixtures/fidelity"
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+soffice_pid=""
+cleanup() {
+  if [ -n "$soffice_pid" ]; then kill "$soffice_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
-for tool in soffice pandoc gs iconv; do
+for tool in soffice pandoc gs iconv /usr/bin/python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool: see the apt-get line at the top of $0" >&2; exit 1; }
 done
 
@@ -66,6 +71,23 @@ cp "$out/document-pandoc.odt" "$work/protected.odt"
 convert 'pdf:writer_pdf_Export:{"EncryptFile":{"type":"boolean","value":"true"},"DocumentOpenPassword":{"type":"string","value":"secret"}}' \
   "$work/protected.odt" "$out/protected-libreoffice.pdf"
 
+# --- An ODT saved with a password, through LibreOffice's UNO API (the zip stays readable, its parts
+# are encrypted and the manifest says how). LibreOffice 7.4 does not write password-protected
+# DOCX/XLSX from a script (storeToURL fails with a write error), so the tests build that OLE
+# container themselves (test/support/document-fixtures.ts, makeEncryptedOfficeFile).
+pipe="ragworker-fidelity-$$"
+soffice -env:UserInstallation="file://$work/profile-uno" --headless --norestore \
+  --accept="pipe,name=$pipe;urp;" >/dev/null 2>&1 &
+soffice_pid=$!
+save_with_password() { # SOURCE TARGET FILTER
+  /usr/bin/python3 "$root/scripts/save-with-password.py" "$pipe" "$1" "$2" "$3" secret
+}
+cp "$out/document-pandoc.odt" "$work/to-protect.odt" # its lock file must not land in the corpus
+save_with_password "$work/to-protect.odt" "$out/protected-libreoffice.odt" "writer8"
+kill "$soffice_pid"
+wait "$soffice_pid" 2>/dev/null || true
+soffice_pid=""
+
 # --- Slides: one "#" heading per slide -------------------------------------------------------------
 pandoc_md --to pptx -o "$out/slides-pandoc.pptx" "$source_dir/slides.md"
 convert "pptx:Impress MS PowerPoint 2007 XML" "$out/slides-pandoc.pptx" "$out/slides-libreoffice.pptx"
@@ -92,6 +114,7 @@ convert "pptx:Impress MS PowerPoint 2007 XML" "$out/slides-pandoc.pptx" "$out/sl
 } >"$work/sheets.fods"
 convert "xlsx:Calc MS Excel 2007 XML" "$work/sheets.fods" "$out/sheets-libreoffice.xlsx"
 convert "csv:Text - txt - csv (StarCalc):44,34,76" "$out/sheets-libreoffice.xlsx" "$out/staff-libreoffice.csv"
+
 
 # --- Plain text in the encodings users still send ---------------------------------------------------
 cp "$source_dir/latin1.txt" "$out/text-utf8.txt"

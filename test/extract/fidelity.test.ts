@@ -182,12 +182,14 @@ describe("fidelity corpus", () => {
     });
   }
 
-  it("protected-libreoffice.pdf: a password-protected PDF is refused as encrypted", async () => {
-    await assert.rejects(extract("protected-libreoffice.pdf"), (error: unknown) => {
-      assert.ok(error instanceof PermanentError);
-      assert.equal(error.code, "ENCRYPTED_FILE");
-      assert.match(error.message, /encrypted/);
-      return true;
+  for (const name of ["protected-libreoffice.pdf", "protected-libreoffice.odt"]) {
+    it(`${name}: a file saved with a password is refused as encrypted`, async () => {
+      await assert.rejects(extract(name), (error: unknown) => {
+        assert.ok(error instanceof PermanentError);
+        assert.equal(error.code, "ENCRYPTED_FILE");
+        assert.match(error.message, /^encrypted (?:pdf|odt)/);
+        return true;
+      });
     });
-  });
+  }
 });

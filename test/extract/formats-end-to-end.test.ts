@@ -168,6 +168,12 @@ describe("formats and extraction limits through the worker", () => {
       reason: /encrypted/,
     },
     {
+      label: "a password-protected ODT (LibreOffice)",
+      bytes: () => fixture("protected-libreoffice.odt"),
+      fileName: "protected.odt",
+      reason: /^encrypted odt/,
+    },
+    {
       label: "a password-sealed office file",
       bytes: async () => makeEncryptedOfficeFile(),
       fileName: "sealed.xlsx",
