@@ -112,7 +112,7 @@ export async function detectType(
   const bomText = hasByteOrderMark(bytes) ? textHead(bytes) : null;
   if (bomText !== null) return result(textFormat(bomText, bytes, declared, fileName), declared);
 
-  const sniffed = await fileTypeFromBuffer(bytes);
+  const sniffed = await sniff(bytes);
   if (sniffed?.mime === PDF_MIME) return result("pdf", declared);
   const office = sniffed === undefined ? undefined : OFFICE_BY_MIME.get(sniffed.mime);
   if (office !== undefined) return result(office, declared);
@@ -127,6 +127,19 @@ export async function detectType(
     detectedMime: mime,
     declaredMime: declared || undefined,
   });
+}
+
+/**
+ * file-type parses containers (it reads a zip's entries to tell DOCX from XLSX), so a damaged
+ * container can make it throw: the file is then corrupt, for good, whatever it claims to be.
+ */
+async function sniff(bytes: Uint8Array): Promise<Awaited<ReturnType<typeof fileTypeFromBuffer>>> {
+  try {
+    return await fileTypeFromBuffer(bytes);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PermanentError("CORRUPT_FILE", `corrupt file: ${reason}`, {}, { cause: error });
+  }
 }
 
 /** "Text/Markdown; charset=UTF-8" and "text/markdown" are the same claim. */

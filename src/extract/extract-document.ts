@@ -1,3 +1,4 @@
+import { PermanentError } from "../errors/permanent-error.js";
 import { type DetectedType, detectType } from "./detect-type.js";
 import { extractCsv } from "./extract-csv.js";
 import { extractDocx } from "./extract-docx.js";
@@ -31,7 +32,26 @@ export async function extractDocument(
   options: ExtractOptions = DEFAULT_EXTRACT_OPTIONS,
 ): Promise<ExtractionResult> {
   const detected = await detectType(bytes, declaredMime, fileName);
-  return { document: await extractAs(detected.format, bytes, fileName, options), detected };
+  try {
+    return { document: await extractAs(detected.format, bytes, fileName, options), detected };
+  } catch (error) {
+    throw nestingAsCorrupt(error, detected.format);
+  }
+}
+
+/**
+ * The tree walks of the markup formats recurse, so a file of 100,000 nested elements (hostile, or a
+ * broken generator) overflows the stack. The same bytes would overflow it on every retry: it is a
+ * permanent refusal of the file, not a fault of the worker. Other errors pass through unchanged.
+ */
+function nestingAsCorrupt(error: unknown, format: DetectedType["format"]): unknown {
+  if (!(error instanceof RangeError) || !/call stack/i.test(error.message)) return error;
+  return new PermanentError(
+    "CORRUPT_FILE",
+    `corrupt ${format}: elements nested too deeply to read`,
+    {},
+    { cause: error },
+  );
 }
 
 async function extractAs(

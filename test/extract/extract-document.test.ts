@@ -185,4 +185,14 @@ describe("extractDocument", () => {
       });
     }
   });
+
+  it("refuses markup nested too deeply to walk as corrupt, not as a worker fault", async () => {
+    const depth = 200_000;
+    const page = utf8(`<!doctype html><body>${"<div>".repeat(depth)}deep${"</div>".repeat(depth)}`);
+    await assert.rejects(extractDocument(page, null, null), (error: unknown) => {
+      rejectsWith("CORRUPT_FILE")(error);
+      assert.equal((error as Error).message, "corrupt html: elements nested too deeply to read");
+      return true;
+    });
+  });
 });
