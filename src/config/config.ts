@@ -34,6 +34,12 @@ export interface Config {
   readonly chunkOverlap: number;
   readonly maxChunks: number;
   readonly maxFileBytes: number;
+  /** More PDF pages, slides or sheets than this fails the document for good. */
+  readonly maxPages: number;
+  /** Office files (zip archives) inflating to more than this are refused as decompression bombs. */
+  readonly maxArchiveUncompressedBytes: number;
+  /** Office files with an entry inflating more than this many times its compressed size: a bomb. */
+  readonly maxArchiveCompressionRatio: number;
   readonly jobAttempts: number;
   readonly claimTtlMs: number;
   /** BullMQ lock duration; a dead worker's jobs are picked up again after about this long. */
@@ -191,6 +197,21 @@ export function loadConfig(env: Env = process.env): Config {
     chunkOverlap,
     maxChunks: read(env, "MAX_CHUNKS", intIn(1, 1_000_000), "2000", "an integer from 1 to 1000000"),
     maxFileBytes: read(env, "MAX_FILE_BYTES", intIn(1, 2 ** 31), String(50 * 1024 * 1024), "a byte count"),
+    maxPages: read(env, "MAX_PAGES", intIn(1, 1_000_000), "2000", "an integer from 1 to 1000000"),
+    maxArchiveUncompressedBytes: read(
+      env,
+      "MAX_ARCHIVE_UNCOMPRESSED_BYTES",
+      intIn(1, 2 ** 40),
+      String(256 * 1024 * 1024),
+      "a byte count",
+    ),
+    maxArchiveCompressionRatio: read(
+      env,
+      "MAX_ARCHIVE_COMPRESSION_RATIO",
+      intIn(2, 1_000_000),
+      "200",
+      "an integer from 2 to 1000000",
+    ),
     jobAttempts: read(env, "JOB_ATTEMPTS", intIn(1, 100), "5", "an integer from 1 to 100"),
     threadMaxHeapMb: read(env, "THREAD_MAX_HEAP_MB", intIn(32, 65_536), "2048", "megabytes from 32 to 65536"),
     jobLockMs: read(env, "JOB_LOCK_MS", intIn(1000, 3_600_000), "30000", "milliseconds from 1000 to 3600000"),

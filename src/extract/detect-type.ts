@@ -1,8 +1,11 @@
 import { fileTypeFromBuffer } from "file-type";
 
 import { PermanentError } from "../errors/permanent-error.js";
+import { sniffCsvDelimiter } from "./csv-dialect.js";
+import { decodeText, detectEncoding } from "./decode-text.js";
+import { assertNotEncryptedOfficeContainer } from "./office-encryption.js";
 
-export type DetectedFormat = "pdf" | "docx" | "markdown" | "text";
+export type DetectedFormat = "pdf" | "docx" | "pptx" | "xlsx" | "odt" | "html" | "csv" | "markdown" | "text";
 
 export interface DetectedType {
   readonly format: DetectedFormat;
@@ -14,19 +17,45 @@ export interface DetectedType {
 
 export const PDF_MIME = "application/pdf";
 export const DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+export const PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+export const XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+export const ODT_MIME = "application/vnd.oasis.opendocument.text";
+export const HTML_MIME = "text/html";
+export const CSV_MIME = "text/csv";
 export const MARKDOWN_MIME = "text/markdown";
 export const TEXT_MIME = "text/plain";
 
+/** Office formats file-type recognises inside their zip container (by [Content_Types].xml or the ODF mimetype entry). */
+const OFFICE_BY_MIME: ReadonlyMap<string, DetectedFormat> = new Map([
+  [DOCX_MIME, "docx"],
+  [PPTX_MIME, "pptx"],
+  [XLSX_MIME, "xlsx"],
+  [ODT_MIME, "odt"],
+]);
+
 /** Enough to judge text vs binary without scanning a large file twice. */
 const TEXT_SNIFF_BYTES = 8 * 1024;
+/** Control characters a text file may hold now and then (a form feed, an escape sequence in a log). */
+const MAX_CONTROL_SHARE = 0.01;
 
 const MARKDOWN_DECLARED = new Set(["text/markdown", "text/x-markdown"]);
 const MARKDOWN_NAME = /\.(?:md|markdown)$/i;
+const HTML_DECLARED = new Set(["text/html", "application/xhtml+xml"]);
+const HTML_NAME = /\.(?:html?|xhtml)$/i;
+const CSV_DECLARED = new Set([
+  "text/csv",
+  "application/csv",
+  "text/comma-separated-values",
+  "text/tab-separated-values",
+]);
+const CSV_NAME = /\.(?:csv|tsv)$/i;
+/** An HTML document announces itself, after an optional XML declaration and comments. */
+const HTML_START = /^(?:\s|<\?xml[^>]*>|<!--[\s\S]*?-->)*<(?:!doctype\s+html|html)[\s>]/i;
 
 /**
  * file-type also recognises some formats by ASCII signatures ("BM" is a bitmap, "MZ" an executable,
  * "solid " an STL model, "BEGIN:VCARD" a vCard...), so a prose file that happens to start that way
- * would be refused. When the bytes are clean UTF-8 we ingest them as text anyway, except for these
+ * would be refused. When the bytes are clean text we ingest them as text anyway, except for these
  * formats, which are text only in encoding: their content needs a parser we do not have (RTF,
  * PostScript) or is ciphertext (PGP).
  */
@@ -49,13 +78,29 @@ const TEXTUAL_APPLICATION_MIMES = new Set([
   "application/javascript",
   "application/x-sh",
   "application/sql",
+  "application/csv",
+  "application/xhtml+xml",
 ]);
+
+const MIME_BY_FORMAT: Readonly<Record<DetectedFormat, string>> = {
+  pdf: PDF_MIME,
+  docx: DOCX_MIME,
+  pptx: PPTX_MIME,
+  xlsx: XLSX_MIME,
+  odt: ODT_MIME,
+  html: HTML_MIME,
+  csv: CSV_MIME,
+  markdown: MARKDOWN_MIME,
+  text: TEXT_MIME,
+};
 
 /**
  * Decide what the bytes really are. Uploaders' MIME types are often wrong (a PDF sent as text/plain,
  * a markdown file as application/octet-stream), and trusting them would hand a parser the wrong
- * input, so only the bytes decide the format; the declared type only tells markdown from plain text,
- * which the bytes cannot.
+ * input, so the bytes decide the format. The declared type and the file name only choose among
+ * text formats the bytes cannot tell apart (markdown, CSV and HTML without a doctype are all valid
+ * plain text). An office file sealed with a password (an OLE container holding an EncryptedPackage)
+ * is refused here as encrypted, since no extractor could read it.
  */
 export async function detectType(
   bytes: Uint8Array,
@@ -63,22 +108,38 @@ export async function detectType(
   fileName: string | null,
 ): Promise<DetectedType> {
   const declared = normalizeMime(declaredMime);
-  const sniffed = await fileTypeFromBuffer(bytes);
+  // A byte order mark is checked first: file-type reads the UTF-16LE one (FF FE) as an MPEG frame.
+  const bomText = hasByteOrderMark(bytes) ? textHead(bytes) : null;
+  if (bomText !== null) return result(textFormat(bomText, bytes, declared, fileName), declared);
 
-  if (sniffed?.mime === PDF_MIME) return result("pdf", PDF_MIME, declared);
-  if (sniffed?.mime === DOCX_MIME) return result("docx", DOCX_MIME, declared);
+  const sniffed = await sniff(bytes);
+  if (sniffed?.mime === PDF_MIME) return result("pdf", declared);
+  const office = sniffed === undefined ? undefined : OFFICE_BY_MIME.get(sniffed.mime);
+  if (office !== undefined) return result(office, declared);
+  if (sniffed?.ext === "cfb") assertNotEncryptedOfficeContainer(bytes);
 
   const refused = sniffed !== undefined && TEXT_ENCODED_FORMATS_REFUSED.has(sniffed.ext);
-  if (!refused && looksLikeText(bytes)) {
-    const markdown = MARKDOWN_DECLARED.has(declared) || (fileName !== null && MARKDOWN_NAME.test(fileName));
-    return markdown ? result("markdown", MARKDOWN_MIME, declared) : result("text", TEXT_MIME, declared);
-  }
+  const head = refused ? null : textHead(bytes);
+  if (head !== null) return result(textFormat(head, bytes, declared, fileName), declared);
 
   const mime = sniffed?.mime ?? "application/octet-stream";
   throw new PermanentError("UNSUPPORTED_TYPE", `unsupported type: ${mime}`, {
     detectedMime: mime,
     declaredMime: declared || undefined,
   });
+}
+
+/**
+ * file-type parses containers (it reads a zip's entries to tell DOCX from XLSX), so a damaged
+ * container can make it throw: the file is then corrupt, for good, whatever it claims to be.
+ */
+async function sniff(bytes: Uint8Array): Promise<Awaited<ReturnType<typeof fileTypeFromBuffer>>> {
+  try {
+    return await fileTypeFromBuffer(bytes);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new PermanentError("CORRUPT_FILE", `corrupt file: ${reason}`, {}, { cause: error });
+  }
 }
 
 /** "Text/Markdown; charset=UTF-8" and "text/markdown" are the same claim. */
@@ -88,23 +149,60 @@ export function normalizeMime(mime: string | null): string {
 }
 
 /**
- * Text when the first 8 KB hold no NUL byte and are valid UTF-8 (ASCII included). A multi-byte
- * character cut at the 8 KB boundary is not an error, hence the streaming decode. Legacy 8-bit
- * encodings and UTF-16 fail this test on purpose: the text extractor decodes UTF-8 only.
+ * Which text format: HTML when the content says so, else the declared type or the file name, else
+ * CSV when the first rows form a table, else plain text.
  */
-function looksLikeText(bytes: Uint8Array): boolean {
-  const head = bytes.subarray(0, TEXT_SNIFF_BYTES);
-  if (head.includes(0)) return false;
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(head, { stream: head.length < bytes.length });
-    return true;
-  } catch {
-    return false;
+function textFormat(
+  head: string,
+  bytes: Uint8Array,
+  declared: string,
+  fileName: string | null,
+): DetectedFormat {
+  if (HTML_START.test(head)) return "html";
+  if (HTML_DECLARED.has(declared) || nameMatches(fileName, HTML_NAME)) return "html";
+  if (CSV_DECLARED.has(declared) || nameMatches(fileName, CSV_NAME)) return "csv";
+  if (MARKDOWN_DECLARED.has(declared) || nameMatches(fileName, MARKDOWN_NAME)) return "markdown";
+  const claimsNothingElse = NO_CLAIM_MIMES.has(declared) || declared === TEXT_MIME;
+  if (claimsNothingElse && fileName === null && sniffCsvDelimiter(head, head.length >= bytes.length)) {
+    return "csv";
   }
+  return "text";
 }
 
-function result(format: DetectedFormat, mime: string, declared: string): DetectedType {
-  return { format, mime, declaredMimeMismatch: contradicts(declared, format) };
+function nameMatches(fileName: string | null, pattern: RegExp): boolean {
+  return fileName !== null && pattern.test(fileName);
+}
+
+/**
+ * The decoded first 8 KB when they are text: no NUL, and control characters (other than
+ * whitespace) or undecodable bytes at most 1% of the characters. UTF-16 without a BOM is full of
+ * NULs and fails on purpose: without a BOM its byte order is a guess.
+ */
+function textHead(bytes: Uint8Array): string | null {
+  const head = bytes.subarray(0, TEXT_SNIFF_BYTES);
+  const encoding = detectEncoding(head);
+  if (encoding === "utf-8" || encoding === "windows-1252") {
+    if (head.includes(0)) return null;
+  }
+  const { text } = decodeText(head, encoding);
+  let suspicious = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code === 0) return null;
+    const control = (code < 0x20 && !"\t\n\r\f\v\u001b".includes(char)) || (code >= 0x7f && code < 0xa0);
+    if (control || code === 0xfffd) suspicious += 1;
+  }
+  return suspicious <= Math.max(1, MAX_CONTROL_SHARE * text.length) ? text : null;
+}
+
+function hasByteOrderMark(bytes: Uint8Array): boolean {
+  const [first, second, third] = bytes;
+  if (first === 0xef && second === 0xbb && third === 0xbf) return true;
+  return (first === 0xff && second === 0xfe) || (first === 0xfe && second === 0xff);
+}
+
+function result(format: DetectedFormat, declared: string): DetectedType {
+  return { format, mime: MIME_BY_FORMAT[format], declaredMimeMismatch: contradicts(declared, format) };
 }
 
 function contradicts(declared: string, format: DetectedFormat): boolean {
@@ -114,12 +212,25 @@ function contradicts(declared: string, format: DetectedFormat): boolean {
       // application/x-pdf is the pre-registration name some old clients still send.
       return declared !== PDF_MIME && declared !== "application/x-pdf";
     case "docx":
-      return declared !== DOCX_MIME;
+    case "pptx":
+    case "xlsx":
+    case "odt":
+      return declared !== MIME_BY_FORMAT[format];
+    case "html":
+    case "csv":
     case "markdown":
     case "text":
-      // Markdown is plain text and CSV, YAML or JSON are text too: only a binary claim contradicts.
-      return !isTextualMime(declared);
+      // Markdown is plain text and YAML or JSON are text too: a binary claim contradicts, and so does
+      // a claim of another specific text format than the one the bytes turned out to be.
+      return !isTextualMime(declared) || claimsOtherTextFormat(declared, format);
   }
+}
+
+function claimsOtherTextFormat(declared: string, format: DetectedFormat): boolean {
+  if (HTML_DECLARED.has(declared)) return format !== "html";
+  if (CSV_DECLARED.has(declared)) return format !== "csv";
+  if (MARKDOWN_DECLARED.has(declared)) return format !== "markdown";
+  return false;
 }
 
 function isTextualMime(mime: string): boolean {

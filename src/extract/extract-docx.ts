@@ -1,18 +1,10 @@
 import mammoth from "mammoth";
 
 import { PermanentError } from "../errors/permanent-error.js";
+import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "./extract-options.js";
 import type { ExtractedDocument, ExtractedSection } from "./extracted-document.js";
-
-interface OpenHeading {
-  readonly level: number;
-  readonly title: string;
-}
-
-/** A block of a section: paragraphs are separated by a blank line, list items and table rows are not. */
-interface Block {
-  readonly text: string;
-  readonly kind: "paragraph" | "line";
-}
+import { collapseWhitespace, HeadingSections } from "./heading-sections.js";
+import { inflateArchive } from "./zip-archive.js";
 
 /**
  * Images are dropped rather than inlined as base64 data URIs (mammoth's default): the text does not
@@ -26,10 +18,15 @@ const TAG_OR_TEXT = /<(\/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*>|([^<]+)/g;
  * DOCX through mammoth's HTML, not its raw text, because the HTML keeps what Word's styles mean:
  * "Heading 1".."Heading 6" become h1..h6, which gives each section its heading path. The HTML is
  * walked with a tag regex instead of an HTML parser: mammoth writes it itself, always well formed,
- * with no comments, scripts or unquoted '>' in attributes, so a tokenizer is enough and spares a
- * dependency.
+ * with no comments, scripts or unquoted '>' in attributes, so a tokenizer is enough (the page
+ * chrome rules of the HTML extractor do not apply to it). The archive is inflated once under the
+ * bomb limits before mammoth inflates it again.
  */
-export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument> {
+export async function extractDocx(
+  bytes: Uint8Array,
+  options: ExtractOptions = DEFAULT_EXTRACT_OPTIONS,
+): Promise<ExtractedDocument> {
+  await inflateArchive(bytes, "docx", options, () => false);
   let html: string;
   try {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -46,43 +43,25 @@ export async function extractDocx(bytes: Uint8Array): Promise<ExtractedDocument>
 }
 
 /**
- * One section per heading, holding the heading line and everything up to the next heading. As for
- * markdown, a heading followed directly by a deeper one is carried into that subsection instead of
- * standing alone as a one-line section. Table cells are joined with " | " per row so a row stays one
- * readable line.
+ * One section per heading (see HeadingSections), from mammoth's HTML. Table cells are joined with
+ * " | " per row so a row stays one readable line; list items become "- " lines.
  */
 function sectionsFromHtml(html: string): ExtractedSection[] {
-  const sections: ExtractedSection[] = [];
-  const open: OpenHeading[] = [];
-  let blocks: Block[] = [];
-  let carried: Block[] = [];
+  const out = new HeadingSections();
   let inline = "";
   let headingLevel = 0;
-  let sectionLevel = 0; // 0: the text before the first heading
   let listDepth = 0;
   let row: string[] | null = null;
   let cell: string[] | null = null;
 
-  /** Ends the current section; nextLevel is the level of the heading that ends it, 0 at the end. */
-  const flushSection = (nextLevel: number): void => {
-    const headingOnly = sectionLevel > 0 && blocks.length === 1;
-    const all = [...carried, ...blocks];
-    blocks = [];
-    if (headingOnly && nextLevel > sectionLevel) {
-      carried = all;
-      return;
-    }
-    carried = [];
-    const text = joinBlocks(all);
-    if (text !== "") sections.push({ text, headingPath: open.map((h) => h.title) });
-  };
-  /** Ends the text run in progress: into the cell when inside a table, else as a block of its own. */
-  const endRun = (kind: Block["kind"]): void => {
-    const text = collapse(inline);
+  /** Ends the current text run: into the cell when inside a table, else as a block of its own. */
+  const endRun = (kind: "paragraph" | "line"): void => {
+    const text = collapseWhitespace(inline);
     inline = "";
     if (text === "") return;
     if (cell !== null) cell.push(text);
-    else blocks.push({ text: kind === "line" && listDepth > 0 ? `- ${text}` : text, kind });
+    else if (kind === "line") out.line(listDepth > 0 ? `- ${text}` : text);
+    else out.paragraph(text);
   };
 
   for (const match of html.matchAll(TAG_OR_TEXT)) {
@@ -101,18 +80,14 @@ function sectionsFromHtml(html: string): ExtractedSection[] {
         headingLevel = Number(level);
         continue;
       }
-      const title = collapse(inline);
+      const title = collapseWhitespace(inline);
       inline = "";
       // Mammoth emits empty headings for blank paragraphs styled as headings: not a new section.
       if (title === "" || cell !== null) {
         if (title !== "") cell?.push(title);
         continue;
       }
-      flushSection(headingLevel);
-      while (open.length > 0 && (open.at(-1)?.level ?? 0) >= headingLevel) open.pop();
-      open.push({ level: headingLevel, title });
-      sectionLevel = headingLevel;
-      blocks.push({ text: title, kind: "paragraph" });
+      out.heading(headingLevel, title);
       continue;
     }
 
@@ -145,7 +120,7 @@ function sectionsFromHtml(html: string): ExtractedSection[] {
         break;
       case "tr":
         if (isClose) {
-          if (row !== null && row.some((c) => c !== "")) blocks.push({ text: row.join(" | "), kind: "line" });
+          if (row !== null && row.some((c) => c !== "")) out.line(row.join(" | "));
           row = null;
         } else {
           row = [];
@@ -160,29 +135,7 @@ function sectionsFromHtml(html: string): ExtractedSection[] {
     }
   }
   endRun("paragraph");
-  flushSection(0);
-  return sections;
-}
-
-function joinBlocks(blocks: readonly Block[]): string {
-  let text = "";
-  blocks.forEach((block, index) => {
-    if (index > 0) {
-      const previous = blocks[index - 1];
-      text += previous?.kind === "line" && block.kind === "line" ? "\n" : "\n\n";
-    }
-    text += block.text;
-  });
-  return text;
-}
-
-/** Whitespace in HTML text is layout, except the line breaks mammoth writes as <br />. */
-function collapse(text: string): string {
-  return text
-    .split("\n")
-    .map((line) => line.replace(/\s+/g, " ").trim())
-    .filter((line) => line !== "")
-    .join("\n");
+  return out.finish();
 }
 
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
 import type { ExtractedDocument, ExtractedSection } from "./extracted-document.js";
-import { decodeUtf8Text } from "./extract-text.js";
+import { decodeText } from "./decode-text.js";
 
 interface OpenHeading {
   readonly level: number;
@@ -24,7 +24,7 @@ const FENCE_OPEN = /^\s*(`{3,}|~{3,})/;
  * ingest and "---" is ambiguous with a thematic break.
  */
 export function extractMarkdown(bytes: Uint8Array): ExtractedDocument {
-  const lines = decodeUtf8Text(bytes).split("\n");
+  const lines = decodeText(bytes).text.split("\n");
   const sections: ExtractedSection[] = [];
   const open: OpenHeading[] = [];
   let current: string[] = [];

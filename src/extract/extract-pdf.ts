@@ -1,7 +1,9 @@
 import { getDocumentProxy } from "unpdf";
 
 import { PermanentError } from "../errors/permanent-error.js";
+import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "./extract-options.js";
 import type { ExtractedDocument, ExtractedSection } from "./extracted-document.js";
+import { assertPageCount } from "./page-limit.js";
 
 type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
 
@@ -14,11 +16,16 @@ const PARAGRAPH_GAP = 1.8;
 /**
  * One section per page that has text, numbered from 1 as readers count pages, so a chunk can cite
  * its page. Pages without a text layer (scans, images) are skipped: a document made only of those
- * comes back with no sections, and the caller decides what an empty document means.
+ * comes back with no sections, and the caller decides what an empty document means. The page count
+ * is checked against MAX_PAGES before any page is read.
  */
-export async function extractPdf(bytes: Uint8Array): Promise<ExtractedDocument> {
+export async function extractPdf(
+  bytes: Uint8Array,
+  options: Pick<ExtractOptions, "maxPages"> = DEFAULT_EXTRACT_OPTIONS,
+): Promise<ExtractedDocument> {
   const pdf = await open(bytes);
   try {
+    assertPageCount(pdf.numPages, options.maxPages, "pages");
     const sections: ExtractedSection[] = [];
     // One page at a time, releasing each: unpdf's extractText runs Promise.all over every page and so
     // holds every page's parsed content at once, a memory spike on a 500-page manual.

@@ -1,19 +1,12 @@
+import { decodeText } from "./decode-text.js";
 import type { ExtractedDocument, ExtractedSection } from "./extracted-document.js";
 
 /**
- * Decode UTF-8 text for the text-based extractors. Not fatal on bad bytes: type detection only
- * checked the first 8 KB, and one stray byte later in a long file should cost one replacement
- * character, not the document. The BOM is dropped (TextDecoder's default) so it never reaches a
- * chunk, and line endings become "\n" so that splitting on lines sees the same text from Windows
- * and Unix editors.
+ * Plain text has no structure to keep: the whole file is one section, none when it is blank. The
+ * encoding (UTF-8, UTF-16 with a BOM, Latin-1 or Windows-1252) is detected from the bytes.
  */
-export function decodeUtf8Text(bytes: Uint8Array): string {
-  return new TextDecoder("utf-8").decode(bytes).replace(/\r\n?/g, "\n");
-}
-
-/** Plain text has no structure to keep: the whole file is one section, none when it is blank. */
 export function extractText(bytes: Uint8Array): ExtractedDocument {
-  const text = decodeUtf8Text(bytes);
+  const { text } = decodeText(bytes);
   const sections: ExtractedSection[] = text.trim() === "" ? [] : [{ text }];
   return { format: "text", sections };
 }

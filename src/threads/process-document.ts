@@ -13,6 +13,7 @@ import { PermanentError } from "../errors/permanent-error.js";
 import { RagworkerError } from "../errors/ragworker-error.js";
 import { TransientError } from "../errors/transient-error.js";
 import { extractDocument } from "../extract/extract-document.js";
+import { DEFAULT_EXTRACT_OPTIONS } from "../extract/extract-options.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
 import { scanForPromptInjection } from "../safety/prompt-injection.js";
@@ -25,7 +26,15 @@ export interface PipelineDeps {
   readonly embedder: Embedder;
   readonly config: Pick<
     Config,
-    "chunkSize" | "chunkOverlap" | "maxChunks" | "maxFileBytes" | "embeddingBatchSize" | "claimTtlMs"
+    | "chunkSize"
+    | "chunkOverlap"
+    | "maxChunks"
+    | "maxFileBytes"
+    | "embeddingBatchSize"
+    | "claimTtlMs"
+    | "maxPages"
+    | "maxArchiveUncompressedBytes"
+    | "maxArchiveCompressionRatio"
   >;
   readonly columnKind: EmbeddingColumnKind;
   readonly logger: Logger;
@@ -212,7 +221,12 @@ async function runClaimed(
 
   checkpoint(deps);
   const { document, detected } = await stats.time("extract", () =>
-    extractDocument(bytes, mimeType, fileName),
+    extractDocument(bytes, mimeType, fileName, {
+      ...DEFAULT_EXTRACT_OPTIONS,
+      maxPages: deps.config.maxPages,
+      maxUncompressedBytes: deps.config.maxArchiveUncompressedBytes,
+      maxCompressionRatio: deps.config.maxArchiveCompressionRatio,
+    }),
   );
   stats.format = detected.format;
   if (detected.declaredMimeMismatch) {

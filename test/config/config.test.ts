@@ -305,3 +305,29 @@ describe("maskUrl", () => {
     assert.ok(!masked.includes("s3cr3t-pw"), masked);
   });
 });
+
+describe("loadConfig extraction limits", () => {
+  it("defaults MAX_PAGES and the archive bomb limits as documented", () => {
+    const config = loadConfig({});
+    assert.equal(config.maxPages, 2000);
+    assert.equal(config.maxArchiveUncompressedBytes, 256 * 1024 * 1024);
+    assert.equal(config.maxArchiveCompressionRatio, 200);
+  });
+
+  it("reads them from the environment and refuses nonsense", () => {
+    const config = loadConfig({
+      MAX_PAGES: "50",
+      MAX_ARCHIVE_UNCOMPRESSED_BYTES: "1048576",
+      MAX_ARCHIVE_COMPRESSION_RATIO: "50",
+    });
+    assert.deepEqual(
+      [config.maxPages, config.maxArchiveUncompressedBytes, config.maxArchiveCompressionRatio],
+      [50, 1_048_576, 50],
+    );
+    assert.throws(() => loadConfig({ MAX_PAGES: "0" }), /MAX_PAGES/);
+    assert.throws(
+      () => loadConfig({ MAX_ARCHIVE_COMPRESSION_RATIO: "many" }),
+      /MAX_ARCHIVE_COMPRESSION_RATIO/,
+    );
+  });
+});

@@ -2,8 +2,25 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { PermanentError } from "../../src/errors/permanent-error.js";
-import { DOCX_MIME, detectType, normalizeMime } from "../../src/extract/detect-type.js";
-import { makeDocx, makePdf, makeZip, tinyPng } from "../support/document-fixtures.js";
+import {
+  DOCX_MIME,
+  ODT_MIME,
+  PPTX_MIME,
+  XLSX_MIME,
+  detectType,
+  normalizeMime,
+} from "../../src/extract/detect-type.js";
+import {
+  makeDocx,
+  makeEncryptedOfficeFile,
+  makeLegacyCompoundFile,
+  makeOdt,
+  makePdf,
+  makePptx,
+  makeXlsx,
+  makeZip,
+  tinyPng,
+} from "../support/document-fixtures.js";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -107,9 +124,18 @@ describe("detectType", () => {
     await assertUnsupported(junk, "application/octet-stream");
   });
 
-  it("refuses text with NUL bytes or invalid UTF-8", async () => {
+  it("refuses text with NUL bytes or many control characters", async () => {
     await assertUnsupported(utf8("abc\u0000def"), "application/octet-stream");
-    await assertUnsupported(new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a]), "application/octet-stream");
+    const controls = Uint8Array.from({ length: 400 }, (_, i) => (i % 10 === 0 ? 0x01 : 0x61));
+    await assertUnsupported(controls, "application/octet-stream");
+  });
+
+  it("takes 8-bit text that is not UTF-8 as text (Latin-1, Windows-1252)", async () => {
+    // "café" in Latin-1: 0xE9 cannot start a UTF-8 sequence here.
+    assert.equal(
+      (await detectType(new Uint8Array([0x63, 0x61, 0x66, 0xe9, 0x0a]), null, null)).format,
+      "text",
+    );
   });
 
   it("refuses RTF although it is ASCII", async () => {
@@ -125,6 +151,102 @@ describe("detectType", () => {
       assert.deepEqual(error.context, { detectedMime: "image/png", declaredMime: "text/plain" });
       return true;
     });
+  });
+});
+
+describe("detectType: office, web, table and legacy-encoded text formats", () => {
+  it("tells the zip-based office formats apart by their content, whatever the name says", async () => {
+    const cases = [
+      { bytes: makePptx([{ title: "Deck" }]), format: "pptx", mime: PPTX_MIME },
+      { bytes: await makeXlsx([{ name: "S", rows: [["a"]] }]), format: "xlsx", mime: XLSX_MIME },
+      { bytes: makeOdt([{ paragraph: "text" }]), format: "odt", mime: ODT_MIME },
+    ];
+    for (const { bytes, format, mime } of cases) {
+      assert.deepEqual(await detectType(bytes, mime, "upload.docx"), {
+        format,
+        mime,
+        declaredMimeMismatch: false,
+      });
+      assert.equal((await detectType(bytes, DOCX_MIME, null)).declaredMimeMismatch, true, format);
+    }
+  });
+
+  it("recognises HTML by its content even when declared as plain text", async () => {
+    const page = utf8("<!DOCTYPE html>\n<html><body><p>hi</p></body></html>");
+    assert.deepEqual(await detectType(page, "Text/Plain; charset=utf-8", "page.txt"), {
+      format: "html",
+      mime: "text/html",
+      declaredMimeMismatch: false,
+    });
+    const xhtml = utf8(
+      '<?xml version="1.0"?>\n<!-- generated -->\n<html xmlns="http://www.w3.org/1999/xhtml"></html>',
+    );
+    assert.equal((await detectType(xhtml, null, null)).format, "html");
+  });
+
+  it("takes an HTML fragment as HTML by declared type or name", async () => {
+    const fragment = utf8("<p>Hello <b>world</b></p>");
+    assert.equal((await detectType(fragment, "text/html; charset=UTF-8", null)).format, "html");
+    assert.equal((await detectType(fragment, null, "snippet.HTM")).format, "html");
+    assert.equal((await detectType(fragment, null, null)).format, "text");
+  });
+
+  it("takes CSV by declared type or name, and by its rows when nothing else is claimed", async () => {
+    const table = utf8("name,team\nada,research\nalan,crypto\n");
+    assert.equal((await detectType(table, "text/csv", null)).format, "csv");
+    assert.equal((await detectType(table, null, "people.csv")).format, "csv");
+    assert.equal((await detectType(utf8("a\tb\n1\t2\n"), null, "x.tsv")).format, "csv");
+    assert.equal((await detectType(table, null, null)).format, "csv");
+    assert.equal((await detectType(utf8("x;y\n1;2\n3;4\n"), "text/plain", null)).format, "csv");
+    // A file name that says text keeps it text, and so does prose with commas in it.
+    assert.equal((await detectType(table, null, "people.txt")).format, "text");
+    const prose = utf8("Hello, world.\nThis is prose, with commas, here and there.\nAnd one more line.\n");
+    assert.equal((await detectType(prose, null, null)).format, "text");
+  });
+
+  it("flags a declared text format the bytes are not", async () => {
+    const page = utf8("<html><body>hi</body></html>");
+    assert.equal((await detectType(page, "text/markdown", null)).declaredMimeMismatch, true);
+    assert.equal((await detectType(page, "text/html", null)).declaredMimeMismatch, false);
+  });
+
+  it("reads UTF-16 with a byte order mark as text, in both byte orders", async () => {
+    const text = "Prix: 20 € — “net”";
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+    const be = Buffer.from(le).swap16(); // FE FF then big-endian code units
+    for (const bytes of [le, be]) {
+      assert.deepEqual(await detectType(bytes, null, "prices.txt"), {
+        format: "text",
+        mime: "text/plain",
+        declaredMimeMismatch: false,
+      });
+    }
+    const markdown = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("# Title\n", "utf16le")]);
+    assert.equal((await detectType(markdown, null, "notes.md")).format, "markdown");
+  });
+
+  it("refuses UTF-16 without a byte order mark", async () => {
+    await assertUnsupported(
+      new Uint8Array(Buffer.from("no mark here", "utf16le")),
+      "application/octet-stream",
+    );
+  });
+
+  it("refuses a password-sealed office file as encrypted, a legacy compound file as unsupported", async () => {
+    await assert.rejects(
+      detectType(makeEncryptedOfficeFile(), DOCX_MIME, "secret.docx"),
+      (error: unknown) => {
+        assert.ok(error instanceof PermanentError);
+        assert.equal(error.code, "ENCRYPTED_FILE");
+        assert.match(error.message, /encrypted/);
+        return true;
+      },
+    );
+    await assertUnsupported(makeLegacyCompoundFile(), "application/x-cfb");
+  });
+
+  it("refuses a zip with office-like names but no office content types", async () => {
+    await assertUnsupported(makeZip({ "word/document.xml": "<w/>" }), "application/zip");
   });
 });
 

@@ -4,12 +4,18 @@ import { describe, it } from "node:test";
 
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import { extractDocument } from "../../src/extract/extract-document.js";
+import { DEFAULT_EXTRACT_OPTIONS } from "../../src/extract/extract-options.js";
 import {
   corruptPdf,
   makeDocx,
+  makeEncryptedOfficeFile,
   makeEncryptedPdf,
+  makeOdt,
   makePdf,
+  makePptx,
+  makeXlsx,
   makeZip,
+  makeZipBomb,
   tinyPng,
 } from "../support/document-fixtures.js";
 
@@ -112,5 +118,81 @@ describe("extractDocument", () => {
       const chars = document.sections.reduce((total, section) => total + section.text.length, 0);
       assert.ok(chars > 3000, `${sample.name}: only ${chars} characters extracted`);
     }
+  });
+
+  it("sends each format to its extractor, which names the format", async () => {
+    const cases: Array<{ bytes: Uint8Array; mime: string | null; name: string; format: string }> = [
+      { bytes: makePptx([{ title: "Deck", lines: ["body"] }]), mime: null, name: "d.pptx", format: "pptx" },
+      {
+        bytes: await makeXlsx([{ name: "S", rows: [["h"], ["v"]] }]),
+        mime: null,
+        name: "s.xlsx",
+        format: "xlsx",
+      },
+      { bytes: makeOdt([{ paragraph: "odt body" }]), mime: null, name: "d.odt", format: "odt" },
+      { bytes: utf8("<!doctype html><p>web</p>"), mime: "text/plain", name: "p.txt", format: "html" },
+      { bytes: utf8("h1,h2\n1,2\n"), mime: "text/csv", name: "t.csv", format: "csv" },
+      { bytes: new Uint8Array([0x93, 0x68, 0x69, 0x94]), mime: null, name: "q.txt", format: "text" },
+    ];
+    for (const { bytes, mime, name, format } of cases) {
+      const { document, detected } = await extractDocument(bytes, mime, name);
+      assert.equal(detected.format, format, name);
+      assert.equal(document.format, format, name);
+      assert.ok(document.sections.length > 0, name);
+    }
+  });
+
+  it("refuses a PDF with more pages than MAX_PAGES, naming the limit", async () => {
+    const pdf = await makePdf(["one", "two", "three"]);
+    await assert.rejects(
+      extractDocument(pdf, null, null, { ...DEFAULT_EXTRACT_OPTIONS, maxPages: 2 }),
+      (error: unknown) => {
+        rejectsWith("TOO_MANY_PAGES")(error);
+        assert.equal((error as Error).message, "too many pages: 3 > MAX_PAGES=2");
+        return true;
+      },
+    );
+    const { document } = await extractDocument(pdf, null, null, { ...DEFAULT_EXTRACT_OPTIONS, maxPages: 3 });
+    assert.equal(document.sections.length, 3);
+  });
+
+  it("refuses a DOCX zip bomb before mammoth sees it", async () => {
+    await assert.rejects(
+      extractDocument(makeZipBomb(16 * 1024 * 1024), null, "bomb.docx"),
+      (error: unknown) => {
+        rejectsWith("DECOMPRESSION_BOMB")(error);
+        assert.match((error as Error).message, /MAX_ARCHIVE_COMPRESSION_RATIO=200/);
+        return true;
+      },
+    );
+  });
+
+  it("refuses sealed office files and office zips with encrypted entries as encrypted", async () => {
+    const sealed = [
+      makeEncryptedOfficeFile(),
+      makeOdt([{ paragraph: "secret" }], { encrypted: true }),
+      makeZip({
+        "[Content_Types].xml":
+          '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        "word/document.xml": { data: "<w:document/>", encrypted: true },
+      }),
+    ];
+    for (const bytes of sealed) {
+      await assert.rejects(extractDocument(bytes, null, null), (error: unknown) => {
+        rejectsWith("ENCRYPTED_FILE")(error);
+        assert.match((error as Error).message, /encrypted/);
+        return true;
+      });
+    }
+  });
+
+  it("refuses markup nested too deeply to walk as corrupt, not as a worker fault", async () => {
+    const depth = 200_000;
+    const page = utf8(`<!doctype html><body>${"<div>".repeat(depth)}deep${"</div>".repeat(depth)}`);
+    await assert.rejects(extractDocument(page, null, null), (error: unknown) => {
+      rejectsWith("CORRUPT_FILE")(error);
+      assert.equal((error as Error).message, "corrupt html: elements nested too deeply to read");
+      return true;
+    });
   });
 });

@@ -3,9 +3,11 @@
  * checked-in binaries nobody can read or regenerate.
  */
 import { createHash } from "node:crypto";
-import { crc32, deflateSync } from "node:zlib";
+import { crc32, deflateRawSync, deflateSync } from "node:zlib";
 
+import CFB from "cfb";
 import { Document, HeadingLevel, Packer, Paragraph } from "docx";
+import ExcelJS from "exceljs";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 
 const PAGE_WIDTH = 612; // US Letter, in points
@@ -217,29 +219,54 @@ function rc4(key: Uint8Array, data: Uint8Array): Buffer {
   return out;
 }
 
-/** A stored (uncompressed) ZIP of the given text files: an archive that is not an Office document. */
-export function makeZip(files: Readonly<Record<string, string>>): Uint8Array {
+export interface ZipEntry {
+  readonly data: string | Uint8Array;
+  /** Deflate the data (method 8); stored (method 0) otherwise. */
+  readonly deflate?: boolean;
+  /** Set the "encrypted" flag (general purpose bit 0), as ZipCrypto or AES archives do. */
+  readonly encrypted?: boolean;
+  /** The uncompressed size the headers claim, when it should lie about the real one. */
+  readonly declaredSize?: number;
+}
+
+/**
+ * A ZIP built byte by byte, so tests can make archives no well-behaved writer would: entries that
+ * claim another size than they inflate to, or flagged encrypted. Plain strings are stored
+ * uncompressed: an archive of text files that is not an Office document.
+ */
+export function makeZip(files: Readonly<Record<string, string | ZipEntry>>): Uint8Array {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
-  for (const [name, content] of Object.entries(files)) {
+  for (const [name, file] of Object.entries(files)) {
+    const entry: ZipEntry = typeof file === "string" ? { data: file } : file;
     const nameBytes = Buffer.from(name, "utf8");
-    const data = Buffer.from(content, "utf8");
-    const crc = crc32(data);
+    const raw = typeof entry.data === "string" ? Buffer.from(entry.data, "utf8") : Buffer.from(entry.data);
+    const packed = entry.deflate === true ? deflateRawSync(raw) : raw;
+    // ZipCrypto puts a 12-byte encryption header before the (here unencrypted) data.
+    const data = entry.encrypted === true ? Buffer.concat([Buffer.alloc(12, 0xa5), packed]) : packed;
+    const crc = crc32(raw);
+    const flags = entry.encrypted === true ? 1 : 0;
+    const method = entry.deflate === true ? 8 : 0;
+    const size = entry.declaredSize ?? raw.length;
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(flags, 6);
+    local.writeUInt16LE(method, 8);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(nameBytes.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4); // version made by
     central.writeUInt16LE(20, 6); // version needed
+    central.writeUInt16LE(flags, 8);
+    central.writeUInt16LE(method, 10);
     central.writeUInt32LE(crc, 16);
     central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
+    central.writeUInt32LE(size, 24);
     central.writeUInt16LE(nameBytes.length, 28);
     central.writeUInt32LE(offset, 42);
     locals.push(local, nameBytes, data);
@@ -254,6 +281,195 @@ export function makeZip(files: Readonly<Record<string, string>>): Uint8Array {
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   return new Uint8Array(Buffer.concat([...locals, directory, end]));
+}
+
+const escapeXml = (text: string): string =>
+  text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+
+const PPTX_CONTENT_TYPES = (slides: number): string =>
+  '<?xml version="1.0" encoding="UTF-8"?>' +
+  '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+  '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>' +
+  '<Default Extension="xml" ContentType="application/xml"/>' +
+  '<Override PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"/>' +
+  Array.from(
+    { length: slides },
+    (_, i) =>
+      `<Override PartName="/ppt/slides/slide${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.presentationml.slide+xml"/>`,
+  ).join("") +
+  "</Types>";
+
+const PML =
+  'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"';
+
+export interface SlideSpec {
+  readonly title?: string;
+  readonly lines?: readonly string[];
+  /** Rows of a table drawn on the slide. */
+  readonly table?: readonly (readonly string[])[];
+}
+
+/**
+ * A minimal PPTX as PowerPoint lays one out: presentation.xml lists the slides through relationship
+ * ids, and `order` (when given) maps deck positions to part numbers, so a test can check that slides
+ * come out in deck order, not in part-name order, as after slides were reordered in an editor.
+ */
+export function makePptx(slides: readonly SlideSpec[], order?: readonly number[]): Uint8Array {
+  const partOf = (position: number): number => order?.[position] ?? position + 1;
+  const shape = (body: string, title: boolean): string =>
+    `<p:sp><p:nvSpPr><p:cNvPr id="2" name="s"/><p:cNvSpPr/><p:nvPr>${title ? '<p:ph type="title"/>' : ""}</p:nvPr></p:nvSpPr>` +
+    `<p:spPr/><p:txBody><a:bodyPr/>${body}</p:txBody></p:sp>`;
+  const paragraph = (text: string): string => `<a:p><a:r><a:t>${escapeXml(text)}</a:t></a:r></a:p>`;
+  const files: Record<string, string> = {
+    "[Content_Types].xml": PPTX_CONTENT_TYPES(slides.length),
+    "_rels/.rels":
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="ppt/presentation.xml"/></Relationships>',
+    "ppt/presentation.xml":
+      `<?xml version="1.0" encoding="UTF-8"?><p:presentation ${PML}><p:sldIdLst>` +
+      slides.map((_, i) => `<p:sldId id="${256 + i}" r:id="rId${partOf(i) + 10}"/>`).join("") +
+      "</p:sldIdLst></p:presentation>",
+    "ppt/_rels/presentation.xml.rels":
+      '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+      slides
+        .map(
+          (_, i) =>
+            `<Relationship Id="rId${i + 11}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/slide" Target="slides/slide${i + 1}.xml"/>`,
+        )
+        .join("") +
+      "</Relationships>",
+  };
+  slides.forEach((slide, position) => {
+    const title = slide.title === undefined ? "" : shape(paragraph(slide.title), true);
+    const body =
+      (slide.lines ?? []).length === 0 ? "" : shape((slide.lines ?? []).map(paragraph).join(""), false);
+    const table =
+      slide.table === undefined
+        ? ""
+        : '<p:graphicFrame><a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/table"><a:tbl>' +
+          slide.table
+            .map(
+              (row) =>
+                `<a:tr>${row.map((cell) => `<a:tc><a:txBody><a:bodyPr/>${paragraph(cell)}</a:txBody></a:tc>`).join("")}</a:tr>`,
+            )
+            .join("") +
+          "</a:tbl></a:graphicData></a:graphic></p:graphicFrame>";
+    files[`ppt/slides/slide${partOf(position)}.xml`] =
+      `<?xml version="1.0" encoding="UTF-8"?><p:sld ${PML}><p:cSld><p:spTree>${title}${body}${table}</p:spTree></p:cSld></p:sld>`;
+  });
+  return makeZip(
+    Object.fromEntries(Object.entries(files).map(([name, xml]) => [name, { data: xml, deflate: true }])),
+  );
+}
+
+export interface SheetSpec {
+  readonly name: string;
+  readonly rows: readonly (readonly (string | number | Date | null)[])[];
+}
+
+/** An XLSX written by exceljs, the library that reads it back: one worksheet per spec, in order. */
+export async function makeXlsx(sheets: readonly SheetSpec[]): Promise<Uint8Array> {
+  const workbook = new ExcelJS.Workbook();
+  for (const sheet of sheets) {
+    const worksheet = workbook.addWorksheet(sheet.name);
+    for (const row of sheet.rows) worksheet.addRow([...row]);
+  }
+  return new Uint8Array(await workbook.xlsx.writeBuffer());
+}
+
+export type OdtBlock =
+  | { readonly heading: string; readonly level: number }
+  | { readonly paragraph: string }
+  | { readonly list: readonly string[] }
+  | { readonly table: readonly (readonly string[])[] };
+
+/**
+ * A minimal ODT as Writer stores one: the uncompressed "mimetype" entry first (what type sniffers
+ * read), content.xml with the body, and a manifest; `encrypted` declares the parts encrypted the way
+ * a password-protected save does.
+ */
+export function makeOdt(blocks: readonly OdtBlock[], options: { encrypted?: boolean } = {}): Uint8Array {
+  const body = blocks
+    .map((block) => {
+      if ("heading" in block) {
+        return `<text:h text:outline-level="${block.level}">${escapeXml(block.heading)}</text:h>`;
+      }
+      if ("paragraph" in block) return `<text:p>${escapeXml(block.paragraph)}</text:p>`;
+      if ("list" in block) {
+        return `<text:list>${block.list.map((item) => `<text:list-item><text:p>${escapeXml(item)}</text:p></text:list-item>`).join("")}</text:list>`;
+      }
+      return `<table:table>${block.table
+        .map(
+          (row) =>
+            `<table:table-row>${row.map((cell) => `<table:table-cell><text:p>${escapeXml(cell)}</text:p></table:table-cell>`).join("")}</table:table-row>`,
+        )
+        .join("")}</table:table>`;
+    })
+    .join("");
+  const encryption = options.encrypted
+    ? '<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="AAAA"><manifest:algorithm manifest:algorithm-name="Blowfish CFB" manifest:initialisation-vector="AAAA"/></manifest:encryption-data>'
+    : "";
+  return makeZip({
+    mimetype: "application/vnd.oasis.opendocument.text",
+    "content.xml": {
+      deflate: true,
+      data:
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" ' +
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0">' +
+        `<office:body><office:text>${body}</office:text></office:body></office:document-content>`,
+    },
+    "META-INF/manifest.xml": {
+      deflate: true,
+      data:
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">' +
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.text"/>' +
+        `<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">${encryption}</manifest:file-entry>` +
+        "</manifest:manifest>",
+    },
+  });
+}
+
+/**
+ * A DOCX-looking zip bomb: valid [Content_Types].xml and document parts, plus one entry of zeros
+ * that deflates about a thousandfold. `declaredSize` makes its headers lie about how big it is.
+ */
+export function makeZipBomb(inflatedBytes: number, declaredSize?: number): Uint8Array {
+  return makeZip({
+    "[Content_Types].xml": {
+      deflate: true,
+      data:
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+        '<Default Extension="xml" ContentType="application/xml"/>' +
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+    },
+    "word/document.xml": {
+      deflate: true,
+      data: '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body/></w:document>',
+    },
+    "word/media/zeros.bin": { deflate: true, data: new Uint8Array(inflatedBytes), declaredSize },
+  });
+}
+
+/**
+ * What Office writes for a password-protected DOCX/XLSX/PPTX (MS-OFFCRYPTO): not a zip but an OLE
+ * compound file with an EncryptionInfo stream and the encrypted package. The streams' contents are
+ * opaque here (random bytes), as they are to anyone without the password.
+ */
+export function makeEncryptedOfficeFile(): Uint8Array {
+  const container = CFB.utils.cfb_new();
+  const info = Buffer.alloc(64);
+  info.writeUInt16LE(4, 0); // EncryptionInfo version 4.4: agile encryption
+  info.writeUInt16LE(4, 2);
+  CFB.utils.cfb_add(container, "EncryptionInfo", info);
+  CFB.utils.cfb_add(container, "EncryptedPackage", createHash("sha512").update("package").digest());
+  return new Uint8Array(CFB.write(container, { type: "buffer" }) as Buffer);
+}
+
+/** An OLE compound file that is not an encrypted package: what a legacy .doc looks like from outside. */
+export function makeLegacyCompoundFile(): Uint8Array {
+  const container = CFB.utils.cfb_new();
+  CFB.utils.cfb_add(container, "WordDocument", Buffer.from("legacy binary word document"));
+  return new Uint8Array(CFB.write(container, { type: "buffer" }) as Buffer);
 }
 
 /** A valid 1x1 PNG (signature, IHDR, IDAT, IEND): an image, which the worker does not ingest. */
