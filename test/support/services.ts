@@ -55,7 +55,10 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
       if (dropped) return;
       await withAdminClient(adminUrl, async (client) => {
         await client.query(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+          // Client sessions only: an autovacuum worker belongs to the superuser, and terminating it
+          // fails for this role ("must be a superuser"); DROP ... WITH (FORCE) ends it anyway.
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
           [name],
         );
         const version = await client.query<{ server_version_num: string }>("SHOW server_version_num");
