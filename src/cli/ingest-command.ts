@@ -93,7 +93,10 @@ export async function ingestCommand(
         ],
       );
       try {
-        await producer.enqueue({ documentId, workspaceId, requestId: `ingest-${randomUUID()}` });
+        await producer.enqueue(
+          { documentId, workspaceId, requestId: `ingest-${randomUUID()}` },
+          { attempts: config.jobAttempts },
+        );
       } catch (error) {
         // No job will ever process this row: say so on it rather than leave it PENDING.
         await db.query("UPDATE documents SET status = 'FAILED', error_message = $2 WHERE id = $1", [
