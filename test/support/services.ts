@@ -63,7 +63,18 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
         );
         const version = await client.query<{ server_version_num: string }>("SHOW server_version_num");
         const force = Number(version.rows[0]?.server_version_num ?? 0) >= 130000 ? " WITH (FORCE)" : "";
-        await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}${force}`);
+        // An autovacuum worker can still be in the database for a moment; FORCE may not end it
+        // for this role (42501) or it may still count as a session (55006): try again shortly.
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}${force}`);
+            break;
+          } catch (error) {
+            const code = (error as { code?: unknown }).code;
+            if (attempt >= 10 || (code !== "42501" && code !== "55006")) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        }
       });
       dropped = true;
     },
