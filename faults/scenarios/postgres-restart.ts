@@ -5,7 +5,7 @@
  */
 import { loadDocuments, tally, waitUntil, waitUntilAllFinal } from "../fault-load.js";
 import { createScenarioEnvironment, seconds, type Scenario } from "../scenario.js";
-import { startWorker, THREADS, threadsThatFinishedSince } from "./worker-under-test.js";
+import { metricValue, startWorker, THREADS, threadsThatFinishedSince } from "./worker-under-test.js";
 
 export const postgresRestart: Scenario = {
   name: "5. PostgreSQL restarted mid-load",
@@ -13,11 +13,12 @@ export const postgresRestart: Scenario = {
     const env = await createScenarioEnvironment("postgres-restart");
     try {
       const documents = await loadDocuments(env, { count: Math.ceil(300 * scale), bytes: 20_000, seed: 5 });
-      const { process: worker } = await startWorker(env);
+      const { process: worker, port } = await startWorker(env);
       const pid = worker.child.pid;
       const readyCount = async () =>
         Number((await env.db.query("SELECT count(*) AS n FROM documents WHERE status = 'READY'")).rows[0]?.n);
       await waitUntil(async () => (await readyCount()) >= documents.length / 4, 120_000);
+      const beforeRestart = worker.logs.length;
       const started = performance.now();
       await services.restartPostgres();
       // Lines after the restart returned: the server is back, so these prove the pools reconnected.
@@ -27,7 +28,9 @@ export const postgresRestart: Scenario = {
       const recoverySeconds = seconds(started);
       await waitUntilAllFinal(env, documents, 300_000);
       const retried = worker.logs.slice(logIndex).filter((line) => line.msg === "job attempt failed").length;
+      const crashes = await metricValue(port, "rag_worker_thread_crashes_total");
       const checks = [
+        { what: "no thread died (cut connections are ordinary query errors)", ok: crashes === 0 },
         {
           what: `all ${THREADS} threads finished documents after the restart`,
           ok: threadsThatFinishedSince(worker, logIndex).size >= THREADS,

@@ -12,8 +12,11 @@ export interface PgPoolOptions {
 }
 
 /**
- * A pg pool with the `error` listener pg requires: an idle client whose server goes away emits
- * `error` on the pool, and without a listener that would kill the whole process.
+ * A pg pool with the `error` listeners pg requires. An idle client whose server goes away emits
+ * `error` on the pool; a checked-out client (inside a transaction, between two queries) emits it
+ * on itself. Without a listener either one is an uncaught exception that kills the thread (seen in
+ * the PostgreSQL-restart fault scenario). With one, the failure reaches the pipeline as a failed
+ * query (a retryable error), and pg-pool discards the broken client when it is released.
  */
 export function createPgPool(options: PgPoolOptions): pg.Pool {
   const pool = new pg.Pool({
@@ -31,6 +34,14 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
       { err: { message: error.message }, database: maskUrl(options.url) },
       "idle database connection failed; the pool will open a new one",
     );
+  });
+  pool.on("connect", (client) => {
+    client.on("error", (error) => {
+      options.logger.warn(
+        { err: { message: error.message }, database: maskUrl(options.url) },
+        "database connection in use failed; its query fails and the job is retried",
+      );
+    });
   });
   return pool;
 }
