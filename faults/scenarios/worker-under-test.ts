@@ -15,6 +15,7 @@ export const THREADS = 2;
 const CRASH_INJECTOR = fileURLToPath(
   new URL("../../test/support/thread-crash-injector.mjs", import.meta.url),
 );
+const GC_ON_SIGNAL = fileURLToPath(new URL("../../test/support/gc-on-signal.mjs", import.meta.url));
 
 /**
  * Production defaults except a 5 s job lock (and so a 5 s stalled check): BullMQ notices a dead
@@ -30,9 +31,13 @@ export interface RunningWorker {
 export async function startWorker(
   env: TestEnvironment,
   overrides: Record<string, string> = {},
-  options: { crashDir?: string } = {},
+  /** crashDir: load the thread-crash injector; gcOnSignal: SIGUSR2 collects the supervisor's garbage. */
+  options: { crashDir?: string; gcOnSignal?: boolean } = {},
 ): Promise<RunningWorker> {
-  const nodeArgs = options.crashDir ? ["--import", CRASH_INJECTOR] : [];
+  const nodeArgs = [
+    ...(options.crashDir ? ["--import", CRASH_INJECTOR] : []),
+    ...(options.gcOnSignal ? ["--expose-gc", "--import", GC_ON_SIGNAL] : []),
+  ];
   const crashEnv: Record<string, string> = options.crashDir ? { RAGWORKER_CRASH_DIR: options.crashDir } : {};
   const worker = startWorkerProcess(
     env.env({ ...SUITE_ENV, ...crashEnv, ...overrides }),
