@@ -15,6 +15,8 @@ export interface ChunkDocumentOptions {
   readonly overlap: number;
   /** More chunks than this fails the document for good: it would not get smaller on retry. */
   readonly maxChunks: number;
+  /** More extracted characters than this (all sections) fails the document for good. */
+  readonly maxExtractedChars: number;
 }
 
 /**
@@ -25,6 +27,18 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkDocumentOpti
   validateSplitOptions(options);
   if (!Number.isInteger(options.maxChunks) || options.maxChunks <= 0) {
     throw new RangeError(`maxChunks must be a positive integer, got ${options.maxChunks}`);
+  }
+  if (!Number.isInteger(options.maxExtractedChars) || options.maxExtractedChars <= 0) {
+    throw new RangeError(`maxExtractedChars must be a positive integer, got ${options.maxExtractedChars}`);
+  }
+  // Checked before any work: normalizing and splitting a text this size is what the limit prevents.
+  const characters = doc.sections.reduce((total, section) => total + section.text.length, 0);
+  if (characters > options.maxExtractedChars) {
+    throw new PermanentError(
+      "TOO_MUCH_TEXT",
+      `too much text: ${characters} characters > MAX_EXTRACTED_CHARS=${options.maxExtractedChars}`,
+      { characters, limit: options.maxExtractedChars },
+    );
   }
   const chunks: DocumentChunk[] = [];
   for (const section of doc.sections) {
@@ -46,7 +60,7 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkDocumentOpti
   if (chunks.length > options.maxChunks) {
     throw new PermanentError(
       "TOO_MANY_CHUNKS",
-      `document yields ${chunks.length} chunks, more than the limit of ${options.maxChunks}`,
+      `too many chunks: ${chunks.length} > MAX_CHUNKS=${options.maxChunks}`,
       { chunks: chunks.length, limit: options.maxChunks },
     );
   }

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { maxMergedChunkLength } from "../chunk/split-text.js";
 import { ConfigError } from "./config-error.js";
 import { embeddingsEndpoint } from "../embed/openai-embedder.js";
 import { storagePathFromUrl } from "../storage/create-storage.js";
@@ -27,10 +28,18 @@ export interface Config {
   readonly apiKeys: readonly ApiKeyEntry[];
   readonly drainTimeoutMs: number;
   readonly logLevel: string;
+  /** Longest chunk, in tokens of the embedder's tokenizer (or the estimate where it has none). */
   readonly chunkSize: number;
+  /** Tokens of a chunk's end repeated at the start of the next, at most; less than chunkSize. */
   readonly chunkOverlap: number;
   readonly maxChunks: number;
   readonly maxFileBytes: number;
+  /** Characters of text extracted from one document, at most; more fails it for good. */
+  readonly maxExtractedChars: number;
+  /** Time a thread may spend on one document before it is asked to stop, then terminated. */
+  readonly documentTimeoutMs: number;
+  /** After the time limit, how long a thread gets to stop at its next checkpoint before termination. */
+  readonly documentTimeoutGraceMs: number;
   readonly jobAttempts: number;
   readonly claimTtlMs: number;
   /** BullMQ lock duration; a dead worker's jobs are picked up again after about this long. */
@@ -107,11 +116,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (dbPoolMax < dbPoolMin) {
     throw new ConfigError("DB_POOL_MAX_SIZE", `at least DB_POOL_MIN_SIZE (${dbPoolMin})`, String(dbPoolMax));
   }
-  const chunkSize = read(env, "CHUNK_SIZE", intIn(50, 100_000), "1000", "an integer from 50 to 100000");
-  const chunkOverlap = read(env, "CHUNK_OVERLAP", intIn(0, 50_000), "150", "an integer from 0 to 50000");
-  if (chunkOverlap >= chunkSize) {
-    throw new ConfigError("CHUNK_OVERLAP", `less than CHUNK_SIZE (${chunkSize})`, String(chunkOverlap));
-  }
+  const chunkSize = read(env, "CHUNK_SIZE", intIn(8, 100_000), "200", "tokens from 8 to 100000");
+  const chunkOverlap = read(
+    env,
+    "CHUNK_OVERLAP",
+    intIn(0, 100_000).refine((overlap) => overlap < chunkSize),
+    "30",
+    `tokens from 0 to less than CHUNK_SIZE (${chunkSize})`,
+  );
   const embeddingProvider = read(
     env,
     "EMBEDDING_PROVIDER",
@@ -120,6 +132,14 @@ export function loadConfig(env: Env = process.env): Config {
     `one of ${EMBEDDING_PROVIDERS.join(", ")}`,
   );
   const embedding = readEmbeddingSettings(env, embeddingProvider);
+  // A chunk longer than the model's input is truncated when embedded: its end would not be found.
+  if (embedding.maxLength !== null && maxMergedChunkLength(chunkSize) >= embedding.maxLength) {
+    throw new ConfigError(
+      "CHUNK_SIZE",
+      `tokens such that CHUNK_SIZE + 25% (a merged last chunk) stays below EMBEDDING_MAX_LENGTH (${embedding.maxLength})`,
+      String(chunkSize),
+    );
+  }
   return {
     embedding,
     redisUrl: read(
@@ -178,6 +198,27 @@ export function loadConfig(env: Env = process.env): Config {
     chunkOverlap,
     maxChunks: read(env, "MAX_CHUNKS", intIn(1, 1_000_000), "2000", "an integer from 1 to 1000000"),
     maxFileBytes: read(env, "MAX_FILE_BYTES", intIn(1, 2 ** 31), String(50 * 1024 * 1024), "a byte count"),
+    maxExtractedChars: read(
+      env,
+      "MAX_EXTRACTED_CHARS",
+      intIn(1, 500_000_000),
+      "5000000",
+      "a character count from 1 to 500000000",
+    ),
+    documentTimeoutMs: read(
+      env,
+      "DOCUMENT_TIMEOUT_MS",
+      intIn(10, 86_400_000),
+      "300000",
+      "milliseconds from 10 to 86400000",
+    ),
+    documentTimeoutGraceMs: read(
+      env,
+      "DOCUMENT_TIMEOUT_GRACE_MS",
+      intIn(0, 600_000),
+      "5000",
+      "milliseconds from 0 to 600000",
+    ),
     jobAttempts: read(env, "JOB_ATTEMPTS", intIn(1, 100), "5", "an integer from 1 to 100"),
     threadMaxHeapMb: read(env, "THREAD_MAX_HEAP_MB", intIn(32, 65_536), "2048", "megabytes from 32 to 65536"),
     jobLockMs: read(env, "JOB_LOCK_MS", intIn(1000, 3_600_000), "30000", "milliseconds from 1000 to 3600000"),

@@ -25,7 +25,13 @@ export interface PipelineDeps {
   readonly embedder: Embedder;
   readonly config: Pick<
     Config,
-    "chunkSize" | "chunkOverlap" | "maxChunks" | "maxFileBytes" | "embeddingBatchSize" | "claimTtlMs"
+    | "chunkSize"
+    | "chunkOverlap"
+    | "maxChunks"
+    | "maxExtractedChars"
+    | "maxFileBytes"
+    | "embeddingBatchSize"
+    | "claimTtlMs"
   >;
   readonly columnKind: EmbeddingColumnKind;
   readonly logger: Logger;
@@ -228,6 +234,7 @@ async function runClaimed(
       size: deps.config.chunkSize,
       overlap: deps.config.chunkOverlap,
       maxChunks: deps.config.maxChunks,
+      maxExtractedChars: deps.config.maxExtractedChars,
     }),
   );
   stats.chunks = chunks.length;

@@ -6,7 +6,7 @@ import { normalizeText } from "../../src/chunk/normalize-text.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import type { ExtractedDocument } from "../../src/extract/extracted-document.js";
 
-const OPTIONS = { size: 200, overlap: 30, maxChunks: 1000 };
+const OPTIONS = { size: 200, overlap: 30, maxChunks: 1000, maxExtractedChars: 1_000_000 };
 
 /** `count` distinct words carrying `tag`, in sentences, so a chunk's origin can be read back. */
 function sectionText(tag: string, count: number): string {
@@ -140,14 +140,35 @@ describe("chunkDocument", () => {
     assert.equal(chunkDocument(doc, { ...OPTIONS, maxChunks: 6 }).length, 6);
     assert.throws(
       () => chunkDocument(doc, { ...OPTIONS, maxChunks: 5 }),
-      (error) => assertPermanentError(error, "TOO_MANY_CHUNKS", /\b6 chunks\b.*\blimit of 5\b/),
+      (error) => assertPermanentError(error, "TOO_MANY_CHUNKS", /^too many chunks: 6 > MAX_CHUNKS=5$/),
+    );
+  });
+
+  it("fails for good with TOO_MUCH_TEXT, naming the count and the limit, counting every section", () => {
+    const doc: ExtractedDocument = {
+      format: "pdf",
+      sections: [
+        { text: "a".repeat(600), page: 1 },
+        { text: "b ".repeat(300), page: 2 },
+      ],
+    };
+    assert.ok(chunkDocument(doc, { ...OPTIONS, maxExtractedChars: 1200 }).length > 0);
+    assert.throws(
+      () => chunkDocument(doc, { ...OPTIONS, maxExtractedChars: 1199 }),
+      (error) =>
+        assertPermanentError(
+          error,
+          "TOO_MUCH_TEXT",
+          /^too much text: 1200 characters > MAX_EXTRACTED_CHARS=1199$/,
+        ),
     );
   });
 
   it("rejects invalid options with a RangeError", () => {
     const doc: ExtractedDocument = { format: "text", sections: [{ text: "text" }] };
-    assert.throws(() => chunkDocument(doc, { size: 0, overlap: 0, maxChunks: 10 }), RangeError);
-    assert.throws(() => chunkDocument(doc, { size: 100, overlap: 100, maxChunks: 10 }), RangeError);
-    assert.throws(() => chunkDocument(doc, { size: 100, overlap: 10, maxChunks: 0 }), RangeError);
+    assert.throws(() => chunkDocument(doc, { ...OPTIONS, size: 0, overlap: 0 }), RangeError);
+    assert.throws(() => chunkDocument(doc, { ...OPTIONS, size: 100, overlap: 100 }), RangeError);
+    assert.throws(() => chunkDocument(doc, { ...OPTIONS, maxChunks: 0 }), RangeError);
+    assert.throws(() => chunkDocument(doc, { ...OPTIONS, maxExtractedChars: 0 }), RangeError);
   });
 });
