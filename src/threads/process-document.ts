@@ -18,6 +18,7 @@ import type { Logger } from "../logging/logger.js";
 import { scanForPromptInjection } from "../safety/prompt-injection.js";
 import type { Storage } from "../storage/storage.js";
 import type { DocumentTask, PipelineStage, TaskResult, TaskStats } from "./document-task.js";
+import { documentTimeoutError } from "./document-timeout.js";
 
 export interface PipelineDeps {
   readonly pool: pg.Pool;
@@ -32,18 +33,27 @@ export interface PipelineDeps {
     | "maxFileBytes"
     | "embeddingBatchSize"
     | "claimTtlMs"
+    | "documentTimeoutMs"
   >;
   readonly columnKind: EmbeddingColumnKind;
   readonly logger: Logger;
   readonly threadId: number;
   /** True once the supervisor asks threads to stop (drain deadline): checked between steps. */
   readonly cancelled: () => boolean;
+  /** True once this task has run past DOCUMENT_TIMEOUT_MS: checked at the same checkpoints. */
+  readonly timedOut: () => boolean;
 }
 
-/** Stops the pipeline between steps when the worker is handing its jobs back. */
+/**
+ * Stops the pipeline between steps when the worker is handing its jobs back, or when the document
+ * ran out of time: a document that took too long once would take too long again, so no retry.
+ */
 function checkpoint(deps: PipelineDeps): void {
   if (deps.cancelled()) {
     throw new TransientError("INTERRUPTED", "handed back to the queue: the worker is draining");
+  }
+  if (deps.timedOut()) {
+    throw documentTimeoutError(deps.config.documentTimeoutMs);
   }
 }
 

@@ -62,7 +62,10 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   return (task) =>
     runWithJobContext(
       { jobId: task.jobId, documentId: String(task.documentId), requestId: task.requestId },
-      () => processDocument(task, deps),
+      () => {
+        const timeLimit = new CancelFlag(task.timeLimitFlag);
+        return processDocument(task, { ...deps, timedOut: () => timeLimit.raised });
+      },
     );
 }
 
