@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // The CLI and scripts talk to a person on a terminal.
-    files: ["src/cli/**/*.ts", "scripts/**/*.ts", "bench/**/*.ts", "test/**/*.ts"],
+    files: ["src/cli/**/*.ts", "scripts/**/*.ts", "bench/**/*.ts", "fuzz/**/*.ts", "test/**/*.ts"],
     rules: { "no-console": "off" },
   },
   prettier,
