@@ -145,18 +145,27 @@ async function fidelityFiles(): Promise<SeedFile[]> {
 type Mutation = (bytes: Uint8Array, random: () => number, donor: Uint8Array) => Uint8Array;
 
 const between = (random: () => number, max: number) => Math.floor(random() * Math.max(1, max));
+/**
+ * Where a mutation may start: mostly past the first bytes, so the file still looks like its
+ * format and reaches that format's parser (a damaged magic number only tests type detection).
+ */
+const HEADER_BYTES = 16;
+const offset = (random: () => number, length: number) =>
+  random() < 0.8 && length > HEADER_BYTES
+    ? HEADER_BYTES + between(random, length - HEADER_BYTES)
+    : between(random, length);
 
 const MUTATIONS: Record<string, Mutation> = {
   bitFlips(bytes, random) {
     const out = Uint8Array.from(bytes);
     for (let flips = 1 + between(random, 16); flips > 0 && out.length > 0; flips -= 1) {
-      const at = between(random, out.length);
+      const at = offset(random, out.length);
       out[at] = (out[at] ?? 0) ^ (1 << between(random, 8));
     }
     return out;
   },
   truncate(bytes, random) {
-    return bytes.slice(0, between(random, bytes.length));
+    return bytes.slice(0, offset(random, bytes.length));
   },
   spliceHeader(bytes, random, donor) {
     const length = 4 + between(random, 60);
@@ -165,18 +174,18 @@ const MUTATIONS: Record<string, Mutation> = {
     return out;
   },
   insertRandom(bytes, random) {
-    const at = between(random, bytes.length + 1);
+    const at = offset(random, bytes.length + 1);
     const inserted = Uint8Array.from({ length: 1 + between(random, 64) }, () => between(random, 256));
     return Uint8Array.from([...bytes.subarray(0, at), ...inserted, ...bytes.subarray(at)]);
   },
   zeroRange(bytes, random) {
     const out = Uint8Array.from(bytes);
-    const at = between(random, out.length);
+    const at = offset(random, out.length);
     out.fill(0, at, at + 1 + between(random, 256));
     return out;
   },
   duplicateRange(bytes, random) {
-    const at = between(random, bytes.length);
+    const at = offset(random, bytes.length);
     const range = bytes.subarray(at, at + 1 + between(random, 512));
     return Uint8Array.from([...bytes.subarray(0, at), ...range, ...range, ...bytes.subarray(at)]);
   },

@@ -2,6 +2,7 @@ import { PermanentError } from "../errors/permanent-error.js";
 import type { ExtractedDocument } from "../extract/extracted-document.js";
 import { normalizeText } from "./normalize-text.js";
 import { splitText, validateSplitOptions } from "./split-text.js";
+import { cachedTokenCounter, estimateTokens, type TokenCounter } from "./token-count.js";
 
 export interface DocumentChunk {
   /** Position in the document, from 0, without gaps; stored as `chunks.chunk_index`. */
@@ -17,11 +18,13 @@ export interface ChunkDocumentOptions {
   readonly maxChunks: number;
   /** More extracted characters than this (all sections) fails the document for good. */
   readonly maxExtractedChars: number;
+  /** The embedder's tokenizer, counting one word; without one, sizes are estimated (estimateTokens). */
+  readonly countTokens?: TokenCounter;
 }
 
 /**
  * Each section is chunked on its own, so a chunk never spans two pages or two headings and its
- * page and heading path are exact.
+ * page and heading path are exact. Sizes are in tokens (see splitText).
  */
 export function chunkDocument(doc: ExtractedDocument, options: ChunkDocumentOptions): DocumentChunk[] {
   validateSplitOptions(options);
@@ -40,6 +43,11 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkDocumentOpti
       { characters, limit: options.maxExtractedChars },
     );
   }
+  const split = {
+    size: options.size,
+    overlap: options.overlap,
+    countTokens: cachedTokenCounter(options.countTokens ?? estimateTokens),
+  };
   const chunks: DocumentChunk[] = [];
   for (const section of doc.sections) {
     const metadata: DocumentChunk["metadata"] = { format: doc.format };
@@ -49,7 +57,7 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkDocumentOpti
     if (section.headingPath !== undefined && section.headingPath.length > 0) {
       metadata.headingPath = [...section.headingPath];
     }
-    for (const content of splitText(normalizeText(section.text), options)) {
+    for (const content of splitText(normalizeText(section.text), split)) {
       // Each chunk gets its own metadata object: callers add per-chunk fields (injection flags).
       chunks.push({ index: chunks.length, content, metadata: cloneMetadata(metadata) });
     }

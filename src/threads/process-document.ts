@@ -239,12 +239,15 @@ async function runClaimed(
   }
 
   checkpoint(deps);
+  // Chunks are sized in the model's own tokens when the embedder has a tokenizer.
+  const countTokens = deps.embedder.countTokens?.bind(deps.embedder);
   const chunks = await stats.time("chunk", () =>
     chunkDocument(document, {
       size: deps.config.chunkSize,
       overlap: deps.config.chunkOverlap,
       maxChunks: deps.config.maxChunks,
       maxExtractedChars: deps.config.maxExtractedChars,
+      ...(countTokens ? { countTokens } : {}),
     }),
   );
   stats.chunks = chunks.length;

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
+import { readFile } from "node:fs/promises";
+
+import { Tokenizer } from "@huggingface/tokenizers";
+
 import { chunkDocument } from "../../src/chunk/chunk-document.js";
 import { normalizeText } from "../../src/chunk/normalize-text.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
@@ -162,6 +166,35 @@ describe("chunkDocument", () => {
           /^too much text: 1200 characters > MAX_EXTRACTED_CHARS=1199$/,
         ),
     );
+  });
+
+  it("sizes chunks in the embedder's tokens: a WordPiece tokenizer's count of each chunk is within size", async () => {
+    const modelDir = new URL("../fixtures/tiny-bert/", import.meta.url);
+    const tokenizer = new Tokenizer(
+      JSON.parse(await readFile(new URL("tokenizer.json", modelDir), "utf8")) as Record<string, unknown>,
+      JSON.parse(await readFile(new URL("tokenizer_config.json", modelDir), "utf8")) as Record<
+        string,
+        unknown
+      >,
+    );
+    const countTokens = (text: string) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;
+    const text = Array.from(
+      { length: 400 },
+      (_, index) =>
+        `The river document ${index} is chunked, embedded and stored (xylophone-${index % 9}).` +
+        (index % 5 === 4 ? "\n\n" : " "),
+    ).join("");
+    const doc: ExtractedDocument = { format: "text", sections: [{ text }] };
+    const chunks = chunkDocument(doc, { ...OPTIONS, size: 60, overlap: 10, countTokens });
+    assert.ok(chunks.length > 10);
+    chunks.forEach((chunk, index) => {
+      const limit = index === chunks.length - 1 ? 75 : 60;
+      const tokens = countTokens(chunk.content);
+      assert.ok(tokens <= limit, `chunk ${index}: ${tokens} tokens > ${limit}`);
+    });
+    // Full chunks: the tokenizer's count, not a character count, decided where they end.
+    const counts = chunks.slice(0, -1).map((chunk) => countTokens(chunk.content));
+    assert.ok(Math.max(...counts) > 45, `chunks are far below size: ${counts.join(", ")}`);
   });
 
   it("rejects invalid options with a RangeError", () => {
