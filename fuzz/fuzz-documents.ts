@@ -272,18 +272,28 @@ async function main(): Promise<void> {
     const seconds = (Date.now() - started) / 1000;
 
     const reasons = new Map<string, number>();
+    // Per seed file: how its mutants ended, to see which parsers the run really reached.
+    const bySeed = new Map<string, Map<string, number>>();
+    const tally = (seed: string, outcome: string) => {
+      const outcomes = bySeed.get(seed) ?? new Map<string, number>();
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      bySeed.set(seed, outcomes);
+    };
     const anomalies: Array<{ file: FuzzFile; why: string }> = [];
     let ready = 0;
     let failed = 0;
     for (const document of documents) {
       const row = statuses.get(document.documentId);
+      const seedName = document.file.recipe.slice(0, document.file.recipe.indexOf(":"));
       if (row?.status === "READY") {
         ready += 1;
+        tally(seedName, "READY");
       } else if (row?.status === "FAILED" && (row.error ?? "").trim() !== "") {
         failed += 1;
         const job = await env.producer.queue.getJob(document.jobId);
         const code = /^([A-Z_]+):/.exec(job?.failedReason ?? "")?.[1] ?? "(job not failed)";
         reasons.set(code, (reasons.get(code) ?? 0) + 1);
+        tally(seedName, code);
       } else {
         anomalies.push({
           file: document.file,
@@ -303,6 +313,13 @@ async function main(): Promise<void> {
     console.log(`FAILED: ${failed}`);
     for (const [code, count] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${code}: ${count}`);
     console.log(`other (must be 0): ${anomalies.length}`);
+    console.log("by seed file:");
+    for (const [seed, outcomes] of bySeed) {
+      const parts = [...outcomes]
+        .sort((a, b) => b[1] - a[1])
+        .map(([outcome, count]) => `${outcome} ${count}`);
+      console.log(`  ${seed}: ${parts.join(", ")}`);
+    }
     for (const anomaly of anomalies.slice(0, 20)) console.log(`  ${anomaly.file.recipe} -> ${anomaly.why}`);
     console.log(
       `supervisor: ${alive ? "running" : "EXITED"}, pid ${worker.child.pid === pid ? "unchanged" : "CHANGED"}, restarts ${restarts}`,
