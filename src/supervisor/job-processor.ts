@@ -10,6 +10,7 @@ import type { DocumentJobResult } from "../producer/document-job.js";
 import { CancelFlag } from "../threads/cancel-flag.js";
 import type { DocumentTask, TaskResult } from "../threads/document-task.js";
 import { documentTimeoutError } from "../threads/document-timeout.js";
+import { DocumentTimeLimit } from "./document-time-limit.js";
 
 export interface JobProcessorDeps {
   readonly pool: Piscina;
@@ -60,7 +61,7 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       const willRetry = task.attempt < task.maxAttempts;
       let result: TaskResult;
       deps.metrics.taskStarted();
-      const timeLimit = new TimeLimit(task, deps);
+      const timeLimit = new DocumentTimeLimit(task.timeLimitFlag, deps);
       try {
         result = await deps.pool.run(task, { signal: AbortSignal.any([deps.hardAbort, timeLimit.signal]) });
       } catch (error) {
@@ -92,39 +93,6 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       throw new Error(reason);
     });
   };
-}
-
-/**
- * A document's time limit: at DOCUMENT_TIMEOUT_MS the task's own flag is raised, so its thread
- * stops at the next checkpoint and fails the document itself; a thread still busy after the grace
- * (stuck inside one parser call, say) is terminated through the signal and Piscina replaces it.
- * Terminating is the last resort: a thread inside onnxruntime's native code takes the process down.
- */
-class TimeLimit {
-  private readonly controller = new AbortController();
-  private readonly timers: NodeJS.Timeout[] = [];
-
-  constructor(task: DocumentTask, deps: JobProcessorDeps) {
-    this.timers.push(
-      setTimeout(() => {
-        deps.logger.warn(
-          { documentTimeoutMs: deps.documentTimeoutMs, graceMs: deps.documentTimeoutGraceMs },
-          "document time limit reached; asking its thread to stop",
-        );
-        new CancelFlag(task.timeLimitFlag).raise();
-        this.timers.push(setTimeout(() => this.controller.abort(), deps.documentTimeoutGraceMs));
-      }, deps.documentTimeoutMs),
-    );
-  }
-
-  /** Aborts when the thread is to be terminated. */
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  clear(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-  }
 }
 
 /**
