@@ -10,7 +10,7 @@
  * each fuzzed file is one seed with 1 to 3 mutations: bit flips, truncation, a header spliced in
  * from another format, random bytes inserted, a range zeroed or a range duplicated. The PRNG is
  * seeded, so `--seed S --count N` always gives the same files. Files that break an invariant are
- * copied to data/fuzz/<seed>/ to reproduce.
+ * copied to data/fuzz/<seed>/ to reproduce, with those that killed a thread.
  */
 import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
 import { extname, join, relative } from "node:path";
@@ -103,6 +103,11 @@ async function seedFiles(): Promise<SeedFile[]> {
       mimeType: "text/plain",
     },
     { name: "report.pdf", bytes: await makePdf(paragraphs.slice(0, 4)), mimeType: "application/pdf" },
+    {
+      name: "long.pdf",
+      bytes: await makePdf(Array.from({ length: 30 }, (_, page) => `${paragraphs[page % 12]} `.repeat(6))),
+      mimeType: "application/pdf",
+    },
     {
       name: "locked.pdf",
       bytes: makeEncryptedPdf(paragraphs[0] ?? "", "secret"),
@@ -280,6 +285,8 @@ async function main(): Promise<void> {
       bySeed.set(seed, outcomes);
     };
     const anomalies: Array<{ file: FuzzFile; why: string }> = [];
+    // Contained but worth a look: a thread died (crash, memory limit) or the job was retried.
+    const notable: Array<{ file: FuzzFile; why: string }> = [];
     let ready = 0;
     let failed = 0;
     for (const document of documents) {
@@ -294,6 +301,9 @@ async function main(): Promise<void> {
         const code = /^([A-Z_]+):/.exec(job?.failedReason ?? "")?.[1] ?? "(job not failed)";
         reasons.set(code, (reasons.get(code) ?? 0) + 1);
         tally(seedName, code);
+        if (code === "THREAD_CRASHED" || code === "INTERRUPTED") {
+          notable.push({ file: document.file, why: job?.failedReason ?? "" });
+        }
       } else {
         anomalies.push({
           file: document.file,
@@ -313,6 +323,8 @@ async function main(): Promise<void> {
     console.log(`FAILED: ${failed}`);
     for (const [code, count] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`  ${code}: ${count}`);
     console.log(`other (must be 0): ${anomalies.length}`);
+    for (const item of notable)
+      console.log(`  notable: ${item.file.name} (${item.file.recipe}) -> ${item.why}`);
     console.log("by seed file:");
     for (const [seed, outcomes] of bySeed) {
       const parts = [...outcomes]
@@ -328,10 +340,11 @@ async function main(): Promise<void> {
       `live threads: ${threadsAtStart} at start, ${threadsAtEnd} at end (threads started in all: ${threadStarts})`,
     );
 
-    if (anomalies.length > 0) {
+    const keep = [...anomalies, ...notable];
+    if (keep.length > 0) {
       const dir = join("data", "fuzz", String(SEED));
       await mkdir(dir, { recursive: true });
-      for (const { file } of anomalies) {
+      for (const { file } of keep) {
         const source = documents.find((document) => document.file === file);
         if (source === undefined) continue;
         const row = await env.db.query<{ storage_key: string }>(
@@ -345,7 +358,7 @@ async function main(): Promise<void> {
             join(dir, `${file.name}${extname(file.name) ? "" : ".bin"}`),
           );
       }
-      console.log(`anomalous files copied to ${relative(process.cwd(), dir)}/`);
+      console.log(`anomalous and notable files copied to ${relative(process.cwd(), dir)}/`);
     }
     const ok = anomalies.length === 0 && alive && restarts === 0 && threadsAtEnd === threadsAtStart;
     console.log(ok ? "fuzz: OK" : "fuzz: FAILED");

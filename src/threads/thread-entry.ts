@@ -19,6 +19,12 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   const { config, columnKind, embeddingSemaphore, cancelFlag } = workerData as ThreadData;
   const cancel = new CancelFlag(cancelFlag);
   const logger = createLogger(config.logLevel, { thread: threadId });
+  // Some parsers leave side promises to reject unobserved (pdf.js does on a broken xref table,
+  // alongside rejecting the call the pipeline awaits). Node would kill the thread for it, failing
+  // a corrupt file as a crash and retrying it; logged instead, the awaited call's error decides.
+  process.on("unhandledRejection", (reason) => {
+    logger.warn({ err: describeError(reason) }, "unhandled promise rejection in the thread (ignored)");
+  });
   const pool = createPgPool({
     url: config.databaseUrl,
     min: config.dbPoolMin,
