@@ -46,7 +46,8 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkDocumentOpti
   const split = {
     size: options.size,
     overlap: options.overlap,
-    countTokens: cachedTokenCounter(options.countTokens ?? estimateTokens),
+    // A tokenizer is worth caching per word; the estimate is cheaper than a cache lookup.
+    countTokens: options.countTokens ? cachedTokenCounter(options.countTokens) : estimateTokens,
   };
   const chunks: DocumentChunk[] = [];
   for (const section of doc.sections) {

@@ -1,4 +1,4 @@
-import { cachedTokenCounter, estimateTokens, type TokenCounter } from "./token-count.js";
+import { estimateTokens, type TokenCounter } from "./token-count.js";
 
 /**
  * Splits text into chunks of at most `size` tokens, cutting where the text itself breaks: a
@@ -66,7 +66,7 @@ export function validateSplitOptions(options: SplitOptions): void {
 
 export function splitText(text: string, options: SplitOptions): string[] {
   validateSplitOptions(options);
-  const count = options.countTokens ?? cachedTokenCounter(estimateTokens);
+  const count = options.countTokens ?? estimateTokens;
   const words = tokenize(text, options.size, count);
   return planChunks(words, options).map((range) => text.slice(range.start, range.end));
 }

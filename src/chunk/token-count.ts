@@ -24,6 +24,41 @@ const DIGITS_PER_TOKEN = 3;
  * chunks under a model's input limit.
  */
 export function estimateTokens(word: string): number {
+  return estimateAsciiTokens(word) ?? estimateUnicodeTokens(word);
+}
+
+/**
+ * The same estimate for a word of ASCII characters only (most words of most documents), in one
+ * loop without regular expressions: several times faster, and chunking 5 MB counts a million
+ * words. Undefined for any other word.
+ */
+function estimateAsciiTokens(word: string): number | undefined {
+  let tokens = 0;
+  let letters = 0;
+  let digits = 0;
+  for (let index = 0; index < word.length; index += 1) {
+    const code = word.charCodeAt(index);
+    if (code >= 0x80) return undefined;
+    const lower = code | 0x20;
+    if (lower >= 0x61 && lower <= 0x7a) {
+      if (digits > 0) tokens += Math.ceil(digits / DIGITS_PER_TOKEN);
+      digits = 0;
+      letters += 1;
+    } else if (code >= 0x30 && code <= 0x39) {
+      if (letters > 0) tokens += Math.ceil(letters / LETTERS_PER_TOKEN);
+      letters = 0;
+      digits += 1;
+    } else {
+      tokens += 1 + Math.ceil(letters / LETTERS_PER_TOKEN) + Math.ceil(digits / DIGITS_PER_TOKEN);
+      letters = 0;
+      digits = 0;
+    }
+  }
+  tokens += Math.ceil(letters / LETTERS_PER_TOKEN) + Math.ceil(digits / DIGITS_PER_TOKEN);
+  return Math.max(tokens, 1);
+}
+
+function estimateUnicodeTokens(word: string): number {
   let tokens = 0;
   for (const match of word.matchAll(PIECES)) {
     const piece = match[0];

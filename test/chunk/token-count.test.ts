@@ -15,6 +15,9 @@ describe("estimateTokens", () => {
     assert.equal(estimateTokens("東京都"), 3);
     assert.equal(estimateTokens("😀😀"), 2);
     assert.equal(estimateTokens("café"), 1);
+    assert.equal(estimateTokens("w1a2b"), 5, "letters and digits alternate: five runs");
+    assert.equal(estimateTokens("don't"), 3);
+    assert.equal(estimateTokens("https://example.com/a"), 11);
     assert.equal(estimateTokens("e\u0301t\u00e9s"), 2, "combining marks stay in their letter run");
   });
 
