@@ -1,4 +1,4 @@
-import { Gunzip, Inflate, Unzlib } from "fflate";
+import { FlateErrorCode, Gunzip, Inflate, Unzlib } from "fflate";
 
 type Inflater = Gunzip | Inflate | Unzlib;
 /** The web's BufferSource: what a DecompressionStream's writable side takes. */
@@ -32,12 +32,30 @@ export class JavaScriptDecompressionStream extends TransformStream<BinaryChunk, 
         });
       },
       transform(chunk) {
-        inflater?.push(toBytes(chunk));
+        inflate(() => inflater?.push(toBytes(chunk)));
       },
       flush() {
         // Ending the input checks the stream is complete: truncated data throws here.
-        inflater?.push(new Uint8Array(0), true);
+        inflate(() => inflater?.push(new Uint8Array(0), true));
       },
+    });
+  }
+}
+
+/**
+ * fflate's errors as node:zlib reports them (the built-in stream's errors): callers tell corrupt
+ * data from their own bugs by these codes (file-type treats Z_DATA_ERROR and Z_BUF_ERROR in a zip
+ * entry as "not the format", anything else as a failure).
+ */
+function inflate(work: () => void): void {
+  try {
+    work();
+  } catch (error) {
+    const truncated = (error as { code?: unknown }).code === FlateErrorCode.UnexpectedEOF;
+    const message = error instanceof Error ? error.message : String(error);
+    throw Object.assign(new Error(truncated ? "unexpected end of file" : message, { cause: error }), {
+      code: truncated ? "Z_BUF_ERROR" : "Z_DATA_ERROR",
+      errno: truncated ? -5 : -3,
     });
   }
 }
