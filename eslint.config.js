@@ -17,7 +17,14 @@ export default tseslint.config(
   },
   {
     // The CLI and scripts talk to a person on a terminal.
-    files: ["src/cli/**/*.ts", "scripts/**/*.ts", "bench/**/*.ts", "faults/**/*.ts", "test/**/*.ts"],
+    files: [
+      "src/cli/**/*.ts",
+      "scripts/**/*.ts",
+      "bench/**/*.ts",
+      "faults/**/*.ts",
+      "fuzz/**/*.ts",
+      "test/**/*.ts",
+    ],
     rules: { "no-console": "off" },
   },
   prettier,

@@ -1,11 +1,15 @@
+import { estimateTokens, type TokenCounter } from "./token-count.js";
+
 /**
- * Splits text into chunks of at most `size` characters, cutting where the text itself breaks:
- * a paragraph break is preferred to a line break, a line break to a sentence end, a sentence end
- * to a space. A word is cut only when it is longer than `size` on its own.
+ * Splits text into chunks of at most `size` tokens, cutting where the text itself breaks: a
+ * heading is preferred to a paragraph break, a paragraph break to a line break, a line break to
+ * a sentence end, a sentence end to a space. A word is cut only when it is longer than `size`
+ * tokens on its own (a URL or a base64 blob, say).
  *
- * It works in one pass over the words (whitespace-delimited tokens) instead of recursively
- * re-splitting strings, so 5 MB of text takes a fraction of a second. Every chunk is a
- * contiguous slice of the input between word boundaries, so it is trimmed by construction.
+ * A chunk's size is the sum of its words' token counts (see TokenCounter), so whitespace is free
+ * and each distinct word is tokenized once. It works in one pass over the words instead of
+ * recursively re-splitting strings, so 5 MB of text takes a fraction of a second. Every chunk is
+ * a contiguous slice of the input between word boundaries, so it is trimmed by construction.
  *
  * How a cut is chosen: the chunk takes words while it fits, then ends at the strongest break
  * among the ones that leave it at least half full (the latest of equals). The room for the
@@ -15,10 +19,12 @@
  */
 
 export interface SplitOptions {
-  /** Longest chunk, in UTF-16 code units (JavaScript string length). */
+  /** Longest chunk, in tokens. */
   readonly size: number;
-  /** Characters of the previous chunk's end repeated at the start of the next, at most. */
+  /** Tokens of the previous chunk's end repeated at the start of the next, at most. */
   readonly overlap: number;
+  /** Tokens in one word: the embedder's tokenizer, or estimateTokens when it has none. */
+  readonly countTokens?: TokenCounter;
 }
 
 /**
@@ -37,11 +43,14 @@ const WORD = 0;
 const SENTENCE = 1;
 const LINE = 2;
 const PARAGRAPH = 3;
+/** A line break before a Markdown heading: the heading starts the next chunk with its text. */
+const HEADING = 4;
 /** The end of the text outranks every break: a remainder that fits beside the overlap is taken whole. */
-const END_OF_TEXT = 4;
+const END_OF_TEXT = 5;
 
 // Closing quotes and brackets may follow the sentence's punctuation: `He said "stop." Then`.
 const SENTENCE_END = /[.!?…。！？]["'”’)\]]*$/u;
+const MARKDOWN_HEADING = /^#{1,6}[ \t]/;
 const HIGH_SURROGATE_MIN = 0xd800;
 const HIGH_SURROGATE_MAX = 0xdbff;
 
@@ -57,21 +66,36 @@ export function validateSplitOptions(options: SplitOptions): void {
 
 export function splitText(text: string, options: SplitOptions): string[] {
   validateSplitOptions(options);
-  const tokens = tokenize(text, options.size);
-  return planChunks(tokens, options).map((range) => text.slice(range.start, range.end));
+  const count = options.countTokens ?? estimateTokens;
+  const words = tokenize(text, options.size, count);
+  return planChunks(words, options).map((range) => text.slice(range.start, range.end));
 }
 
-/** Words as [start, end) offsets, with the strength of the break that follows each one. */
-interface Tokens {
+/**
+ * Words as [start, end) offsets, with the strength of the break that follows each one, and the
+ * running total of tokens before each word (`tokensBefore[i]`, one entry more than words), so the
+ * tokens of words i..j are `tokensBefore[j + 1] - tokensBefore[i]`.
+ */
+interface Words {
   readonly starts: number[];
   readonly ends: number[];
   readonly breakAfter: number[];
+  readonly tokensBefore: number[];
 }
 
-function tokenize(text: string, size: number): Tokens {
+function tokenize(text: string, size: number, count: TokenCounter): Words {
   const starts: number[] = [];
   const ends: number[] = [];
   const breakAfter: number[] = [];
+  const tokensBefore: number[] = [0];
+  let total = 0;
+  const push = (start: number, end: number, tokens: number) => {
+    starts.push(start);
+    ends.push(end);
+    breakAfter.push(INSIDE_WORD);
+    total += tokens;
+    tokensBefore.push(total);
+  };
   const word = /\S+/g;
   for (let match = word.exec(text); match !== null; match = word.exec(text)) {
     const start = match.index;
@@ -80,22 +104,19 @@ function tokenize(text: string, size: number): Tokens {
     if (previous >= 0) {
       breakAfter[previous] = classifyBreak(text, ends[previous] ?? start, start);
     }
-    if (end - start <= size) {
-      starts.push(start);
-      ends.push(end);
-      breakAfter.push(INSIDE_WORD);
+    const tokens = count(match[0]);
+    if (tokens <= size) {
+      push(start, end, tokens);
     } else {
-      for (const piece of hardSplit(text, start, end, size)) {
-        starts.push(piece.start);
-        ends.push(piece.end);
-        breakAfter.push(INSIDE_WORD);
+      for (const piece of hardSplit(text, start, end, tokens, size, count)) {
+        push(piece.start, piece.end, piece.tokens);
       }
     }
   }
   if (breakAfter.length > 0) {
     breakAfter[breakAfter.length - 1] = END_OF_TEXT;
   }
-  return { starts, ends, breakAfter };
+  return { starts, ends, breakAfter, tokensBefore };
 }
 
 function classifyBreak(text: string, gapStart: number, gapEnd: number): number {
@@ -105,6 +126,9 @@ function classifyBreak(text: string, gapStart: number, gapEnd: number): number {
     if (text.charAt(text.lastIndexOf("\n", gapStart - 1) + 1) === "#") {
       return WORD;
     }
+    if (text.charAt(gapEnd) === "#" && MARKDOWN_HEADING.test(text.slice(gapEnd, gapEnd + 8))) {
+      return HEADING;
+    }
     const secondNewline = text.indexOf("\n", firstNewline + 1);
     return secondNewline !== -1 && secondNewline < gapEnd ? PARAGRAPH : LINE;
   }
@@ -112,17 +136,36 @@ function classifyBreak(text: string, gapStart: number, gapEnd: number): number {
   return SENTENCE_END.test(text.slice(Math.max(0, gapStart - 4), gapStart)) ? SENTENCE : WORD;
 }
 
-/** A word longer than `size` is cut into `size`-long pieces, never between a surrogate pair. */
-function hardSplit(text: string, start: number, end: number, size: number): { start: number; end: number }[] {
-  const pieces: { start: number; end: number }[] = [];
+/**
+ * A word longer than `size` tokens is cut into pieces of at most `size` tokens, never between a
+ * surrogate pair. A piece's length in characters starts from the word's own characters per
+ * token and shrinks until the piece fits, since tokens per character vary along a word.
+ */
+function hardSplit(
+  text: string,
+  start: number,
+  end: number,
+  wordTokens: number,
+  size: number,
+  count: TokenCounter,
+): { start: number; end: number; tokens: number }[] {
+  const pieces: { start: number; end: number; tokens: number }[] = [];
+  const guess = Math.max(1, Math.floor((size * (end - start)) / wordTokens));
   let pieceStart = start;
   while (pieceStart < end) {
-    let pieceEnd = Math.min(pieceStart + size, end);
-    const lastUnit = text.charCodeAt(pieceEnd - 1);
-    if (pieceEnd < end && pieceEnd - 1 > pieceStart && isHighSurrogate(lastUnit)) {
-      pieceEnd -= 1;
+    let length = guess;
+    let pieceEnd: number;
+    let tokens: number;
+    for (;;) {
+      pieceEnd = Math.min(pieceStart + length, end);
+      if (pieceEnd < end && pieceEnd - 1 > pieceStart && isHighSurrogate(text.charCodeAt(pieceEnd - 1))) {
+        pieceEnd -= 1;
+      }
+      tokens = count(text.slice(pieceStart, pieceEnd));
+      if (tokens <= size || pieceEnd - pieceStart <= 2) break;
+      length = Math.max(1, Math.floor(((pieceEnd - pieceStart) * size) / tokens) - 1);
     }
-    pieces.push({ start: pieceStart, end: pieceEnd });
+    pieces.push({ start: pieceStart, end: pieceEnd, tokens: Math.min(tokens, size) });
     pieceStart = pieceEnd;
   }
   return pieces;
@@ -132,39 +175,49 @@ function isHighSurrogate(codeUnit: number): boolean {
   return codeUnit >= HIGH_SURROGATE_MIN && codeUnit <= HIGH_SURROGATE_MAX;
 }
 
+/** A chunk as character offsets, and as the words it spans (first and last inclusive). */
 interface ChunkRange {
   start: number;
   end: number;
-  /** Where the chunk's own text begins, after the overlap repeated from the previous chunk. */
-  readonly ownStart: number;
+  firstWord: number;
+  lastWord: number;
+  /** The first word of the chunk's own text, after the overlap repeated from the previous chunk. */
+  readonly ownFirstWord: number;
 }
 
-function planChunks(tokens: Tokens, options: SplitOptions): ChunkRange[] {
-  const { starts, ends } = tokens;
+function tokensBetween(words: Words, first: number, last: number): number {
+  return (words.tokensBefore[last + 1] ?? 0) - (words.tokensBefore[first] ?? 0);
+}
+
+function planChunks(words: Words, options: SplitOptions): ChunkRange[] {
+  const { starts, ends } = words;
   const { size, overlap } = options;
   const chunks: ChunkRange[] = [];
   let next = 0;
   while (next < starts.length) {
     const previous = chunks.at(-1);
-    const last = chooseLastToken(tokens, next, previous === undefined ? size : size - overlap, size);
-    const ownStart = starts[next] ?? 0;
-    const end = ends[last] ?? ownStart;
-    const start = previous === undefined ? ownStart : overlapStart(tokens, next, previous, end, options);
-    chunks.push({ start, end, ownStart });
+    const last = chooseLastWord(words, next, previous === undefined ? size : size - overlap, size);
+    const firstWord = previous === undefined ? next : overlapStart(words, next, previous, last, options);
+    chunks.push({
+      start: starts[firstWord] ?? 0,
+      end: ends[last] ?? 0,
+      firstWord,
+      lastWord: last,
+      ownFirstWord: next,
+    });
     next = last + 1;
   }
-  mergeShortLastChunk(chunks, size);
+  mergeShortLastChunk(chunks, words, size);
   return chunks;
 }
 
 /**
- * The index of the token that ends the chunk beginning at token `first`. `budget` is the room
- * for the chunk's own text once the overlap is reserved; a break beyond it, up to `size`, is
- * taken only when it is stronger than any within it (say a paragraph end against a sentence end).
+ * The index of the word that ends the chunk beginning at word `first`. `budget` is the room (in
+ * tokens) for the chunk's own text once the overlap is reserved; a break beyond it, up to `size`,
+ * is taken only when it is stronger than any within it (say a paragraph end against a sentence end).
  */
-function chooseLastToken(tokens: Tokens, first: number, budget: number, size: number): number {
-  const { starts, ends, breakAfter } = tokens;
-  const chunkStart = starts[first] ?? 0;
+function chooseLastWord(words: Words, first: number, budget: number, size: number): number {
+  const { ends, breakAfter } = words;
   const minimumFill = Math.ceil(budget / 2);
   let bestWithinBudget = -1;
   let bestWithinBudgetStrength = -Infinity;
@@ -172,7 +225,7 @@ function chooseLastToken(tokens: Tokens, first: number, budget: number, size: nu
   let bestBeyondBudget = -1;
   let bestBeyondBudgetStrength = -Infinity;
   for (let index = first; index < ends.length; index += 1) {
-    const length = (ends[index] ?? 0) - chunkStart;
+    const length = tokensBetween(words, first, index);
     if (length > size) {
       break;
     }
@@ -196,51 +249,53 @@ function chooseLastToken(tokens: Tokens, first: number, budget: number, size: nu
   if (bestWithinBudget !== -1) {
     return bestWithinBudget;
   }
-  // No break leaves the chunk half full (long words): take what fits; the first token always does.
+  // No break leaves the chunk half full (long words): take what fits; the first word always does.
   return lastWithinBudget !== -1 ? lastWithinBudget : first;
 }
 
 /**
- * Where the repeated text from the previous chunk begins: at most `overlap` characters back, with
- * the whole chunk still within `size`, at a word start. Among those, the one after the strongest
- * break wins (the earliest of equals), so a chunk starts with a whole sentence when one fits
- * rather than mid-sentence. No word start qualifies: no overlap.
+ * The first word of the chunk whose own text starts at word `first` and ends at word `last`: it
+ * reaches back at most `overlap` tokens, with the whole chunk still within `size`, at a word start.
+ * Among those, the one after the strongest break wins (the earliest of equals), so a chunk starts
+ * with a whole sentence when one fits rather than mid-sentence. No word qualifies: no overlap.
  */
 function overlapStart(
-  tokens: Tokens,
+  words: Words,
   first: number,
   previous: ChunkRange,
-  end: number,
+  last: number,
   options: SplitOptions,
 ): number {
-  const { starts, breakAfter } = tokens;
-  const earliest = Math.max(previous.start, previous.end - options.overlap, end - options.size);
-  let start = starts[first] ?? 0;
+  const { breakAfter } = words;
+  let start = first;
   let strongestBreak = INSIDE_WORD;
-  for (let index = first - 1; index >= 0; index -= 1) {
-    const candidate = starts[index] ?? 0;
-    if (candidate < earliest) {
+  for (let index = first - 1; index >= previous.firstWord; index -= 1) {
+    if (
+      tokensBetween(words, index, first - 1) > options.overlap ||
+      tokensBetween(words, index, last) > options.size
+    ) {
       break;
     }
     const breakBefore = breakAfter[index - 1] ?? PARAGRAPH;
     // A piece of a hard-split word does not start at a word boundary.
     if (breakBefore !== INSIDE_WORD && breakBefore >= strongestBreak) {
-      start = candidate;
+      start = index;
       strongestBreak = breakBefore;
     }
   }
   return start;
 }
 
-function mergeShortLastChunk(chunks: ChunkRange[], size: number): void {
+function mergeShortLastChunk(chunks: ChunkRange[], words: Words, size: number): void {
   const last = chunks.at(-1);
   const previous = chunks.at(-2);
   if (last === undefined || previous === undefined) {
     return;
   }
-  const addsLittle = last.end - last.ownStart < size * LAST_CHUNK_MERGE_RATIO;
-  if (addsLittle && last.end - previous.start <= maxMergedChunkLength(size)) {
+  const addsLittle = tokensBetween(words, last.ownFirstWord, last.lastWord) < size * LAST_CHUNK_MERGE_RATIO;
+  if (addsLittle && tokensBetween(words, previous.firstWord, last.lastWord) <= maxMergedChunkLength(size)) {
     previous.end = last.end;
+    previous.lastWord = last.lastWord;
     chunks.pop();
   }
 }

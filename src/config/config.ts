@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { maxMergedChunkLength } from "../chunk/split-text.js";
 import { ConfigError } from "./config-error.js";
 import { embeddingsEndpoint } from "../embed/openai-embedder.js";
 import { storagePathFromUrl } from "../storage/create-storage.js";
@@ -30,7 +31,9 @@ export interface Config {
   readonly apiKeys: readonly ApiKeyEntry[];
   readonly drainTimeoutMs: number;
   readonly logLevel: string;
+  /** Longest chunk, in tokens of the embedder's tokenizer (or the estimate where it has none). */
   readonly chunkSize: number;
+  /** Tokens of a chunk's end repeated at the start of the next, at most; less than chunkSize. */
   readonly chunkOverlap: number;
   readonly maxChunks: number;
   readonly maxFileBytes: number;
@@ -40,6 +43,12 @@ export interface Config {
   readonly maxArchiveUncompressedBytes: number;
   /** Office files with an entry inflating more than this many times its compressed size: a bomb. */
   readonly maxArchiveCompressionRatio: number;
+  /** Characters of text extracted from one document, at most; more fails it for good. */
+  readonly maxExtractedChars: number;
+  /** Time a thread may spend on one document before it is asked to stop, then terminated. */
+  readonly documentTimeoutMs: number;
+  /** After the time limit, how long a thread gets to stop at its next checkpoint before termination. */
+  readonly documentTimeoutGraceMs: number;
   readonly jobAttempts: number;
   readonly claimTtlMs: number;
   /** BullMQ lock duration; a dead worker's jobs are picked up again after about this long. */
@@ -125,11 +134,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (dbPoolMax < dbPoolMin) {
     throw new ConfigError("DB_POOL_MAX_SIZE", `at least DB_POOL_MIN_SIZE (${dbPoolMin})`, String(dbPoolMax));
   }
-  const chunkSize = read(env, "CHUNK_SIZE", intIn(50, 100_000), "1000", "an integer from 50 to 100000");
-  const chunkOverlap = read(env, "CHUNK_OVERLAP", intIn(0, 50_000), "150", "an integer from 0 to 50000");
-  if (chunkOverlap >= chunkSize) {
-    throw new ConfigError("CHUNK_OVERLAP", `less than CHUNK_SIZE (${chunkSize})`, String(chunkOverlap));
-  }
+  const chunkSize = read(env, "CHUNK_SIZE", intIn(8, 100_000), "200", "tokens from 8 to 100000");
+  const chunkOverlap = read(
+    env,
+    "CHUNK_OVERLAP",
+    intIn(0, 100_000).refine((overlap) => overlap < chunkSize),
+    "30",
+    `tokens from 0 to less than CHUNK_SIZE (${chunkSize})`,
+  );
   const embeddingProvider = read(
     env,
     "EMBEDDING_PROVIDER",
@@ -138,6 +150,14 @@ export function loadConfig(env: Env = process.env): Config {
     `one of ${EMBEDDING_PROVIDERS.join(", ")}`,
   );
   const embedding = readEmbeddingSettings(env, embeddingProvider);
+  // A chunk longer than the model's input is truncated when embedded: its end would not be found.
+  if (embedding.maxLength !== null && maxMergedChunkLength(chunkSize) >= embedding.maxLength) {
+    throw new ConfigError(
+      "CHUNK_SIZE",
+      `tokens such that CHUNK_SIZE + 25% (a merged last chunk) stays below EMBEDDING_MAX_LENGTH (${embedding.maxLength})`,
+      String(chunkSize),
+    );
+  }
   return {
     embedding,
     redisUrl: read(
@@ -211,6 +231,27 @@ export function loadConfig(env: Env = process.env): Config {
       intIn(2, 1_000_000),
       "200",
       "an integer from 2 to 1000000",
+    ),
+    maxExtractedChars: read(
+      env,
+      "MAX_EXTRACTED_CHARS",
+      intIn(1, 500_000_000),
+      "5000000",
+      "a character count from 1 to 500000000",
+    ),
+    documentTimeoutMs: read(
+      env,
+      "DOCUMENT_TIMEOUT_MS",
+      intIn(10, 86_400_000),
+      "300000",
+      "milliseconds from 10 to 86400000",
+    ),
+    documentTimeoutGraceMs: read(
+      env,
+      "DOCUMENT_TIMEOUT_GRACE_MS",
+      intIn(0, 600_000),
+      "5000",
+      "milliseconds from 0 to 600000",
     ),
     jobAttempts: read(env, "JOB_ATTEMPTS", intIn(1, 100), "5", "an integer from 1 to 100"),
     threadMaxHeapMb: read(env, "THREAD_MAX_HEAP_MB", intIn(32, 65_536), "2048", "megabytes from 32 to 65536"),

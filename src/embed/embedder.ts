@@ -4,5 +4,12 @@ export interface Embedder {
   readonly model: string;
   readonly dimension: number;
   embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /**
+   * Tokens the model's own tokenizer makes of `text`, special tokens left out. Embedders without
+   * a local tokenizer leave it out, and chunk sizes are estimated (see estimateTokens).
+   */
+  countTokens?(text: string): number;
+  /** Most tokens of text one input can hold (special tokens left out); more is truncated. */
+  readonly maxInputTokens?: number;
   close?(): Promise<void>;
 }

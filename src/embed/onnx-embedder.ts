@@ -131,7 +131,7 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
     if (dimension === undefined || dimension !== probed) {
       throw new Error(`the model gives ${probed} dimensions, its metadata says ${dimension}`);
     }
-    return new OnnxEmbedder(model, dimension, encoder, runner, maxBatchSize, session);
+    return new OnnxEmbedder(model, dimension, encoder, runner, maxBatchSize, session, tokenizer);
   } catch (error) {
     await session.release().catch(() => undefined);
     throw error instanceof PermanentError ? error : rejected(describe(error), error);
@@ -140,6 +140,7 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
 
 class OnnxEmbedder implements Embedder {
   private closed = false;
+  readonly maxInputTokens: number;
 
   constructor(
     readonly model: string,
@@ -148,7 +149,15 @@ class OnnxEmbedder implements Embedder {
     private readonly runner: BatchRunner,
     private readonly maxBatchSize: number,
     private readonly session: InferenceSession,
-  ) {}
+    private readonly tokenizer: Tokenizer,
+  ) {
+    this.maxInputTokens = encoder.budget;
+  }
+
+  /** The chunker sizes chunks with this: the same tokenizer the model's input is cut with. */
+  countTokens(text: string): number {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids.length;
+  }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     if (this.closed) {
@@ -202,7 +211,7 @@ class TruncatingEncoder {
   private readonly prefixLength: number;
   private readonly suffixLength: number;
   /** Tokens of text that fit between the special tokens. */
-  private readonly budget: number;
+  readonly budget: number;
 
   constructor(
     private readonly tokenizer: Tokenizer,

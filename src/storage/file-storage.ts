@@ -60,11 +60,15 @@ export class FileStorage implements Storage {
       try {
         const { size } = await handle.stat();
         if (size > maxBytes) {
-          throw new PermanentError("FILE_TOO_LARGE", `file too large: ${size} bytes, limit ${maxBytes}`, {
-            key,
-            size,
-            maxBytes,
-          });
+          throw new PermanentError(
+            "FILE_TOO_LARGE",
+            `file too large: ${size} bytes > MAX_FILE_BYTES=${maxBytes}`,
+            {
+              key,
+              size,
+              maxBytes,
+            },
+          );
         }
         return await handle.readFile();
       } finally {

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import pg from "pg";
+import { maxMergedChunkLength } from "../chunk/split-text.js";
 import { maskUrl } from "../config/mask-url.js";
 import { readEmbeddingColumn, type EmbeddingColumn } from "../db/embedding-column.js";
 import { createEmbedder, type EmbedderConfig } from "../embed/create-embedder.js";
@@ -81,7 +82,7 @@ export async function checkDatabase(
  * its dimension against EMBEDDING_DIM, which the column was already checked against.
  */
 export async function probeEmbedder(
-  config: EmbedderConfig,
+  config: EmbedderConfig & { readonly chunkSize: number },
   semaphore: SharedArrayBuffer,
   logger: Logger,
 ): Promise<void> {
@@ -99,6 +100,14 @@ export async function probeEmbedder(
       { provider: config.embeddingProvider, model: embedder.model, dimension },
       "embedder probe passed",
     );
+    const longest = maxMergedChunkLength(config.chunkSize);
+    if (embedder.maxInputTokens !== undefined && longest > embedder.maxInputTokens) {
+      // Not fatal: the chunks are still stored whole and found by their first tokens' meaning.
+      logger.warn(
+        { chunkSize: config.chunkSize, longestChunk: longest, maxInputTokens: embedder.maxInputTokens },
+        "chunks can be longer than the model's input (CHUNK_SIZE + 25% for a merged last chunk): their ends are truncated when embedded; lower CHUNK_SIZE",
+      );
+    }
   } catch (error) {
     if (error instanceof StartupError) throw error;
     throw new StartupError(

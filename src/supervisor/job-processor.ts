@@ -7,7 +7,10 @@ import { runWithJobContext } from "../logging/job-context.js";
 import type { Logger } from "../logging/logger.js";
 import type { WorkerMetrics } from "../ops/worker-metrics.js";
 import type { DocumentJobResult } from "../producer/document-job.js";
+import { CancelFlag } from "../threads/cancel-flag.js";
 import type { DocumentTask, TaskResult } from "../threads/document-task.js";
+import { documentTimeoutError } from "../threads/document-timeout.js";
+import { DocumentTimeLimit } from "./document-time-limit.js";
 
 export interface JobProcessorDeps {
   readonly pool: Piscina;
@@ -22,6 +25,10 @@ export interface JobProcessorDeps {
    */
   readonly hardAbort: AbortSignal;
   readonly metrics: WorkerMetrics;
+  /** DOCUMENT_TIMEOUT_MS: the task's flag is raised after this long... */
+  readonly documentTimeoutMs: number;
+  /** ...and its thread terminated this much later if the task has not returned by then. */
+  readonly documentTimeoutGraceMs: number;
 }
 
 function field(data: unknown, name: string): unknown {
@@ -44,6 +51,7 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       requestId: typeof requestId === "string" ? requestId : undefined,
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
+      timeLimitFlag: CancelFlag.create(),
     };
     const context = { jobId, documentId: String(task.documentId ?? ""), requestId: task.requestId };
     return runWithJobContext(context, async () => {
@@ -53,13 +61,19 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       const willRetry = task.attempt < task.maxAttempts;
       let result: TaskResult;
       deps.metrics.taskStarted();
+      const timeLimit = new DocumentTimeLimit(task.timeLimitFlag, deps);
       try {
-        result = await deps.pool.run(task, { signal: deps.hardAbort });
+        result = await deps.pool.run(task, { signal: AbortSignal.any([deps.hardAbort, timeLimit.signal]) });
       } catch (error) {
         if (deps.handBack.aborted) return handBack(job, token, task, deps);
+        if (timeLimit.signal.aborted) {
+          deps.metrics.recordOutcome(null, seconds(), false);
+          return timedOut(task, deps);
+        }
         deps.metrics.recordOutcome(null, seconds(), willRetry);
         return threadFailed(task, error, deps);
       } finally {
+        timeLimit.clear();
         deps.metrics.taskEnded();
       }
       // Only a task that stopped because of the deadline goes back; a real failure stays one.
@@ -79,6 +93,30 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       throw new Error(reason);
     });
   };
+}
+
+/**
+ * A thread terminated at the time limit could not record the failure: it is recorded here, for
+ * good, since the same document would run out of time again.
+ */
+async function timedOut(task: DocumentTask, deps: JobProcessorDeps): Promise<never> {
+  const error = documentTimeoutError(deps.documentTimeoutMs);
+  const message = `${error.code}: ${error.message}`;
+  deps.logger.error(
+    { err: describeError(error), willRetry: false },
+    "document time limit: thread terminated and replaced",
+  );
+  if (typeof task.documentId === "string") {
+    await releaseClaim(deps.db, {
+      id: task.documentId,
+      jobId: task.jobId,
+      status: "FAILED",
+      errorMessage: error.message,
+    }).catch((releaseError: unknown) => {
+      deps.logger.error({ err: describeError(releaseError) }, "could not record the time limit failure");
+    });
+  }
+  throw new UnrecoverableError(message);
 }
 
 /**

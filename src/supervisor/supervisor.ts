@@ -104,6 +104,8 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
         handBack: handBack.signal,
         hardAbort: hardAbort.signal,
         metrics,
+        documentTimeoutMs: config.documentTimeoutMs,
+        documentTimeoutGraceMs: config.documentTimeoutGraceMs,
       }),
       {
         connection,

@@ -1,7 +1,8 @@
 /**
- * A flag the supervisor raises and every thread reads, in shared memory. Threads cannot be
+ * A flag the supervisor raises and a thread reads, in shared memory. Threads cannot be
  * terminated safely while inside a native call (onnxruntime aborts the whole process), so at the
- * drain deadline they are asked to stop at their next checkpoint instead.
+ * drain deadline (one flag for every thread) or a document's time limit (one flag per task) they
+ * are asked to stop at their next checkpoint instead.
  */
 export class CancelFlag {
   private readonly view: Int32Array;

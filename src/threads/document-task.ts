@@ -9,6 +9,11 @@ export interface DocumentTask {
   /** 1-based attempt number of this run, and how many the job has in all. */
   readonly attempt: number;
   readonly maxAttempts: number;
+  /**
+   * This task's own CancelFlag, raised by the supervisor at the document time limit: the thread
+   * stops at its next checkpoint and fails the document for good (DOCUMENT_TIMEOUT).
+   */
+  readonly timeLimitFlag: SharedArrayBuffer;
 }
 
 export type PipelineStage = "read" | "extract" | "chunk" | "embed" | "persist";

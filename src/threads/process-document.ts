@@ -19,6 +19,7 @@ import type { Logger } from "../logging/logger.js";
 import { scanForPromptInjection } from "../safety/prompt-injection.js";
 import type { Storage } from "../storage/storage.js";
 import type { DocumentTask, PipelineStage, TaskResult, TaskStats } from "./document-task.js";
+import { documentTimeoutError } from "./document-timeout.js";
 
 export interface PipelineDeps {
   readonly pool: pg.Pool;
@@ -29,9 +30,11 @@ export interface PipelineDeps {
     | "chunkSize"
     | "chunkOverlap"
     | "maxChunks"
+    | "maxExtractedChars"
     | "maxFileBytes"
     | "embeddingBatchSize"
     | "claimTtlMs"
+    | "documentTimeoutMs"
     | "maxPages"
     | "maxArchiveUncompressedBytes"
     | "maxArchiveCompressionRatio"
@@ -41,12 +44,20 @@ export interface PipelineDeps {
   readonly threadId: number;
   /** True once the supervisor asks threads to stop (drain deadline): checked between steps. */
   readonly cancelled: () => boolean;
+  /** True once this task has run past DOCUMENT_TIMEOUT_MS: checked at the same checkpoints. */
+  readonly timedOut: () => boolean;
 }
 
-/** Stops the pipeline between steps when the worker is handing its jobs back. */
+/**
+ * Stops the pipeline between steps when the worker is handing its jobs back, or when the document
+ * ran out of time: a document that took too long once would take too long again, so no retry.
+ */
 function checkpoint(deps: PipelineDeps): void {
   if (deps.cancelled()) {
     throw new TransientError("INTERRUPTED", "handed back to the queue: the worker is draining");
+  }
+  if (deps.timedOut()) {
+    throw documentTimeoutError(deps.config.documentTimeoutMs);
   }
 }
 
@@ -237,11 +248,15 @@ async function runClaimed(
   }
 
   checkpoint(deps);
+  // Chunks are sized in the model's own tokens when the embedder has a tokenizer.
+  const countTokens = deps.embedder.countTokens?.bind(deps.embedder);
   const chunks = await stats.time("chunk", () =>
     chunkDocument(document, {
       size: deps.config.chunkSize,
       overlap: deps.config.chunkOverlap,
       maxChunks: deps.config.maxChunks,
+      maxExtractedChars: deps.config.maxExtractedChars,
+      ...(countTokens ? { countTokens } : {}),
     }),
   );
   stats.chunks = chunks.length;

@@ -8,17 +8,43 @@ import { createStorage } from "../storage/create-storage.js";
 import type { DocumentTask, TaskResult } from "./document-task.js";
 import { processDocument } from "./process-document.js";
 import { CancelFlag } from "./cancel-flag.js";
+import { JavaScriptDecompressionStream } from "./javascript-decompression-stream.js";
 import type { ThreadData } from "./thread-data.js";
 import { isThreadControlMessage, THREAD_CONTROL_CHANNEL } from "./thread-control.js";
+
+/**
+ * Parsers inflate with the global DecompressionStream when there is one (pdf.js for its streams,
+ * file-type to look inside zip containers), and in Node that is a node:zlib handle. A thread
+ * terminated at the document time limit while such a handle is being set up takes the whole
+ * process down at thread teardown (node_zlib.cc "close before init", SIGABRT; seen with Node
+ * 20.20 on a 1000-page PDF). The thread's global is replaced by one that inflates in JavaScript,
+ * which termination cannot break. Native work a thread can still be terminated in (onnxruntime,
+ * node:zlib called directly) keeps the hazard: see DOCUMENT_TIMEOUT_GRACE_MS in the README.
+ */
+function keepDecompressionOffNativeZlib(): void {
+  Object.defineProperty(globalThis, "DecompressionStream", {
+    value: JavaScriptDecompressionStream,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
 
 /**
  * Piscina awaits this module's default export: the thread opens its database pool and loads its
  * embedder here, once, and every task after that reuses them.
  */
 async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>> {
+  keepDecompressionOffNativeZlib();
   const { config, columnKind, embeddingSemaphore, cancelFlag } = workerData as ThreadData;
   const cancel = new CancelFlag(cancelFlag);
   const logger = createLogger(config.logLevel, { thread: threadId });
+  // Some parsers leave side promises to reject unobserved (pdf.js does on a broken xref table,
+  // alongside rejecting the call the pipeline awaits). Node would kill the thread for it, failing
+  // a corrupt file as a crash and retrying it; logged instead, the awaited call's error decides.
+  process.on("unhandledRejection", (reason) => {
+    logger.warn({ err: describeError(reason) }, "unhandled promise rejection in the thread (ignored)");
+  });
   const pool = createPgPool({
     url: config.databaseUrl,
     min: config.dbPoolMin,
@@ -62,7 +88,10 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   return (task) =>
     runWithJobContext(
       { jobId: task.jobId, documentId: String(task.documentId), requestId: task.requestId },
-      () => processDocument(task, deps),
+      () => {
+        const timeLimit = new CancelFlag(task.timeLimitFlag);
+        return processDocument(task, { ...deps, timedOut: () => timeLimit.raised });
+      },
     );
 }
 

@@ -1,12 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
+import { readFile } from "node:fs/promises";
+
+import { Tokenizer } from "@huggingface/tokenizers";
+
 import { chunkDocument } from "../../src/chunk/chunk-document.js";
 import { normalizeText } from "../../src/chunk/normalize-text.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import type { ExtractedDocument } from "../../src/extract/extracted-document.js";
 
-const OPTIONS = { size: 200, overlap: 30, maxChunks: 1000 };
+const OPTIONS = { size: 200, overlap: 30, maxChunks: 1000, maxExtractedChars: 1_000_000 };
 
 /** `count` distinct words carrying `tag`, in sentences, so a chunk's origin can be read back. */
 function sectionText(tag: string, count: number): string {
@@ -140,14 +144,64 @@ describe("chunkDocument", () => {
     assert.equal(chunkDocument(doc, { ...OPTIONS, maxChunks: 6 }).length, 6);
     assert.throws(
       () => chunkDocument(doc, { ...OPTIONS, maxChunks: 5 }),
-      (error) => assertPermanentError(error, "TOO_MANY_CHUNKS", /\b6 chunks\b.*\blimit of 5\b/),
+      (error) => assertPermanentError(error, "TOO_MANY_CHUNKS", /^too many chunks: 6 > MAX_CHUNKS=5$/),
     );
+  });
+
+  it("fails for good with TOO_MUCH_TEXT, naming the count and the limit, counting every section", () => {
+    const doc: ExtractedDocument = {
+      format: "pdf",
+      sections: [
+        { text: "a".repeat(600), page: 1 },
+        { text: "b ".repeat(300), page: 2 },
+      ],
+    };
+    assert.ok(chunkDocument(doc, { ...OPTIONS, maxExtractedChars: 1200 }).length > 0);
+    assert.throws(
+      () => chunkDocument(doc, { ...OPTIONS, maxExtractedChars: 1199 }),
+      (error) =>
+        assertPermanentError(
+          error,
+          "TOO_MUCH_TEXT",
+          /^too much text: 1200 characters > MAX_EXTRACTED_CHARS=1199$/,
+        ),
+    );
+  });
+
+  it("sizes chunks in the embedder's tokens: a WordPiece tokenizer's count of each chunk is within size", async () => {
+    const modelDir = new URL("../fixtures/tiny-bert/", import.meta.url);
+    const tokenizer = new Tokenizer(
+      JSON.parse(await readFile(new URL("tokenizer.json", modelDir), "utf8")) as Record<string, unknown>,
+      JSON.parse(await readFile(new URL("tokenizer_config.json", modelDir), "utf8")) as Record<
+        string,
+        unknown
+      >,
+    );
+    const countTokens = (text: string) => tokenizer.encode(text, { add_special_tokens: false }).ids.length;
+    const text = Array.from(
+      { length: 400 },
+      (_, index) =>
+        `The river document ${index} is chunked, embedded and stored (xylophone-${index % 9}).` +
+        (index % 5 === 4 ? "\n\n" : " "),
+    ).join("");
+    const doc: ExtractedDocument = { format: "text", sections: [{ text }] };
+    const chunks = chunkDocument(doc, { ...OPTIONS, size: 60, overlap: 10, countTokens });
+    assert.ok(chunks.length > 10);
+    chunks.forEach((chunk, index) => {
+      const limit = index === chunks.length - 1 ? 75 : 60;
+      const tokens = countTokens(chunk.content);
+      assert.ok(tokens <= limit, `chunk ${index}: ${tokens} tokens > ${limit}`);
+    });
+    // Full chunks: the tokenizer's count, not a character count, decided where they end.
+    const counts = chunks.slice(0, -1).map((chunk) => countTokens(chunk.content));
+    assert.ok(Math.max(...counts) > 45, `chunks are far below size: ${counts.join(", ")}`);
   });
 
   it("rejects invalid options with a RangeError", () => {
     const doc: ExtractedDocument = { format: "text", sections: [{ text: "text" }] };
-    assert.throws(() => chunkDocument(doc, { size: 0, overlap: 0, maxChunks: 10 }), RangeError);
-    assert.throws(() => chunkDocument(doc, { size: 100, overlap: 100, maxChunks: 10 }), RangeError);
-    assert.throws(() => chunkDocument(doc, { size: 100, overlap: 10, maxChunks: 0 }), RangeError);
+    assert.throws(() => chunkDocument(doc, { ...OPTIONS, size: 0, overlap: 0 }), RangeError);
+    assert.throws(() => chunkDocument(doc, { ...OPTIONS, size: 100, overlap: 100 }), RangeError);
+    assert.throws(() => chunkDocument(doc, { ...OPTIONS, maxChunks: 0 }), RangeError);
+    assert.throws(() => chunkDocument(doc, { ...OPTIONS, maxExtractedChars: 0 }), RangeError);
   });
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { LAST_CHUNK_MERGE_RATIO, maxMergedChunkLength, splitText } from "../../src/chunk/split-text.js";
+import { estimateTokens } from "../../src/chunk/token-count.js";
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failing case can be replayed. */
 function randomSource(seed: number): () => number {
@@ -63,19 +64,24 @@ function wordsOf(text: string): string[] {
   return text.split(/\s+/).filter((word) => word.length > 0);
 }
 
+/** A text's size as the splitter measures it by default: the sum of its words' estimated tokens. */
+function tokensOf(text: string): number {
+  return wordsOf(text).reduce((total, word) => total + estimateTokens(word), 0);
+}
+
 /**
- * Characters the second chunk repeats from the end of the first: the longest run of whole words
+ * The text the second chunk repeats from the end of the first: the longest run of whole words
  * ending the first chunk that also begins the second. Words are distinct, so it is unambiguous.
  */
-function overlapLength(previous: string, next: string): number {
+function overlapText(previous: string, next: string): string {
   const wordStarts = [...previous.matchAll(/\S+/g)].map((match) => match.index);
   for (const start of wordStarts) {
     const suffix = previous.slice(start);
     if (next.startsWith(suffix) && (next.length === suffix.length || /\s/.test(next.charAt(suffix.length)))) {
-      return suffix.length;
+      return suffix;
     }
   }
-  return 0;
+  return "";
 }
 
 /** The properties every split must have, whatever the text and options. */
@@ -85,7 +91,7 @@ function assertSplitInvariants(text: string, chunks: string[], size: number, ove
   chunks.forEach((chunk, index) => {
     const isLast = index === chunks.length - 1;
     const limit = isLast ? maxMergedChunkLength(size) : size;
-    assert.ok(chunk.length <= limit, `chunk ${index} has ${chunk.length} characters, limit ${limit}`);
+    assert.ok(tokensOf(chunk) <= limit, `chunk ${index} has ${tokensOf(chunk)} tokens, limit ${limit}`);
     assert.ok(chunk.length > 0, `chunk ${index} is empty`);
     assert.equal(chunk, chunk.trim(), `chunk ${index} is not trimmed`);
     assert.ok(text.includes(chunk), `chunk ${index} is not a contiguous slice of the source`);
@@ -104,7 +110,7 @@ function assertSplitInvariants(text: string, chunks: string[], size: number, ove
   }
   assert.deepEqual(covered, sourceWords);
   for (let index = 1; index < chunks.length; index += 1) {
-    const repeated = overlapLength(chunks[index - 1] ?? "", chunks[index] ?? "");
+    const repeated = tokensOf(overlapText(chunks[index - 1] ?? "", chunks[index] ?? ""));
     assert.ok(repeated <= overlap, `chunks ${index - 1} and ${index} overlap by ${repeated} > ${overlap}`);
   }
 }
@@ -138,12 +144,12 @@ describe("splitText", () => {
 
   it("keeps its invariants on random texts for many sizes and overlaps", () => {
     const cases = [
-      { size: 40, overlap: 0 },
-      { size: 80, overlap: 20 },
-      { size: 200, overlap: 40 },
-      { size: 500, overlap: 100 },
-      { size: 1000, overlap: 150 },
-      { size: 300, overlap: 299 },
+      { size: 10, overlap: 0 },
+      { size: 20, overlap: 5 },
+      { size: 50, overlap: 10 },
+      { size: 120, overlap: 25 },
+      { size: 256, overlap: 32 },
+      { size: 80, overlap: 79 },
     ];
     for (const [caseIndex, options] of cases.entries()) {
       for (const seed of [1, 2, 3]) {
@@ -160,45 +166,53 @@ describe("splitText", () => {
     }
   });
 
-  it("repeats up to `overlap` characters of the previous chunk, starting at a word", () => {
+  it("repeats up to `overlap` tokens of the previous chunk, starting at a word", () => {
     // Sentences are shorter than half the room left by the overlap, so a sentence end always lies
     // within that room and no overlap has to give way to a stronger break beyond it.
     const text = makeText({ seed: 7, words: 2000, lineBreaks: false, paragraphs: false });
-    const size = 400;
-    const overlap = 60;
+    const size = 100;
+    const overlap = 20;
     const chunks = splitText(text, { size, overlap });
     assertSplitInvariants(text, chunks, size, overlap);
     for (let index = 1; index < chunks.length; index += 1) {
       const previous = chunks[index - 1] ?? "";
-      const repeated = overlapLength(previous, chunks[index] ?? "");
-      assert.ok(repeated > 0, `chunks ${index - 1} and ${index} do not overlap`);
+      const repeated = overlapText(previous, chunks[index] ?? "");
+      assert.ok(repeated.length > 0, `chunks ${index - 1} and ${index} do not overlap`);
       // The repeated text starts at a word: the character before it in the previous chunk is a space.
-      assert.match(previous.charAt(previous.length - repeated - 1), /\s/);
+      assert.match(previous.charAt(previous.length - repeated.length - 1), /\s/);
     }
   });
 
   it("ends chunks at sentence ends in prose without line breaks", () => {
     const text = makeText({ seed: 11, words: 3000, lineBreaks: false, paragraphs: false });
-    const chunks = splitText(text, { size: 400, overlap: 50 });
+    const chunks = splitText(text, { size: 100, overlap: 12 });
     for (const chunk of chunks) {
       assert.match(chunk, /\.$/, `chunk does not end a sentence: ...${chunk.slice(-40)}`);
     }
   });
 
   it("cuts at paragraph breaks: three paragraphs of 80% of size give exactly three chunks", () => {
-    const size = 500;
+    const size = 150;
     const paragraphs = [21, 22, 23].map((seed) => {
       const text = makeText({ seed, words: 200, lineBreaks: false, paragraphs: false });
-      // Up to the last sentence end within 80% of size.
-      return text.slice(0, text.lastIndexOf(".", size * 0.8) + 1);
+      // Whole sentences, as many as stay within 80% of size.
+      const sentences = text.match(/[^.]+\./g) ?? [];
+      let paragraph = "";
+      for (const sentence of sentences) {
+        const longer = `${paragraph}${sentence}`.trim();
+        if (tokensOf(longer) > size * 0.8) break;
+        paragraph = longer;
+      }
+      return paragraph;
     });
     assert.ok(
-      paragraphs.every((paragraph) => paragraph.length > size * 0.7 && paragraph.length <= size * 0.8),
+      paragraphs.every((paragraph) => tokensOf(paragraph) > size * 0.7 && tokensOf(paragraph) <= size * 0.8),
+      paragraphs.map(tokensOf).join(", "),
     );
     const text = paragraphs.join("\n\n");
     assert.deepEqual(splitText(text, { size, overlap: 0 }), paragraphs);
     // The overlap does not move the cuts: each chunk still ends where its paragraph does.
-    const withOverlap = splitText(text, { size, overlap: 50 });
+    const withOverlap = splitText(text, { size, overlap: 15 });
     assert.equal(withOverlap.length, 3);
     withOverlap.forEach((chunk, index) => assert.ok(chunk.endsWith(paragraphs[index] ?? "")));
     assert.ok((withOverlap[1]?.length ?? 0) > (paragraphs[1]?.length ?? 0), "no overlap");
@@ -208,9 +222,43 @@ describe("splitText", () => {
     const section = (title: string, seed: number): string =>
       `## ${title}\n\n${makeText({ seed, words: 30, lineBreaks: false, paragraphs: false })}`;
     const text = [section("First", 31), section("Second", 32), section("Third", 33)].join("\n\n");
-    for (const chunk of splitText(text, { size: 400, overlap: 40 })) {
+    for (const chunk of splitText(text, { size: 100, overlap: 10 })) {
       assert.doesNotMatch(chunk, /(^|\n)#[^\n]*$/, `chunk ends with a heading: ...${chunk.slice(-60)}`);
     }
+  });
+
+  it("measures with the given token counter, word by word", () => {
+    const words = Array.from({ length: 100 }, (_, index) => `w${index}`);
+    const counted: string[] = [];
+    const oneTokenPerWord = (word: string) => {
+      counted.push(word);
+      return 1;
+    };
+    const chunks = splitText(words.join(" "), { size: 10, overlap: 0, countTokens: oneTokenPerWord });
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.split(" ").length),
+      Array.from({ length: 10 }, () => 10),
+    );
+    assert.deepEqual(counted, words, "the counter sees each word on its own, without whitespace");
+    // A counter where a word is dear makes chunks of fewer words.
+    const dear = splitText(words.join(" "), { size: 10, overlap: 0, countTokens: () => 5 });
+    assert.ok(dear.every((chunk) => chunk.split(" ").length === 2));
+  });
+
+  it("starts a chunk at a Markdown heading rather than at a paragraph break", () => {
+    const paragraph = (seed: number) => makeText({ seed, words: 12, lineBreaks: false, paragraphs: false });
+    const text = [
+      paragraph(41),
+      paragraph(42),
+      paragraph(43),
+      `## Heading\n\n${paragraph(44)}`,
+      paragraph(45),
+      paragraph(46),
+    ].join("\n\n");
+    const size = tokensOf(text.slice(0, text.indexOf("## Heading"))) + 8;
+    const chunks = splitText(text, { size, overlap: 0 });
+    assert.ok(chunks.length >= 2);
+    assert.match(chunks[1] ?? "", /^## Heading\n\n/);
   });
 
   it("prefers line breaks to sentence ends", () => {
@@ -219,18 +267,18 @@ describe("splitText", () => {
       (_, index) => `- item ${index} has a short description. It spans two sentences`,
     );
     const text = lines.join("\n");
-    const chunks = splitText(text, { size: 200, overlap: 0 });
+    const chunks = splitText(text, { size: 50, overlap: 0 });
     for (const chunk of chunks) {
       assert.match(chunk, /^- item \d+ .*sentences$/s, `chunk does not hold whole lines: ${chunk}`);
     }
   });
 
   it("hard-splits only a word longer than size, and keeps the other words whole", () => {
-    const longWord = "x".repeat(250);
+    const longWord = "x".repeat(250); // 63 estimated tokens
     const text = `before the word ${longWord} after the word`;
-    const chunks = splitText(text, { size: 100, overlap: 0 });
+    const chunks = splitText(text, { size: 20, overlap: 0 });
     for (const chunk of chunks) {
-      assert.ok(chunk.length <= 100);
+      assert.ok(tokensOf(chunk) <= 20, `${tokensOf(chunk)} tokens: ${chunk}`);
     }
     assert.equal(chunks.join("").replace(/[^x]/g, ""), longWord);
     for (const word of chunks.flatMap(wordsOf)) {
@@ -239,21 +287,23 @@ describe("splitText", () => {
   });
 
   it("never cuts between the two halves of a surrogate pair", () => {
-    const emojiWord = "😀".repeat(60);
-    const chunks = splitText(`start ${emojiWord} end`, { size: 51, overlap: 10 });
+    const emojiWord = "😀".repeat(60); // a token per emoji
+    const chunks = splitText(`start ${emojiWord} end`, { size: 13, overlap: 3 });
+    assert.equal(chunks.join("").replace(/[^😀]/gu, ""), emojiWord);
     const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
     for (const chunk of chunks) {
-      assert.ok(chunk.length <= 51);
+      assert.ok(tokensOf(chunk) <= 13);
       assert.doesNotMatch(chunk, loneSurrogate);
     }
   });
 
   it(`merges a last chunk shorter than ${LAST_CHUNK_MERGE_RATIO * 100}% of size into the previous one`, () => {
-    const size = 100;
-    const paragraph = `${"word ".repeat(18)}ends.`; // 95 characters
-    const text = `${paragraph}\n\nTiny end.`;
+    const size = 21;
+    const paragraph = `${"word ".repeat(18)}ends.`; // 20 tokens: 18 words, "ends" and "."
+    const text = `${paragraph}\n\nTiny end.`; // 3 more
+    assert.equal(tokensOf(paragraph), 20);
     assert.deepEqual(splitText(text, { size, overlap: 0 }), [text]);
-    assert.ok(text.length <= maxMergedChunkLength(size));
+    assert.ok(tokensOf(text) <= maxMergedChunkLength(size));
     // A remainder of a quarter of size or more stays a chunk of its own.
     const longerEnd = `${paragraph}\n\nThis ending is long enough to stand.`;
     assert.deepEqual(splitText(longerEnd, { size, overlap: 0 }), [
@@ -266,9 +316,9 @@ describe("splitText", () => {
     const text = makeText({ seed: 5, words: 600_000, lineBreaks: true, paragraphs: true });
     assert.ok(text.length > 5_000_000);
     const started = performance.now();
-    const chunks = splitText(text, { size: 1000, overlap: 150 });
+    const chunks = splitText(text, { size: 256, overlap: 32 });
     const elapsed = performance.now() - started;
     assert.ok(elapsed < 3000, `took ${elapsed.toFixed(0)} ms`);
-    assert.ok(chunks.every((chunk, index) => chunk.length <= (index === chunks.length - 1 ? 1250 : 1000)));
+    assert.ok(chunks.every((chunk, index) => tokensOf(chunk) <= (index === chunks.length - 1 ? 320 : 256)));
   });
 });

@@ -42,6 +42,13 @@ describe("loadConfig defaults (DESIGN.md, Environment)", () => {
     assert.equal(config.metricsRequireAuth, false);
     assert.deepEqual(config.apiKeys, []);
     assert.equal(config.drainTimeoutMs, 25_000);
+    assert.equal(config.chunkSize, 200);
+    assert.equal(config.chunkOverlap, 30);
+    assert.equal(config.maxChunks, 2000);
+    assert.equal(config.maxFileBytes, 50 * 1024 * 1024);
+    assert.equal(config.maxExtractedChars, 5_000_000);
+    assert.equal(config.documentTimeoutMs, 300_000);
+    assert.equal(config.documentTimeoutGraceMs, 5_000);
   });
 
   it("points DATABASE_URL at a local PostgreSQL by default", () => {
@@ -144,6 +151,10 @@ describe("loadConfig reads valid values", () => {
     assert.equal(loadConfig({ AWS_REGION: "ap-south-1", S3_REGION: "auto" }).s3.region, "auto");
   });
 
+  it("accepts a CHUNK_SIZE whose merged last chunk stays below EMBEDDING_MAX_LENGTH", () => {
+    assert.equal(loadConfig({ CHUNK_SIZE: "200", EMBEDDING_MAX_LENGTH: "251" }).chunkSize, 200);
+  });
+
   it("accepts CHUNK_OVERLAP just below CHUNK_SIZE", () => {
     const config = loadConfig({ CHUNK_SIZE: "100", CHUNK_OVERLAP: "99" });
     assert.equal(config.chunkSize, 100);
@@ -177,6 +188,12 @@ describe("loadConfig rejects bad values with a ConfigError naming the variable",
     ["DB_POOL_MAX_SIZE", { DB_POOL_MIN_SIZE: "5", DB_POOL_MAX_SIZE: "2" }],
     ["CHUNK_OVERLAP", { CHUNK_SIZE: "100", CHUNK_OVERLAP: "100" }],
     ["CHUNK_OVERLAP", { CHUNK_SIZE: "100", CHUNK_OVERLAP: "500" }],
+    ["CHUNK_OVERLAP", { CHUNK_OVERLAP: "200" }],
+    ["CHUNK_SIZE", { CHUNK_SIZE: "7" }],
+    ["CHUNK_SIZE", { CHUNK_SIZE: "200", EMBEDDING_MAX_LENGTH: "250" }],
+    ["MAX_EXTRACTED_CHARS", { MAX_EXTRACTED_CHARS: "0" }],
+    ["DOCUMENT_TIMEOUT_MS", { DOCUMENT_TIMEOUT_MS: "5" }],
+    ["DOCUMENT_TIMEOUT_GRACE_MS", { DOCUMENT_TIMEOUT_GRACE_MS: "-1" }],
     ["STORAGE_URL", { STORAGE_URL: "ftp://files/uploads" }],
     ["STORAGE_URL", { STORAGE_URL: "s3://Bad_Bucket" }],
     ["STORAGE_URL", { STORAGE_URL: "s3://uploads/../escape" }],

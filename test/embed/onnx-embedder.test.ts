@@ -73,6 +73,22 @@ describe("ONNX embedder (tiny BERT fixture)", () => {
     assert.equal(embedder.model, "tiny-bert");
   });
 
+  it("counts tokens with the model's tokenizer, special tokens left out, and states its input limit", async () => {
+    const tokenizerFiles = await Promise.all(
+      ["tokenizer.json", "tokenizer_config.json"].map(
+        async (name) =>
+          JSON.parse(await readFile(path.join(MODEL_DIR, name), "utf8")) as Record<string, unknown>,
+      ),
+    );
+    const tokenizer = new Tokenizer(tokenizerFiles[0] ?? {}, tokenizerFiles[1] ?? {});
+    for (const text of TEXTS) {
+      const withSpecials = tokenizer.encode(text).ids.length;
+      assert.equal(embedder.countTokens?.(text), withSpecials - 2, text);
+    }
+    // 128 positions less [CLS] and [SEP].
+    assert.equal(embedder.maxInputTokens, 126);
+  });
+
   it("uses the modelName option when given", async () => {
     const named = await createOnnxEmbedder({ modelDir: MODEL_DIR, intraOpThreads: 1, modelName: "tiny@v1" });
     try {

@@ -161,6 +161,7 @@ describe("FileStorage", () => {
       assert.ok(error instanceof PermanentError);
       assert.equal(error.context["size"], 11);
       assert.equal(error.context["maxBytes"], 10);
+      assert.equal(error.message, "file too large: 11 bytes > MAX_FILE_BYTES=10");
       return true;
     });
     assert.equal((await storage.read("eleven.bin", 11)).byteLength, 11);

@@ -30,7 +30,13 @@ function bigText(seed: number, bytes: number): string {
 }
 
 const SLOW_DOCUMENT_BYTES = 6_000_000;
-const WORKER_ENV = { WORKER_THREADS: "2", CHUNK_SIZE: "4000", CHUNK_OVERLAP: "0", MAX_CHUNKS: "100000" };
+const WORKER_ENV = {
+  WORKER_THREADS: "2",
+  CHUNK_SIZE: "4000",
+  CHUNK_OVERLAP: "0",
+  MAX_CHUNKS: "100000",
+  MAX_EXTRACTED_CHARS: "100000000",
+};
 
 async function readyzStatus(port: number): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`http://127.0.0.1:${port}/readyz`);

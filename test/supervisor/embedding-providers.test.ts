@@ -117,6 +117,14 @@ describe("embedding providers through the worker", () => {
     const worker = start({ EMBEDDING_PROVIDER: "onnx", EMBEDDING_MODEL: TINY_BERT, WORKER_THREADS: "2" });
     await worker.waitForLog((line) => line.msg === "worker started");
     await worker.waitForLog(() => worker.logs.filter((line) => line.msg === "thread ready").length >= 2);
+    // The default CHUNK_SIZE (200 tokens, 250 for a merged last chunk) outgrows this model's input.
+    const warning = worker.logs.find((line) =>
+      line.msg?.startsWith("chunks can be longer than the model's input"),
+    );
+    assert.deepEqual(
+      { chunkSize: warning?.["chunkSize"], maxInputTokens: warning?.["maxInputTokens"] },
+      { chunkSize: 200, maxInputTokens: 126 },
+    );
     const text = "The same sentence, embedded twice by two threads.\n\nAnd a second paragraph.";
     // Two workspaces, so the second document cannot reuse the first one's stored vector.
     const documents = await Promise.all(

@@ -47,7 +47,8 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
 
   before(async () => {
     env = await createTestEnvironment("e2e", { embeddingDim: DIM });
-    worker = startWorkerProcess(env.env({ CHUNK_SIZE: "300", CHUNK_OVERLAP: "30", WORKER_THREADS: "2" }));
+    // A paragraph is about 80 estimated tokens: one per chunk, two never fit.
+    worker = startWorkerProcess(env.env({ CHUNK_SIZE: "100", CHUNK_OVERLAP: "10", WORKER_THREADS: "2" }));
     await worker.waitForLog((line) => line.msg === "worker started");
   });
 

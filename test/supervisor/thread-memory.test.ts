@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
-import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+import { scrapeMetric } from "../support/metrics-scrape.js";
+import { startWorkerProcess, waitUntilServing, type WorkerProcess } from "../support/worker-process.js";
 
 function hugeText(bytes: number): string {
   const paragraphs: string[] = [];
@@ -20,13 +21,20 @@ function hugeText(bytes: number): string {
 describe("a thread's heap limit", () => {
   let env: TestEnvironment;
   let worker: WorkerProcess;
+  let port: number;
 
   before(async () => {
     env = await createTestEnvironment("thread-memory", { embeddingDim: 64 });
     worker = startWorkerProcess(
-      env.env({ WORKER_THREADS: "1", THREAD_MAX_HEAP_MB: "64", MAX_CHUNKS: "1000000" }),
+      env.env({
+        WORKER_THREADS: "1",
+        THREAD_MAX_HEAP_MB: "64",
+        MAX_CHUNKS: "1000000",
+        MAX_EXTRACTED_CHARS: "100000000",
+        MAX_FILE_BYTES: "200000000",
+      }),
     );
-    await worker.waitForLog((line) => line.msg === "worker started");
+    port = await waitUntilServing(worker, 1);
   });
   after(async () => {
     await worker.stop();
@@ -34,6 +42,9 @@ describe("a thread's heap limit", () => {
   });
 
   test("a heap blow-up fails its document, not the process; the next document is READY", async () => {
+    const pid = worker.child.pid;
+    const threadIds = () =>
+      new Set(worker.logs.filter((line) => line.msg === "thread ready").map((line) => line["thread"]));
     const huge = await env.insertDocument({ bytes: hugeText(30_000_000), fileName: "huge.txt" });
     const outcome = await env.finished(await env.enqueue(huge, 2));
     assert.equal(outcome.state, "failed");
@@ -54,5 +65,9 @@ describe("a thread's heap limit", () => {
       value: { status: "READY", chunksCreated: 1 },
     });
     assert.equal(worker.logs.filter((line) => line.msg === "worker started").length, 1, "no restart");
+    assert.equal(worker.child.pid, pid, "the same supervisor process all along");
+    // Each of the two attempts killed its thread and got a replacement; one thread is live.
+    assert.equal(threadIds().size, 3, "a replacement thread started after each attempt");
+    assert.equal(await scrapeMetric(port, "rag_worker_pool_threads"), 1);
   });
 });
