@@ -1,3 +1,4 @@
+import { Inflate } from "fflate";
 import yauzl from "yauzl";
 
 import { PermanentError } from "../errors/permanent-error.js";
@@ -9,6 +10,8 @@ export type ArchiveLimits = Pick<
   "maxUncompressedBytes" | "maxCompressionRatio" | "maxArchiveEntries"
 >;
 
+/** Compression method 8, the only one office files use besides 0 (stored). */
+const DEFLATE = 8;
 /**
  * Entries smaller than this once inflated are never judged by their ratio: a short run of spaces or
  * an empty XML part compresses a thousandfold and harms no one.
@@ -98,6 +101,11 @@ function checkDeclared(entries: readonly yauzl.Entry[], format: string, limits: 
   checkTotal(declared, format, limits);
 }
 
+/**
+ * Deflated entries are inflated in JavaScript (fflate), not by yauzl through node:zlib: a thread
+ * terminated at the document time limit while a node:zlib handle is being set up aborts the whole
+ * process (see src/threads/javascript-decompression-stream.ts). yauzl only reads the raw bytes.
+ */
 function inflateEntry(
   zip: yauzl.ZipFile,
   entry: yauzl.Entry,
@@ -105,28 +113,75 @@ function inflateEntry(
   limits: ArchiveLimits,
   inflatedBefore: number,
 ): Promise<Buffer> {
+  const deflated = entry.compressionMethod === DEFLATE;
   return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (error, stream) => {
+    const options = { decompress: deflated ? false : null, decrypt: null, start: null, end: null };
+    zip.openReadStream(entry, options, (error, stream) => {
       if (error !== null) {
         reject(corrupt(format, error));
         return;
       }
-      const parts: Buffer[] = [];
+      const parts: Uint8Array[] = [];
       let size = 0;
-      stream.on("data", (part: Buffer) => {
+      let failed = false;
+      const fail = (failure: PermanentError) => {
+        if (failed) return;
+        failed = true;
+        stream.destroy();
+        reject(failure);
+      };
+      const accept = (part: Uint8Array) => {
+        if (failed) return;
         size += part.length;
+        if (size > entry.uncompressedSize) {
+          fail(
+            bomb(
+              `archive entry "${entry.fileName}" inflates past its declared ${entry.uncompressedSize} bytes`,
+              format,
+              { entry: entry.fileName, declared: entry.uncompressedSize },
+            ),
+          );
+          return;
+        }
         try {
           checkRatio(entry, size, format, limits);
           checkTotal(inflatedBefore + size, format, limits);
         } catch (limitError) {
-          stream.destroy();
-          reject(limitError);
+          fail(limitError as PermanentError);
           return;
         }
         parts.push(part);
+      };
+      const inflater = deflated ? new Inflate((data) => accept(data)) : null;
+      const push = (part: Uint8Array, final: boolean) => {
+        if (inflater === null) {
+          accept(part);
+          return;
+        }
+        try {
+          inflater.push(part, final);
+        } catch (inflateError) {
+          fail(corrupt(format, inflateError));
+        }
+      };
+      stream.on("data", (part: Buffer) => push(part, false));
+      stream.on("error", (streamError: unknown) => fail(streamFailure(entry, format, streamError)));
+      stream.on("end", () => {
+        push(new Uint8Array(0), true);
+        if (failed) return;
+        if (size !== entry.uncompressedSize) {
+          fail(
+            corrupt(
+              format,
+              new Error(
+                `entry "${entry.fileName}" inflates to ${size} bytes, not the declared ${entry.uncompressedSize}`,
+              ),
+            ),
+          );
+          return;
+        }
+        resolve(Buffer.concat(parts, size));
       });
-      stream.on("error", (streamError: unknown) => reject(streamFailure(entry, format, streamError)));
-      stream.on("end", () => resolve(Buffer.concat(parts, size)));
     });
   });
 }
