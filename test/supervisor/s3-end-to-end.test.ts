@@ -24,6 +24,7 @@ import {
 const DIM = 32;
 const PREFIX = "uploads";
 
+/** About 80 tokens (the estimate): with CHUNK_SIZE=100, one paragraph per chunk. */
 function paragraph(tag: string): string {
   return Array.from(
     { length: 4 },
@@ -50,7 +51,7 @@ describe("a worker whose STORAGE_URL is s3://", () => {
     s3 = await startLocalS3();
     storage = s3.storage(PREFIX);
     worker = startWorkerProcess(
-      env.env({ ...s3.env(PREFIX), CHUNK_SIZE: "300", CHUNK_OVERLAP: "30", WORKER_THREADS: "2" }),
+      env.env({ ...s3.env(PREFIX), CHUNK_SIZE: "100", CHUNK_OVERLAP: "10", WORKER_THREADS: "2" }),
     );
     await waitUntilServing(worker, 2);
   });
