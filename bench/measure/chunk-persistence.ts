@@ -1,12 +1,12 @@
 /**
- * Rows per second of the persistence path (replaceChunks: one INSERT … SELECT FROM unnest for all
- * of a document's chunks, in its transaction) against the same transaction with one INSERT per
- * row. Same rows, same columns, same embedding literal; only the batching differs.
+ * Rows per second of the persistence path (replaceChunks: multi-row INSERTs of a thousand chunks,
+ * in the document's transaction) against the same transaction with one INSERT per row. Same rows,
+ * same columns, same embedding encoding (embeddingParameter); only the batching differs.
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { replaceChunks, type ChunkRow } from "../../src/db/chunk-writer.js";
-import { embeddingLiteral, type EmbeddingColumnKind } from "../../src/db/embedding-column.js";
+import { embeddingParameter, type EmbeddingColumnKind } from "../../src/db/embedding-column.js";
 import { SeededRandom } from "../corpus/seeded-random.js";
 import { median } from "./statistics.js";
 
@@ -67,7 +67,7 @@ async function insertRowByRow(
           row.index,
           row.content,
           JSON.stringify(row.metadata),
-          embeddingLiteral(columnKind, row.embedding),
+          embeddingParameter(columnKind, row.embedding),
           row.contentHash,
           row.embeddingModel,
         ],

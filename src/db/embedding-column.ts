@@ -39,3 +39,37 @@ export function embeddingLiteral(kind: EmbeddingColumnKind, vector: ArrayLike<nu
   const values = Array.from(vector, (value) => (Number.isFinite(value) ? value : 0)).join(",");
   return kind === "vector" ? `[${values}]` : `{${values}}`;
 }
+
+const FLOAT4_OID = 700;
+
+/**
+ * A `real[]` vector in PostgreSQL's binary array format (array_recv): node-postgres sends a
+ * Buffer parameter as binary, so neither side prints or parses 17-digit decimals. Printing
+ * a 768-dimension vector as text cost about 0.7 ms a chunk, more than embedding it with `hash`.
+ * Non-finite values become 0, as in embeddingLiteral.
+ */
+export function float4ArrayBinary(vector: ArrayLike<number>): Buffer {
+  const header = vector.length === 0 ? 12 : 20;
+  const buffer = Buffer.allocUnsafe(header + vector.length * 8);
+  buffer.writeInt32BE(vector.length === 0 ? 0 : 1, 0); // dimensions
+  buffer.writeInt32BE(0, 4); // no NULL elements
+  buffer.writeInt32BE(FLOAT4_OID, 8);
+  if (vector.length > 0) {
+    buffer.writeInt32BE(vector.length, 12);
+    buffer.writeInt32BE(1, 16); // lower bound
+  }
+  for (let index = 0, offset = header; index < vector.length; index += 1, offset += 8) {
+    const value = vector[index] ?? 0;
+    buffer.writeInt32BE(4, offset);
+    buffer.writeFloatBE(Number.isFinite(value) ? value : 0, offset + 4);
+  }
+  return buffer;
+}
+
+/**
+ * The query parameter for one embedding: binary for `real[]`; the text literal for `vector`,
+ * whose binary form is pgvector's own (and PGlite, which tests that path, takes text).
+ */
+export function embeddingParameter(kind: EmbeddingColumnKind, vector: ArrayLike<number>): Buffer | string {
+  return kind === "real[]" ? float4ArrayBinary(vector) : embeddingLiteral(kind, vector);
+}
