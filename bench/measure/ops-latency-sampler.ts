@@ -1,13 +1,13 @@
 /**
- * Asks ragworker's /metrics and /readyz over and over (each every 50 ms, as a busy scraper and
- * a probe would) while a batch runs, and keeps each response time.
+ * Asks ragworker's /metrics and /readyz over and over (each every 200 ms: far more often than
+ * Prometheus or a kubelet would, little enough not to become the load itself) while a batch runs, and keeps each response time.
  */
 export interface OpsLatencies {
   readonly metricsMs: number[];
   readonly readyzMs: number[];
 }
 
-const INTERVAL_MS = 50;
+const INTERVAL_MS = 200;
 
 export function sampleOpsLatency(base: string): { stop(): Promise<OpsLatencies> } {
   let running = true;

@@ -2,8 +2,8 @@
  * Preloaded (`node --import`) into every benchmarked process, including the ragworker supervisor,
  * so the benchmark measures it from the inside without any benchmark code in src.
  *
- * - Main thread: an event-loop delay histogram at 1 ms resolution (perf_hooks), and peak RSS and
- *   heap, sampled every 100 ms. Answers `probe:reset` / `probe:read` over the IPC channel.
+ * - Main thread: an event-loop delay histogram at 1 ms resolution (perf_hooks), the process's
+ *   CPU time, and peak RSS and heap, sampled every 100 ms. Answers `probe:reset` / `probe:read` over the IPC channel.
  * - Every worker thread (Piscina's, BullMQ's sandbox threads) gets the preload too, since threads
  *   inherit execArgv: it tracks its own peak heap and reports it over a BroadcastChannel.
  *
@@ -49,6 +49,7 @@ if (!isMainThread) {
 } else if (process.send) {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
+  let cpuAtReset = process.cpuUsage();
   let threads = new Map<number, number>();
   channel.onmessage = (event) => {
     const message = (event as { data: Partial<ThreadReport> }).data;
@@ -60,6 +61,7 @@ if (!isMainThread) {
   process.on("message", (raw: { type?: string; id?: number }) => {
     if (raw.type === "probe:reset") {
       histogram.reset();
+      cpuAtReset = process.cpuUsage();
       heapPeak = 0;
       rssPeak = 0;
       sampleMemory();
@@ -67,6 +69,7 @@ if (!isMainThread) {
       process.send?.({ type: "probe:reset", id: raw.id });
     } else if (raw.type === "probe:read") {
       sampleMemory();
+      const cpu = process.cpuUsage(cpuAtReset);
       threads = new Map();
       channel.postMessage({ type: "report" });
       setTimeout(() => {
@@ -79,6 +82,8 @@ if (!isMainThread) {
             max: ms(histogram.max),
             samples: histogram.count,
           },
+          // All threads of the process, user and system, since the reset.
+          cpuSeconds: (cpu.user + cpu.system) / 1e6,
           mainHeapPeakBytes: heapPeak,
           rssPeakBytes: rssPeak,
           threadHeapPeakBytes: [...threads.entries()]

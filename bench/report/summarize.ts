@@ -26,6 +26,8 @@ export interface ConfigurationSummary {
   readonly eventLoopDelayMs: { readonly p50: number; readonly p99: number; readonly worstP99: number };
   readonly metricsMs: { readonly p50: number; readonly p99: number; readonly samples: number } | null;
   readonly readyzMs: { readonly p50: number; readonly p99: number; readonly samples: number } | null;
+  /** Process CPU time over wall time: how many cores the contender really got. */
+  readonly coresUsed: number;
   readonly mainHeapPeakMb: number;
   readonly rssPeakMb: number;
   readonly threadHeapPeakMb: number[];
@@ -63,6 +65,7 @@ export function summarizeConfiguration(config: ConfigurationRuns): Configuration
     },
     metricsMs: latency(metrics),
     readyzMs: latency(readyz),
+    coresUsed: median(runs.map((run) => run.probe.cpuSeconds / run.seconds)),
     mainHeapPeakMb: Math.max(...runs.map((run) => run.probe.mainHeapPeakBytes)) / MB,
     rssPeakMb: Math.max(...runs.map((run) => run.probe.rssPeakBytes)) / MB,
     threadHeapPeakMb: Array.from(
