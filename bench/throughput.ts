@@ -10,10 +10,11 @@
  * (queue overhead), and the chunk persistence path against one INSERT per row.
  * Writes bench/results/latest.json and bench/results/throughput.svg and prints the tables.
  *
- *   npm run bench [-- --quick] [-- --repetitions 5 --seed 7]
+ *   npm run bench [-- --quick] [-- --repetitions 5 --seed 7 --profile DIR]
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readEmbeddingColumn } from "../src/db/embedding-column.js";
 import { createTestEnvironment } from "../test/support/test-environment.js";
@@ -40,6 +41,8 @@ const { values } = parseArgs({
     repetitions: { type: "string" },
     seed: { type: "string", default: "20261129" },
     out: { type: "string", default: "bench/results" },
+    // ragworker processes write CPU profiles (supervisor and threads) here; see summarize-profile.ts.
+    profile: { type: "string" },
   },
 });
 const quick = values.quick;
@@ -66,6 +69,7 @@ log(`mode ${quick ? "quick" : "full"}; N = ${N} cores; plan ${JSON.stringify(pla
 const loadBefore = loadavg();
 const compiled = await compileBenchModules();
 const world = await createTestEnvironment("bench", { embeddingDim: DIMENSION });
+const profileArgs = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`] : [];
 const baseEnv = world.env({
   LOG_LEVEL: "warn",
   EMBEDDING_PROVIDER: "hash",
@@ -95,7 +99,7 @@ try {
   ];
   contenders.push(
     ...(await Promise.all(
-      configurations.map(([kind, threads]) => startContender(kind, threads, baseEnv, compiled)),
+      configurations.map(([kind, threads]) => startContender(kind, threads, baseEnv, compiled, profileArgs)),
     )),
   );
   log(`started ${contenders.map((c) => c.label).join(", ")}`);

@@ -42,6 +42,8 @@ export async function startContender(
   threads: number,
   baseEnv: Record<string, string>,
   compiled: CompiledBenchModules,
+  /** Extra node options for ragworker (a CPU profile, say). */
+  ragworkerNodeArgs: readonly string[] = [],
 ): Promise<Contender> {
   const queueName = uniqueQueueName(`bench-${kind}-${threads}`);
   const env: Record<string, string> = {
@@ -55,7 +57,7 @@ export async function startContender(
     const port = await freePort();
     opsUrl = `http://127.0.0.1:${port}`;
     Object.assign(env, { WORKER_THREADS: String(threads), WORKER_HTTP_PORT: String(port) });
-    args = ["--import", compiled.probeUrl, CLI_PATH, "start"];
+    args = [...ragworkerNodeArgs, "--import", compiled.probeUrl, CLI_PATH, "start"];
   } else {
     Object.assign(env, {
       BENCH_MODE: kind,

@@ -1,6 +1,7 @@
 /**
- * Asks ragworker's /metrics and /readyz over and over (each every 200 ms: far more often than
- * Prometheus or a kubelet would, little enough not to become the load itself) while a batch runs, and keeps each response time.
+ * Asks ragworker's /metrics and /readyz over and over while a batch runs and keeps each response
+ * time: each every 200 ms, far more often than Prometheus or a kubelet would, yet not so often
+ * that the scraping becomes the load itself.
  */
 export interface OpsLatencies {
   readonly metricsMs: number[];
