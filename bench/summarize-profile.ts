@@ -1,5 +1,6 @@
 /**
- * Where a CPU profile's time went: self time by function, largest first. For the profiles that
+ * Where a CPU profile's busy time went: self time by function as a share of the samples that were
+ * not idle, largest first (a benchmarked process idles between its runs). For the profiles that
  * `npm run bench -- --profile DIR` has ragworker write (supervisor and each thread, `--cpu-prof`).
  *
  *   node --import tsx bench/summarize-profile.ts DIR/*.cpuprofile [--top 15]
@@ -38,11 +39,14 @@ for (const file of positionals) {
     byFunction.set(key, (byFunction.get(key) ?? 0) + (node.hitCount ?? 0));
   }
   const idle = byFunction.get("(idle)") ?? 0;
+  byFunction.delete("(idle)");
+  const busyHits = Math.max(1, totalHits - idle);
+  const busySeconds = (wallMs / 1000) * (busyHits / Math.max(1, totalHits));
   console.log(
-    `\n${basename(file)}: ${(wallMs / 1000).toFixed(1)} s profiled, busy ${(100 * (1 - idle / Math.max(1, totalHits))).toFixed(1)} %`,
+    `\n${basename(file)}: ${(wallMs / 1000).toFixed(1)} s profiled, ${busySeconds.toFixed(1)} s busy; share of busy time:`,
   );
   const top = [...byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top));
   for (const [name, hits] of top) {
-    console.log(`${((100 * hits) / Math.max(1, totalHits)).toFixed(1).padStart(6)} %  ${name}`);
+    console.log(`${((100 * hits) / busyHits).toFixed(1).padStart(6)} %  ${name}`);
   }
 }

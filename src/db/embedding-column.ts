@@ -45,23 +45,25 @@ const FLOAT4_OID = 700;
 /**
  * A `real[]` vector in PostgreSQL's binary array format (array_recv): node-postgres sends a
  * Buffer parameter as binary, so neither side prints or parses 17-digit decimals: measured
- * here, 768 dimensions took about 0.2 ms a vector to print as text and 0.02 ms to encode so,
- * and a third of the bytes to send. Non-finite values become 0, as in embeddingLiteral.
+ * here, 768 dimensions took about 0.2 ms a vector to print as text, 10–40 times less to encode so,
+ * and less than half the bytes to send. Non-finite values become 0, as in embeddingLiteral.
  */
 export function float4ArrayBinary(vector: ArrayLike<number>): Buffer {
   const header = vector.length === 0 ? 12 : 20;
   const buffer = Buffer.allocUnsafe(header + vector.length * 8);
-  buffer.writeInt32BE(vector.length === 0 ? 0 : 1, 0); // dimensions
-  buffer.writeInt32BE(0, 4); // no NULL elements
-  buffer.writeInt32BE(FLOAT4_OID, 8);
+  // DataView's setters compile to plain stores; Buffer's writeFloatBE showed up in thread profiles.
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  view.setInt32(0, vector.length === 0 ? 0 : 1); // dimensions
+  view.setInt32(4, 0); // no NULL elements
+  view.setInt32(8, FLOAT4_OID);
   if (vector.length > 0) {
-    buffer.writeInt32BE(vector.length, 12);
-    buffer.writeInt32BE(1, 16); // lower bound
+    view.setInt32(12, vector.length);
+    view.setInt32(16, 1); // lower bound
   }
   for (let index = 0, offset = header; index < vector.length; index += 1, offset += 8) {
     const value = vector[index] ?? 0;
-    buffer.writeInt32BE(4, offset);
-    buffer.writeFloatBE(Number.isFinite(value) ? value : 0, offset + 4);
+    view.setInt32(offset, 4);
+    view.setFloat32(offset + 4, Number.isFinite(value) ? value : 0);
   }
   return buffer;
 }
