@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".ragworker/", "data/", "bench-results/"] },
+  { ignores: ["dist/", "node_modules/", ".ragworker/", "data/", "bench-results/", "bench/.compiled/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { embeddingLiteral, type EmbeddingColumnKind } from "./embedding-column.js";
+import { embeddingParameter, type EmbeddingColumnKind } from "./embedding-column.js";
 import type { DocumentStatus } from "./document-repository.js";
 
 export interface ChunkRow {
@@ -12,6 +12,9 @@ export interface ChunkRow {
   readonly embeddingModel: string;
 }
 
+// Six parameters a row; PostgreSQL allows 65,535 in one statement.
+const ROWS_PER_STATEMENT = 1_000;
+
 export type ReplaceOutcome =
   | { readonly replaced: true; readonly chunksCreated: number }
   | { readonly replaced: false; readonly observedStatus: DocumentStatus | null };
@@ -21,7 +24,8 @@ export type ReplaceOutcome =
  * or the new ones, never a mix. The row lock and claim check make sure a job whose claim was
  * taken over (it ran past the claim's expiry) cannot overwrite the newer job's work.
  *
- * All rows go in one `INSERT ... SELECT FROM unnest(...)`: one round trip instead of one per chunk.
+ * Rows go in multi-row INSERTs of up to ROWS_PER_STATEMENT rows: one round trip per thousand
+ * chunks instead of one per chunk, with each embedding a binary parameter (embeddingParameter).
  */
 export async function replaceChunks(
   pool: pg.Pool,
@@ -41,22 +45,14 @@ export async function replaceChunks(
       return { replaced: false, observedStatus: row?.status ?? null };
     }
     await client.query("DELETE FROM chunks WHERE document_id = $1", [write.documentId]);
-    const cast = write.columnKind === "vector" ? "vector" : "real[]";
-    await client.query(
-      `INSERT INTO chunks (document_id, chunk_index, content, metadata, embedding, content_hash, embedding_model)
-       SELECT $1, t.chunk_index, t.content, t.metadata, t.embedding::${cast}, t.content_hash, t.embedding_model
-         FROM unnest($2::int[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::text[])
-           AS t(chunk_index, content, metadata, embedding, content_hash, embedding_model)`,
-      [
+    for (let start = 0; start < write.chunks.length; start += ROWS_PER_STATEMENT) {
+      await insertChunks(
+        client,
         write.documentId,
-        write.chunks.map((chunk) => chunk.index),
-        write.chunks.map((chunk) => chunk.content),
-        write.chunks.map((chunk) => JSON.stringify(chunk.metadata)),
-        write.chunks.map((chunk) => embeddingLiteral(write.columnKind, chunk.embedding)),
-        write.chunks.map((chunk) => chunk.contentHash),
-        write.chunks.map((chunk) => chunk.embeddingModel),
-      ],
-    );
+        write.columnKind,
+        write.chunks.slice(start, start + ROWS_PER_STATEMENT),
+      );
+    }
     await client.query(
       `UPDATE documents
           SET status = 'READY', error_message = NULL, processing_job_id = NULL,
@@ -76,4 +72,31 @@ export async function replaceChunks(
   } finally {
     if (!released) client.release();
   }
+}
+
+async function insertChunks(
+  client: pg.PoolClient,
+  documentId: string,
+  columnKind: EmbeddingColumnKind,
+  chunks: readonly ChunkRow[],
+): Promise<void> {
+  const cast = columnKind === "vector" ? "vector" : "real[]";
+  const values: unknown[] = [documentId];
+  const tuples = chunks.map((chunk) => {
+    const at = values.length;
+    values.push(
+      chunk.index,
+      chunk.content,
+      JSON.stringify(chunk.metadata),
+      embeddingParameter(columnKind, chunk.embedding),
+      chunk.contentHash,
+      chunk.embeddingModel,
+    );
+    return `($1::uuid, $${at + 1}::int, $${at + 2}::text, $${at + 3}::jsonb, $${at + 4}::${cast}, $${at + 5}::text, $${at + 6}::text)`;
+  });
+  await client.query(
+    `INSERT INTO chunks (document_id, chunk_index, content, metadata, embedding, content_hash, embedding_model)
+     VALUES ${tuples.join(", ")}`,
+    values,
+  );
 }

@@ -6,7 +6,7 @@ import { vector } from "@electric-sql/pglite/vector";
 import pg from "pg";
 
 import { replaceChunks, type ChunkRow } from "../../src/db/chunk-writer.js";
-import { embeddingLiteral, readEmbeddingColumn } from "../../src/db/embedding-column.js";
+import { embeddingLiteral, float4ArrayBinary, readEmbeddingColumn } from "../../src/db/embedding-column.js";
 import { migrate, type MigrateResult } from "../../src/db/migrate.js";
 import { EMBEDDING_DIM_CONSTRAINT, MIGRATIONS, type Migration } from "../../src/db/migrations.js";
 import type { Queryable } from "../../src/db/queryable.js";
@@ -274,6 +274,80 @@ describe("migrate on PostgreSQL", () => {
     }
   });
 
+  it("float4ArrayBinary is read by PostgreSQL as the same float32 values, non-finite ones as 0", async () => {
+    const values = [...vectorOf(DIM, 3), Number.NaN, Number.POSITIVE_INFINITY, -0.125];
+    const read = await client.query<{ e: number[] | null; n: number | null }>(
+      "SELECT $1::real[] AS e, array_length($1::real[], 1) AS n",
+      [float4ArrayBinary(values)],
+    );
+    assert.equal(read.rows[0]?.n, values.length);
+    const expected = values.map((value) => (Number.isFinite(value) ? Math.fround(value) : 0));
+    assert.deepEqual(read.rows[0]?.e?.map(Number).map(Math.fround), expected);
+    const empty = await client.query<{ e: string }>("SELECT ($1::real[])::text AS e", [
+      float4ArrayBinary([]),
+    ]);
+    assert.equal(empty.rows[0]?.e, "{}");
+  });
+
+  it("replaceChunks writes more chunks than one statement holds, all in the one transaction", async () => {
+    const column = await readEmbeddingColumn(client);
+    assert.ok(column);
+    const documentId = await insertDocument(client, "PROCESSING");
+    await client.query("UPDATE documents SET processing_job_id = 'job-many' WHERE id = $1", [documentId]);
+    const chunks: ChunkRow[] = Array.from({ length: 2_345 }, (_, index) => ({
+      index,
+      content: `many ${index}`,
+      contentHash: `hash-${index}`,
+      embeddingModel: "test-model",
+      metadata: {},
+      embedding: vectorOf(DIM, index + 1),
+    }));
+    const outcome = await replaceChunks(pool, {
+      documentId,
+      jobId: "job-many",
+      columnKind: column.kind,
+      chunks,
+    });
+    assert.deepEqual(outcome, { replaced: true, chunksCreated: 2_345 });
+    const stored = await client.query<{ n: string; first: string; last: string }>(
+      `SELECT count(*) AS n, min(content) FILTER (WHERE chunk_index = 0) AS first,
+              min(content) FILTER (WHERE chunk_index = 2344) AS last
+         FROM chunks WHERE document_id = $1`,
+      [documentId],
+    );
+    assert.deepEqual(stored.rows[0], { n: "2345", first: "many 0", last: "many 2344" });
+  });
+
+  it("replaceChunks rejects a wrong-length embedding in a later statement and keeps the old chunks", async () => {
+    const column = await readEmbeddingColumn(client);
+    assert.ok(column);
+    const documentId = await insertDocument(client, "PROCESSING");
+    await client.query("UPDATE documents SET processing_job_id = 'job-x' WHERE id = $1", [documentId]);
+    const chunk = (index: number, length = DIM): ChunkRow => ({
+      index,
+      content: `c${index}`,
+      contentHash: `h${index}`,
+      embeddingModel: "m",
+      metadata: {},
+      embedding: vectorOf(length),
+    });
+    await replaceChunks(pool, { documentId, jobId: "job-x", columnKind: column.kind, chunks: [chunk(0)] });
+    await client.query(
+      "UPDATE documents SET status = 'PROCESSING', processing_job_id = 'job-x' WHERE id = $1",
+      [documentId],
+    );
+    // Row 1,500 is in the second statement: the first one's rows must be rolled back with it.
+    const chunks = Array.from({ length: 1_600 }, (_, index) => chunk(index, index === 1_500 ? DIM - 1 : DIM));
+    await assert.rejects(
+      replaceChunks(pool, { documentId, jobId: "job-x", columnKind: column.kind, chunks }),
+    );
+    const rows = await client.query<{ content: string }>(
+      "SELECT content FROM chunks WHERE document_id = $1",
+      [documentId],
+    );
+    assert.deepEqual(rows.rows, [{ content: "c0" }]);
+  });
+
   it("deleting a document deletes its chunks; deleting a workspace deletes both", async () => {
     const documentId = await insertDocument(client);
     const kind = vectorAvailable ? "vector" : "real[]";
@@ -422,7 +496,7 @@ describe("pgvector path on PGlite", () => {
     assert.deepEqual(again, { applied: [], hasVector: true });
   });
 
-  it("replaceChunks' unnest + ::vector insert stores the rows and reads them back", async () => {
+  it("replaceChunks' ::vector insert stores the rows and reads them back", async () => {
     const documentId = await insertDocument(db, "PROCESSING");
     await db.query("UPDATE documents SET processing_job_id = 'job-v' WHERE id = $1", [documentId]);
     const chunks: ChunkRow[] = [0, 1].map((index) => ({

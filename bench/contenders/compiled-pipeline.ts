@@ -1,0 +1,82 @@
+/**
+ * The same pipeline ragworker's threads run, loaded from the build (dist/), so every contender
+ * runs the very same compiled code: `processDocument` with a pg pool, storage and embedder built
+ * from the same environment variables the worker reads. Types come from src.
+ */
+import type { Job, SandboxedJob } from "bullmq";
+import type * as ConfigModule from "../../src/config/config.js";
+import type * as CreateEmbedderModule from "../../src/embed/create-embedder.js";
+import type * as DependencyChecksModule from "../../src/supervisor/dependency-checks.js";
+import type * as LoggerModule from "../../src/logging/logger.js";
+import type * as PgPoolModule from "../../src/db/pg-pool.js";
+import type * as ProcessDocumentModule from "../../src/threads/process-document.js";
+import type * as SemaphoreModule from "../../src/embed/shared-semaphore.js";
+import type * as StorageModule from "../../src/storage/create-storage.js";
+import type { DocumentTask } from "../../src/threads/document-task.js";
+
+async function fromDist<T>(path: string): Promise<T> {
+  return (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;
+}
+
+export interface CompiledPipeline {
+  /** Runs one BullMQ job's document through the pipeline; throws like ragworker's processor would. */
+  run(job: Job | SandboxedJob): Promise<{ status: string; chunksCreated: number }>;
+  close(): Promise<void>;
+}
+
+export async function createCompiledPipeline(label: number): Promise<CompiledPipeline> {
+  const { loadConfig } = await fromDist<typeof ConfigModule>("config/config.js");
+  const { createEmbedder } = await fromDist<typeof CreateEmbedderModule>("embed/create-embedder.js");
+  const { checkDatabase } = await fromDist<typeof DependencyChecksModule>("supervisor/dependency-checks.js");
+  const { createLogger } = await fromDist<typeof LoggerModule>("logging/logger.js");
+  const { createPgPool } = await fromDist<typeof PgPoolModule>("db/pg-pool.js");
+  const { processDocument } = await fromDist<typeof ProcessDocumentModule>("threads/process-document.js");
+  const { SharedSemaphore } = await fromDist<typeof SemaphoreModule>("embed/shared-semaphore.js");
+  const { createStorage } = await fromDist<typeof StorageModule>("storage/create-storage.js");
+
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel, { thread: label });
+  const column = await checkDatabase(config.databaseUrl, config.embeddingDim, 5_000);
+  const pool = createPgPool({
+    url: config.databaseUrl,
+    min: config.dbPoolMin,
+    max: config.dbPoolMax,
+    applicationName: `ragworker-bench-${label}`,
+    logger,
+  });
+  const embedder = await createEmbedder(
+    config,
+    SharedSemaphore.create(config.embedding.maxConcurrency),
+    logger,
+  );
+  const deps = {
+    pool,
+    storage: createStorage(config.storageUrl),
+    embedder,
+    config,
+    columnKind: column.kind,
+    logger,
+    threadId: label,
+    cancelled: () => false,
+  };
+  return {
+    async run(job) {
+      const data = job.data as Record<string, unknown>;
+      const task: DocumentTask = {
+        jobId: job.id ?? "unknown",
+        documentId: data["documentId"],
+        workspaceId: data["workspaceId"],
+        requestId: undefined,
+        attempt: job.attemptsMade + 1,
+        maxAttempts: job.opts.attempts ?? 1,
+      };
+      const result = await processDocument(task, deps);
+      if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
+      return { status: result.status, chunksCreated: result.chunksCreated };
+    },
+    async close() {
+      await pool.end();
+      await embedder.close?.();
+    },
+  };
+}

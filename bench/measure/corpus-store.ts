@@ -1,0 +1,56 @@
+/**
+ * Puts the corpus files in the benchmark's storage directory once; each run then gets a new
+ * workspace with its own document rows pointing at them. A new workspace per run matters: the
+ * pipeline reuses stored embeddings of identical chunks within a workspace, which would turn a
+ * repeated run into a lookup instead of work.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type pg from "pg";
+import type { CorpusDocument } from "../corpus/generate-corpus.js";
+import type { JobData } from "./run-jobs.js";
+
+export interface StoredFile {
+  readonly storageKey: string;
+  readonly fileName: string;
+  readonly bytes: number;
+}
+
+export async function storeCorpus(
+  storageDir: string,
+  prefix: string,
+  documents: readonly CorpusDocument[],
+): Promise<StoredFile[]> {
+  return Promise.all(
+    documents.map(async (document) => {
+      const storageKey = `${prefix}/${document.fileName}`;
+      const path = join(storageDir, storageKey);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, document.bytes);
+      return { storageKey, fileName: document.fileName, bytes: document.bytes.byteLength };
+    }),
+  );
+}
+
+/** A new workspace with one PENDING document per file, in one statement; returns the jobs' data. */
+export async function insertDocuments(db: pg.Pool, files: readonly StoredFile[]): Promise<JobData[]> {
+  const workspace = await db.query<{ id: string }>(
+    "INSERT INTO workspaces (name) VALUES ('bench') RETURNING id",
+  );
+  const workspaceId = workspace.rows[0]?.id;
+  if (!workspaceId) throw new Error("workspace insert returned nothing");
+  const ids = files.map(() => randomUUID());
+  await db.query(
+    `INSERT INTO documents (id, workspace_id, title, file_name, storage_key, status)
+     SELECT t.id, $1, t.file_name, t.file_name, t.storage_key, 'PENDING'
+       FROM unnest($2::uuid[], $3::text[], $4::text[]) AS t(id, file_name, storage_key)`,
+    [workspaceId, ids, files.map((file) => file.fileName), files.map((file) => file.storageKey)],
+  );
+  return ids.map((documentId) => ({ documentId, workspaceId }));
+}
+
+/** Drops a run's workspace with its documents and chunks, so the database does not grow run after run. */
+export async function dropWorkspace(db: pg.Pool, workspaceId: string): Promise<void> {
+  await db.query("DELETE FROM workspaces WHERE id = $1", [workspaceId]);
+}

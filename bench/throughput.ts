@@ -1,0 +1,368 @@
+/**
+ * `npm run bench`: ragworker against what a user would run instead, in one run on one machine.
+ *
+ * Contenders (same corpus, same compiled pipeline, same Redis and PostgreSQL):
+ *   ragworker ×1 and ×N threads (the real `node dist/cli/main.js start`), a plain BullMQ Worker
+ *   running the pipeline on its main thread (in-process), and BullMQ's sandboxed processor with
+ *   worker threads, each at concurrency 1 and N. Repetitions interleave the contenders (A B C …,
+ *   rotated each time) so machine noise hits all of them alike; medians are reported.
+ * Then: jobs three times longer than the lock (stalls), no-op jobs against a bare BullMQ worker
+ * (queue overhead), and the chunk persistence path against one INSERT per row.
+ * Writes bench/results/latest.json and bench/results/throughput.svg and prints the tables.
+ *
+ *   npm run bench [-- --quick] [-- --repetitions 5 --seed 7 --profile DIR]
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { readEmbeddingColumn } from "../src/db/embedding-column.js";
+import { createTestEnvironment } from "../test/support/test-environment.js";
+import { generateCorpus, generateLongText } from "./corpus/generate-corpus.js";
+import { compileBenchModules } from "./compile/bench-modules.js";
+import { startContender, type Contender, type ContenderKind } from "./contenders/contender-process.js";
+import { measureChunkPersistence } from "./measure/chunk-persistence.js";
+import { dropWorkspace, insertDocuments, storeCorpus, type StoredFile } from "./measure/corpus-store.js";
+import { runJobs, type JobData, type JobsRun } from "./measure/run-jobs.js";
+import { median } from "./measure/statistics.js";
+import { markdownTable } from "./report/markdown-table.js";
+import {
+  evaluateTargets,
+  summarizeConfiguration,
+  type ConfigurationRuns,
+  type NoopSummary,
+  type StallScenario,
+} from "./report/summarize.js";
+import { throughputChart } from "./report/throughput-chart.js";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    repetitions: { type: "string" },
+    seed: { type: "string", default: "20261129" },
+    out: { type: "string", default: "bench/results" },
+    // ragworker processes write CPU profiles (supervisor and threads) here; see summarize-profile.ts.
+    profile: { type: "string" },
+  },
+});
+const quick = values.quick;
+const seed = Number(values.seed);
+const N = availableParallelism();
+const DIMENSION = 768;
+const LOCK_MS = 2_000;
+const plan = {
+  documents: quick ? 16 : 40,
+  warmupDocuments: quick ? 4 : 6,
+  repetitions: Number(values.repetitions ?? (quick ? 2 : 5)),
+  noopJobs: quick ? 400 : 2_000,
+  noopRepetitions: quick ? 2 : 4,
+  persistenceRows: quick ? 500 : 2_000,
+  persistenceRepetitions: quick ? 2 : 4,
+  longJobSeconds: (LOCK_MS * 3) / 1000,
+};
+const started = Date.now();
+const log = (message: string) =>
+  console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`);
+const MB = 1024 * 1024;
+
+log(`mode ${quick ? "quick" : "full"}; N = ${N} cores; plan ${JSON.stringify(plan)}`);
+const loadBefore = loadavg();
+const compiled = await compileBenchModules();
+const world = await createTestEnvironment("bench", { embeddingDim: DIMENSION });
+const profileArgs = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`] : [];
+const baseEnv = world.env({
+  LOG_LEVEL: "warn",
+  EMBEDDING_PROVIDER: "hash",
+  JOB_LOCK_MS: String(LOCK_MS),
+  MAX_CHUNKS: "1000000",
+});
+
+const contenders: Contender[] = [];
+try {
+  const corpus = await generateCorpus(seed, plan.documents);
+  const warmup = await generateCorpus(seed + 1, plan.warmupDocuments, 0.3);
+  const corpusFiles = await storeCorpus(world.storageDir, "corpus", corpus);
+  const warmupFiles = await storeCorpus(world.storageDir, "warmup", warmup);
+  const corpusBytes = corpusFiles.reduce((sum, file) => sum + file.bytes, 0);
+  const formats = Object.fromEntries(
+    ["text", "markdown", "pdf", "docx"].map((f) => [f, corpus.filter((d) => d.format === f).length]),
+  );
+  log(`corpus: ${corpus.length} documents, ${(corpusBytes / MB).toFixed(1)} MB ${JSON.stringify(formats)}`);
+
+  const configurations: Array<[ContenderKind, number]> = [
+    ["ragworker", 1],
+    ["ragworker", N],
+    ["in-process", 1],
+    ["in-process", N],
+    ["sandboxed", 1],
+    ["sandboxed", N],
+  ];
+  contenders.push(
+    ...(await Promise.all(
+      configurations.map(([kind, threads]) => startContender(kind, threads, baseEnv, compiled, profileArgs)),
+    )),
+  );
+  log(`started ${contenders.map((c) => c.label).join(", ")}`);
+
+  const runDocuments = async (contender: Contender, files: readonly StoredFile[], timeoutMs?: number) => {
+    const jobs = await insertDocuments(world.db, files);
+    try {
+      return await runJobs(contender, jobs, {
+        sampleOps: contender.kind === "ragworker",
+        ...(timeoutMs ? { timeoutMs } : {}),
+      });
+    } finally {
+      await dropWorkspace(world.db, jobs[0]?.workspaceId ?? "");
+    }
+  };
+
+  for (const contender of contenders) await runDocuments(contender, warmupFiles);
+  log("warm-up done");
+
+  const results = new Map<Contender, JobsRun[]>(contenders.map((c) => [c, []]));
+  for (let repetition = 0; repetition < plan.repetitions; repetition += 1) {
+    // Rotated so no contender always runs right after the same one.
+    const order = contenders.map((_, i) => contenders[(i + repetition) % contenders.length] as Contender);
+    for (const contender of order) {
+      const run = await runDocuments(contender, corpusFiles);
+      results.get(contender)?.push(run);
+      if (run.failures.length > 0)
+        log(`  ${contender.label}: ${run.failures.length} failed: ${run.failures[0]}`);
+      log(
+        `rep ${repetition + 1}/${plan.repetitions} ${contender.label.padEnd(14)} ${(run.completed / run.seconds).toFixed(2)} docs/s, ` +
+          `${run.seconds.toFixed(2)} s, lag p99 ${run.probe.eventLoopDelayMs.p99.toFixed(1)} ms, stalled ${run.stalled}`,
+      );
+    }
+  }
+  const configurationRuns: ConfigurationRuns[] = contenders.map((c) => ({
+    kind: c.kind,
+    threads: c.threads,
+    label: c.label,
+    bytesPerRun: corpusBytes,
+    runs: results.get(c) ?? [],
+  }));
+  const summaries = configurationRuns.map(summarizeConfiguration);
+
+  // Jobs three times longer than the lock: size a plain-text document by timing one on ragworker ×1.
+  const find = (kind: ContenderKind, threads: number): Contender => {
+    const found = contenders.find((c) => c.kind === kind && c.threads === threads);
+    if (!found) throw new Error(`no contender ${kind} ×${threads}`);
+    return found;
+  };
+  const calibrationBytes = 1_000_000;
+  const [calibrationFile] = await storeCorpus(world.storageDir, "calibration", [
+    { fileName: "calibration.txt", format: "text", bytes: generateLongText(seed, calibrationBytes) },
+  ]);
+  const calibration = await runDocuments(find("ragworker", 1), calibrationFile ? [calibrationFile] : []);
+  const longBytes = Math.round(
+    Math.min(60_000_000, Math.max(500_000, (calibrationBytes / calibration.seconds) * plan.longJobSeconds)),
+  );
+  log(
+    `calibration: 1 MB of text in ${calibration.seconds.toFixed(2)} s; long documents of ${(longBytes / MB).toFixed(1)} MB`,
+  );
+  const longFiles = await storeCorpus(
+    world.storageDir,
+    "long",
+    Array.from({ length: N }, (_, i) => ({
+      fileName: `long-${i}.txt`,
+      format: "text" as const,
+      bytes: generateLongText(seed + 100 + i, longBytes),
+    })),
+  );
+  const stalls: StallScenario[] = [];
+  for (const contender of [find("ragworker", N), find("sandboxed", N), find("in-process", N)]) {
+    const run = await runDocuments(contender, longFiles, 180_000);
+    stalls.push({
+      label: contender.label,
+      kind: contender.kind,
+      documents: longFiles.length,
+      megabytesPerDocument: longBytes / MB,
+      lockMs: LOCK_MS,
+      seconds: run.seconds,
+      stalled: run.stalled,
+      failed: run.failures.length,
+      failures: run.failures.slice(0, 3),
+    });
+    log(
+      `long jobs ${contender.label}: ${run.seconds.toFixed(1)} s, stalled ${run.stalled}, failed ${run.failures.length}`,
+    );
+  }
+
+  // Queue overhead: jobs whose document does not exist still go supervisor → thread → database
+  // (one SELECT) → MISSING in ragworker; the bare worker does nothing at all.
+  const bare = await startContender("bare-noop", N, baseEnv, compiled);
+  contenders.push(bare);
+  const ragN = find("ragworker", N);
+  const noopJobs = (count: number): JobData[] =>
+    Array.from({ length: count }, () => ({
+      documentId: crypto.randomUUID(),
+      workspaceId: crypto.randomUUID(),
+    }));
+  for (const contender of [ragN, bare]) await runJobs(contender, noopJobs(100));
+  const noopRates = new Map<Contender, number[]>([
+    [ragN, []],
+    [bare, []],
+  ]);
+  for (let repetition = 0; repetition < plan.noopRepetitions; repetition += 1) {
+    for (const contender of repetition % 2 === 0 ? [ragN, bare] : [bare, ragN]) {
+      const run = await runJobs(contender, noopJobs(plan.noopJobs));
+      noopRates.get(contender)?.push(run.completed / run.seconds);
+    }
+  }
+  const noop: NoopSummary = {
+    concurrency: N,
+    jobsPerRun: plan.noopJobs,
+    ragworkerJobsPerSecond: median(noopRates.get(ragN) ?? []),
+    bareJobsPerSecond: median(noopRates.get(bare) ?? []),
+    ratio: median(noopRates.get(ragN) ?? []) / median(noopRates.get(bare) ?? []),
+  };
+  log(
+    `no-op: ragworker ${noop.ragworkerJobsPerSecond.toFixed(0)} jobs/s, bare BullMQ ${noop.bareJobsPerSecond.toFixed(0)} jobs/s`,
+  );
+
+  const column = await readEmbeddingColumn(world.db);
+  const persistence = await measureChunkPersistence(world.db, {
+    rows: plan.persistenceRows,
+    dimension: DIMENSION,
+    repetitions: plan.persistenceRepetitions,
+    columnKind: column?.kind ?? "real[]",
+  });
+  log(
+    `persistence: ${persistence.batchedRowsPerSecond.toFixed(0)} rows/s batched, ${persistence.perRowRowsPerSecond.toFixed(0)} rows/s one per row`,
+  );
+
+  const targets = evaluateTargets({ summaries, threads: N, stalls, noop, persistence });
+  const loadAfter = loadavg();
+  const report = {
+    date: new Date().toISOString(),
+    mode: quick ? "quick" : "full",
+    seed,
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      availableParallelism: N,
+      node: process.version,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: loadAfter,
+    },
+    plan,
+    corpus: { documents: corpus.length, bytes: corpusBytes, formats },
+    summaries,
+    stalls,
+    noop,
+    persistence,
+    targets,
+    runs: configurationRuns.map((c) => ({ label: c.label, runs: c.runs })),
+    durationSeconds: (Date.now() - started) / 1000,
+  };
+  await mkdir(values.out, { recursive: true });
+  await writeFile(`${values.out}/latest.json`, `${JSON.stringify(report, null, 2)}\n`);
+  const colors: Record<string, string> = {
+    ragworker: "#1f77b4",
+    "in-process": "#d62728",
+    sandboxed: "#2ca02c",
+  };
+  const names: Record<string, string> = {
+    ragworker: "ragworker",
+    "in-process": "in-process BullMQ",
+    sandboxed: "BullMQ sandboxed",
+  };
+  await writeFile(
+    `${values.out}/throughput.svg`,
+    throughputChart(
+      ["ragworker", "sandboxed", "in-process"].map((kind) => ({
+        name: names[kind] ?? kind,
+        color: colors[kind] ?? "#000",
+        points: summaries
+          .filter((s) => s.kind === kind)
+          .map((s) => ({ threads: s.threads, value: s.documentsPerSecond })),
+      })),
+      {
+        title: "Documents per second against threads (median)",
+        yLabel: "documents / s",
+        subtitle: `${corpus.length} mixed documents (${(corpusBytes / MB).toFixed(1)} MB), hash embedder, ${plan.repetitions} repetitions, ${N} cores, ${report.date.slice(0, 10)}`,
+      },
+    ),
+  );
+
+  const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
+  const rag1 = summaries.find((s) => s.kind === "ragworker" && s.threads === 1);
+  console.log(`\n## Throughput (${report.mode}, median of ${plan.repetitions})\n`);
+  console.log(
+    markdownTable(
+      [
+        "contender",
+        "docs/s",
+        "chunks/s",
+        "MB/s",
+        "× ragworker×1",
+        "loop delay p50/p99 ms",
+        "cores used",
+        "main heap MB",
+        "thread heaps MB",
+        "RSS MB",
+        "stalled",
+      ],
+      summaries.map((s) => [
+        s.label,
+        fixed(s.documentsPerSecond, 2),
+        fixed(s.chunksPerSecond, 0),
+        fixed(s.megabytesPerSecond, 2),
+        fixed(s.documentsPerSecond / (rag1?.documentsPerSecond ?? Number.NaN), 2),
+        `${fixed(s.eventLoopDelayMs.p50, 1)} / ${fixed(s.eventLoopDelayMs.p99, 1)}`,
+        fixed(s.coresUsed, 2),
+        fixed(s.mainHeapPeakMb, 0),
+        s.threadHeapPeakMb.map((mb) => fixed(mb, 0)).join(", ") || "–",
+        fixed(s.rssPeakMb, 0),
+        String(s.stalled),
+      ]),
+    ),
+  );
+  console.log("\n## ragworker ops endpoints while loaded\n");
+  console.log(
+    markdownTable(
+      ["contender", "/metrics p50 ms", "/metrics p99 ms", "/readyz p50 ms", "/readyz p99 ms", "requests"],
+      summaries
+        .filter((s) => s.metricsMs && s.readyzMs)
+        .map((s) => [
+          s.label,
+          fixed(s.metricsMs?.p50 ?? Number.NaN, 2),
+          fixed(s.metricsMs?.p99 ?? Number.NaN, 2),
+          fixed(s.readyzMs?.p50 ?? Number.NaN, 2),
+          fixed(s.readyzMs?.p99 ?? Number.NaN, 2),
+          String((s.metricsMs?.samples ?? 0) + (s.readyzMs?.samples ?? 0)),
+        ]),
+    ),
+  );
+  console.log(
+    `\n## Jobs three times the lock (${LOCK_MS} ms lock, ${fixed(longBytes / MB, 1)} MB text each)\n`,
+  );
+  console.log(
+    markdownTable(
+      ["contender", "documents", "seconds", "stalled", "failed"],
+      stalls.map((s) => [
+        s.label,
+        String(s.documents),
+        fixed(s.seconds, 1),
+        String(s.stalled),
+        String(s.failed),
+      ]),
+    ),
+  );
+  console.log("\n## Targets\n");
+  console.log(
+    markdownTable(
+      ["target", "goal", "measured", "holds"],
+      targets.map((t) => [t.name, t.goal, t.measured, t.holds ? "yes" : "NO"]),
+    ),
+  );
+  console.log(
+    `\nload average before ${loadBefore.map((l) => l.toFixed(1)).join(" ")}, after ${loadAfter.map((l) => l.toFixed(1)).join(" ")}; ` +
+      `wrote ${values.out}/latest.json and ${values.out}/throughput.svg in ${fixed(report.durationSeconds, 0)} s`,
+  );
+} finally {
+  await Promise.all(
+    contenders.map((c) => c.stop().catch((error: unknown) => log(`stopping ${c.label}: ${String(error)}`))),
+  );
+  await world.close();
+}
