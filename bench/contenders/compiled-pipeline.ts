@@ -58,6 +58,8 @@ export async function createCompiledPipeline(label: number): Promise<CompiledPip
     logger,
     threadId: label,
     cancelled: () => false,
+    // The contenders measure the pipeline, not the time limit: no document is ever out of time.
+    timedOut: () => false,
   };
   return {
     async run(job) {
@@ -69,6 +71,7 @@ export async function createCompiledPipeline(label: number): Promise<CompiledPip
         requestId: undefined,
         attempt: job.attemptsMade + 1,
         maxAttempts: job.opts.attempts ?? 1,
+        timeLimitFlag: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
       };
       const result = await processDocument(task, deps);
       if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
