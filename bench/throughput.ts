@@ -75,6 +75,8 @@ const baseEnv = world.env({
   EMBEDDING_PROVIDER: "hash",
   JOB_LOCK_MS: String(LOCK_MS),
   MAX_CHUNKS: "1000000",
+  // The stall check's documents are about 6 MB of text, over the 5M-character default limit.
+  MAX_EXTRACTED_CHARS: "100000000",
 });
 
 const contenders: Contender[] = [];
