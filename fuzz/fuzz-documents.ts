@@ -16,7 +16,7 @@ import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
 import { extname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { makeDocx, makeEncryptedPdf, makePdf, makeZip, tinyPng } from "../test/support/document-fixtures.js";
-import { scrapeMetric } from "../test/support/metrics-scrape.js";
+import { scrapeMetric } from "../test/support/metrics-samples.js";
 import { createTestEnvironment } from "../test/support/test-environment.js";
 import { startWorkerProcess, waitUntilServing } from "../test/support/worker-process.js";
 

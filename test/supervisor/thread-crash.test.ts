@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import type { Job } from "bullmq";
 import { assertDocumentsReadyExactly } from "../support/document-assertions.js";
-import { parseMetrics, single } from "../support/metrics-samples.js";
+import { scrapeMetric } from "../support/metrics-samples.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import {
   CLI_PATH,
@@ -52,10 +52,7 @@ describe("thread crash mid-document", () => {
     await rm(crashDir, { recursive: true, force: true });
   });
 
-  const metric = async (name: string) => {
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
-    return single(parseMetrics(await response.text()), name);
-  };
+  const metric = (name: string) => scrapeMetric(port, name);
 
   for (const [mode, index] of [
     ["throw", 1],

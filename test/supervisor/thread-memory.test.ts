@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
-import { scrapeMetric } from "../support/metrics-scrape.js";
+import { scrapeMetric } from "../support/metrics-samples.js";
 import { startWorkerProcess, waitUntilServing, type WorkerProcess } from "../support/worker-process.js";
 
 function hugeText(bytes: number): string {
