@@ -157,3 +157,19 @@ export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: nu
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Documents of the scenario's database that are READY now. */
+export async function countReady(env: TestEnvironment): Promise<number> {
+  const result = await env.db.query<{ n: string }>(
+    "SELECT count(*) AS n FROM documents WHERE status = 'READY'",
+  );
+  return Number(result.rows[0]?.n ?? 0);
+}
+
+/** Waits until a quarter of the load is READY: the moment the scenarios strike "mid-load". */
+export async function waitUntilQuarterReady(
+  env: TestEnvironment,
+  documents: readonly LoadedDocument[],
+): Promise<void> {
+  await waitUntil(async () => (await countReady(env)) >= documents.length / 4, 120_000);
+}

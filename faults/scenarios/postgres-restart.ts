@@ -3,7 +3,7 @@
  * transient and retried, nothing is lost, and every thread's pool reconnects. Recovery: from the
  * restart command until every thread has finished a document again.
  */
-import { loadDocuments, tally, waitUntil, waitUntilAllFinal } from "../fault-load.js";
+import { loadDocuments, tally, waitUntil, waitUntilAllFinal, waitUntilQuarterReady } from "../fault-load.js";
 import { createScenarioEnvironment, seconds, type Scenario } from "../scenario.js";
 import { metricValue, startWorker, THREADS, threadsThatFinishedSince } from "./worker-under-test.js";
 
@@ -15,9 +15,7 @@ export const postgresRestart: Scenario = {
       const documents = await loadDocuments(env, { count: Math.ceil(300 * scale), bytes: 20_000, seed: 5 });
       const { process: worker, port } = await startWorker(env);
       const pid = worker.child.pid;
-      const readyCount = async () =>
-        Number((await env.db.query("SELECT count(*) AS n FROM documents WHERE status = 'READY'")).rows[0]?.n);
-      await waitUntil(async () => (await readyCount()) >= documents.length / 4, 120_000);
+      await waitUntilQuarterReady(env, documents);
       const beforeRestart = worker.logs.length;
       const started = performance.now();
       await services.restartPostgres();

@@ -3,7 +3,7 @@
  * `/readyz` answers 503 meanwhile, the worker reconnects by itself, nothing is lost. Recovery:
  * from Redis being back until a document enqueued then is READY (fetching and completing work).
  */
-import { loadDocuments, tally, waitUntil, waitUntilAllFinal } from "../fault-load.js";
+import { loadDocuments, tally, waitUntil, waitUntilAllFinal, waitUntilQuarterReady } from "../fault-load.js";
 import { createScenarioEnvironment, seconds, type Scenario } from "../scenario.js";
 import { readyzStatus, startWorker } from "./worker-under-test.js";
 
@@ -17,9 +17,7 @@ export const redisOutage: Scenario = {
       const documents = await loadDocuments(env, { count: Math.ceil(300 * scale), bytes: 20_000, seed: 4 });
       const { process: worker, port } = await startWorker(env);
       const pid = worker.child.pid;
-      const readyCount = async () =>
-        Number((await env.db.query("SELECT count(*) AS n FROM documents WHERE status = 'READY'")).rows[0]?.n);
-      await waitUntil(async () => (await readyCount()) >= documents.length / 4, 120_000);
+      await waitUntilQuarterReady(env, documents);
       await services.stopRedis();
       const stoppedAt = performance.now();
       const sawNotReady = await waitUntil(async () => (await readyzStatus(port)) === 503, OUTAGE_MS);
