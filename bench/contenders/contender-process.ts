@@ -83,7 +83,9 @@ export async function startContender(
     maxRetriesPerRequest: null,
   });
   const queue = new Queue(queueName, { connection });
-  const events = new QueueEvents(queueName, { connection: connection.duplicate() });
+  // BullMQ does not close a connection it was handed: both are disconnected in stop().
+  const eventsConnection = connection.duplicate();
+  const events = new QueueEvents(queueName, { connection: eventsConnection });
   await events.waitUntilReady();
 
   const ready = kind === "ragworker" ? waitForReadyz(opsUrl ?? "") : waitForHostReady(child);
@@ -114,6 +116,7 @@ export async function startContender(
       await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
       connection.disconnect();
+      eventsConnection.disconnect();
     },
   };
 }
