@@ -11,7 +11,7 @@ import { startWorker } from "./worker-under-test.js";
  * Every tenth document is 6 MB, about 2 s of work here, far past the 200 ms deadline (a job that
  * is already writing its chunks when the deadline comes finishes: checkpoints are between steps).
  */
-const DRAIN_ENV = { DRAIN_TIMEOUT_MS: "200", MAX_CHUNKS: "100000" };
+const DRAIN_ENV = { DRAIN_TIMEOUT_MS: "200", MAX_CHUNKS: "100000", MAX_EXTRACTED_CHARS: "100000000" };
 const sizeOf = (index: number) => (index % 10 === 0 ? 6_000_000 : 20_000);
 
 export const sigtermDrain: Scenario = {
