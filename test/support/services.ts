@@ -54,25 +54,21 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     async drop(): Promise<void> {
       if (dropped) return;
       await withAdminClient(adminUrl, async (client) => {
-        await client.query(
-          // Client sessions only: an autovacuum worker belongs to the superuser, and terminating it
-          // fails for this role ("must be a superuser"); DROP ... WITH (FORCE) ends it anyway.
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
-          [name],
-        );
-        const version = await client.query<{ server_version_num: string }>("SHOW server_version_num");
-        const force = Number(version.rows[0]?.server_version_num ?? 0) >= 130000 ? " WITH (FORCE)" : "";
-        // An autovacuum worker can still be in the database for a moment; FORCE may not end it
-        // for this role (42501) or it may still count as a session (55006): try again shortly.
+        // Ends the test's own sessions, then drops without FORCE: FORCE tries to terminate every
+        // backend, autovacuum included, and a non-superuser may not (42501). Without it, PostgreSQL
+        // stops an autovacuum worker itself; a session still closing (55006) means try again.
         for (let attempt = 1; ; attempt += 1) {
+          await client.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+            [name],
+          );
           try {
-            await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}${force}`);
+            await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`);
             break;
           } catch (error) {
-            const code = (error as { code?: unknown }).code;
-            if (attempt >= 10 || (code !== "42501" && code !== "55006")) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 200));
+            if (attempt >= 40 || (error as { code?: unknown }).code !== "55006") throw error;
+            await new Promise((resolve) => setTimeout(resolve, 250));
           }
         }
       });
