@@ -19,6 +19,7 @@ import { makeDocx, makeEncryptedPdf, makePdf, makeZip, tinyPng } from "../test/s
 import { scrapeMetric } from "../test/support/metrics-samples.js";
 import { createTestEnvironment } from "../test/support/test-environment.js";
 import { startWorkerProcess, waitUntilServing } from "../test/support/worker-process.js";
+import { seededSource } from "../test/support/seeded-random.js";
 
 const { values } = parseArgs({
   options: {
@@ -40,18 +41,6 @@ function positiveInteger(raw: string | undefined, name: string): number {
   if (!Number.isInteger(value) || value <= 0)
     throw new Error(`${name} must be a positive integer, got ${raw}`);
   return value;
-}
-
-/** mulberry32: small, fast and seedable, so a run can be replayed exactly. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface SeedFile {
@@ -221,7 +210,7 @@ function mutate(seeds: readonly SeedFile[], random: () => number, index: number)
 
 async function main(): Promise<void> {
   const seeds = await seedFiles();
-  const random = randomSource(SEED);
+  const random = seededSource(SEED);
   const files = Array.from({ length: COUNT }, (_, index) => mutate(seeds, random, index));
   console.log(
     `fuzz: seed ${SEED}, ${files.length} files from ${seeds.length} valid seeds, ${THREADS} threads`,

@@ -4,7 +4,7 @@
  * chunk repeats and no embedding is reused within a run.
  */
 import { makeDocx, makePdf, type DocxBlock } from "../../test/support/document-fixtures.js";
-import { SeededRandom } from "./seeded-random.js";
+import { SeededRandom } from "../../test/support/seeded-random.js";
 
 export type CorpusFormat = "text" | "markdown" | "pdf" | "docx";
 

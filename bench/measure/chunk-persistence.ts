@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { replaceChunks, type ChunkRow } from "../../src/db/chunk-writer.js";
 import { embeddingParameter, type EmbeddingColumnKind } from "../../src/db/embedding-column.js";
-import { SeededRandom } from "../corpus/seeded-random.js";
+import { SeededRandom } from "../../test/support/seeded-random.js";
 import { median } from "./statistics.js";
 
 const JOB_ID = "bench-persistence";

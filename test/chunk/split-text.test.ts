@@ -3,18 +3,7 @@ import { describe, it } from "node:test";
 
 import { LAST_CHUNK_MERGE_RATIO, maxMergedChunkLength, splitText } from "../../src/chunk/split-text.js";
 import { estimateTokens } from "../../src/chunk/token-count.js";
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failing case can be replayed. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededSource } from "../support/seeded-random.js";
 
 const STEMS = [
   "a",
@@ -38,7 +27,7 @@ function makeText(options: {
   lineBreaks: boolean;
   paragraphs: boolean;
 }): string {
-  const random = randomSource(options.seed);
+  const random = seededSource(options.seed);
   let text = "";
   let wordsLeftInSentence = 0;
   for (let index = 0; index < options.words; index += 1) {

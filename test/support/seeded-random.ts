@@ -1,4 +1,7 @@
-/** mulberry32: a tiny seeded PRNG, so the same seed always gives the same corpus. */
+/**
+ * mulberry32: a tiny seeded PRNG, so the same seed always gives the same corpus, fuzz run or
+ * generated text (bench, fuzz and tests share it).
+ */
 export class SeededRandom {
   private state: number;
 
@@ -25,4 +28,10 @@ export class SeededRandom {
     if (item === undefined) throw new Error("pick from an empty list");
     return item;
   }
+}
+
+/** The same sequence as a plain function, for code that takes `() => number` like Math.random. */
+export function seededSource(seed: number): () => number {
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
