@@ -60,12 +60,7 @@ describe("formats and extraction limits through the worker", () => {
     const { documentId, workspaceId } = await env.insertDocument({ bytes, fileName, mimeType });
     const job = await env.enqueue({ documentId, workspaceId }, 3);
     const outcome = await env.finished(job);
-    const row = (
-      await env.db.query<{ status: string; error_message: string | null }>(
-        "SELECT status, error_message FROM documents WHERE id = $1",
-        [documentId],
-      )
-    ).rows[0];
+    const row = await env.documentRow(documentId);
     const attempts = (await env.producer.queue.getJob(job.id ?? ""))?.attemptsMade;
     return { documentId, outcome, row, attempts };
   };

@@ -65,12 +65,9 @@ describe("the document time limit", () => {
       );
       // Failed for good on its first attempt: the other two were not spent on it.
       assert.equal((await env.producer.queue.getJob(slowJob.id ?? ""))?.attemptsMade, 1);
-      const row = await env.db.query<{ status: string; error_message: string }>(
-        "SELECT status, error_message FROM documents WHERE id = $1",
-        [slow.documentId],
-      );
-      assert.equal(row.rows[0]?.status, "FAILED");
-      assert.match(row.rows[0]?.error_message ?? "", /DOCUMENT_TIMEOUT_MS=400/);
+      const row = await env.documentRow(slow.documentId);
+      assert.equal(row?.status, "FAILED");
+      assert.match(row?.error_message ?? "", /DOCUMENT_TIMEOUT_MS=400/);
       // The thread did not return in time: it was terminated (not stopped at a checkpoint).
       assert.ok(
         worker.logs.some((line) => line.msg === "document time limit: thread terminated and replaced"),

@@ -37,14 +37,6 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
         [documentId],
       )
     ).rows;
-  const documentRow = async (documentId: string) =>
-    (
-      await env.db.query<{ status: string | null; error_message: string | null }>(
-        "SELECT status, error_message FROM documents WHERE id = $1",
-        [documentId],
-      )
-    ).rows[0];
-
   before(async () => {
     env = await createTestEnvironment("e2e", { embeddingDim: DIM });
     // A paragraph is about 80 estimated tokens: one per chunk, two never fit.
@@ -105,7 +97,7 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
         state: "completed",
         value: { status: "READY", chunksCreated: format.chunks },
       });
-      assert.equal((await documentRow(documentId))?.status, "READY");
+      assert.equal((await env.documentRow(documentId))?.status, "READY");
       const chunks = await chunksOf(documentId);
       assert.equal(chunks.length, format.chunks);
       assert.deepEqual(
@@ -165,7 +157,7 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
     const otherWorkspace = await env.createWorkspace("other");
     const outcome = await env.finished(await env.enqueue({ documentId, workspaceId: otherWorkspace }));
     assert.deepEqual(outcome, { state: "completed", value: { status: "MISSING", chunksCreated: 0 } });
-    assert.deepEqual(await documentRow(documentId), { status: "PENDING", error_message: null });
+    assert.deepEqual(await env.documentRow(documentId), { status: "PENDING", error_message: null });
     assert.equal((await chunksOf(documentId)).length, 0);
   });
 
@@ -185,7 +177,7 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
     const job = await env.enqueue({ documentId, workspaceId }, 3);
     const outcome = await env.finished(job);
     assert.equal(outcome.state, "failed");
-    const row = await documentRow(documentId);
+    const row = await env.documentRow(documentId);
     assert.equal(row?.status, "FAILED");
     assert.match(row?.error_message ?? "", /corrupt pdf/i);
     const reloaded = await env.producer.queue.getJob(job.id ?? "");
@@ -197,7 +189,7 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
     await env.db.query("UPDATE documents SET storage_key = '../../etc/passwd' WHERE id = $1", [documentId]);
     const job = await env.enqueue({ documentId, workspaceId }, 3);
     assert.equal((await env.finished(job)).state, "failed");
-    const row = await documentRow(documentId);
+    const row = await env.documentRow(documentId);
     assert.equal(row?.status, "FAILED");
     assert.match(row?.error_message ?? "", /outside the storage root/);
     assert.equal((await env.producer.queue.getJob(job.id ?? ""))?.attemptsMade, 1);
@@ -268,7 +260,7 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
         (await chunksOf(documentId)).map((chunk) => chunk.content),
         old,
       );
-      assert.equal((await documentRow(documentId))?.status, "FAILED");
+      assert.equal((await env.documentRow(documentId))?.status, "FAILED");
     } finally {
       await env.db.query("DROP TRIGGER die_on_third_chunk ON chunks");
     }

@@ -38,14 +38,6 @@ describe("a worker whose STORAGE_URL is s3://", () => {
   let storage: S3Storage;
   let worker: WorkerProcess;
 
-  const documentRow = async (documentId: string) =>
-    (
-      await env.db.query<{ status: string | null; error_message: string | null }>(
-        "SELECT status, error_message FROM documents WHERE id = $1",
-        [documentId],
-      )
-    ).rows[0];
-
   before(async () => {
     env = await createTestEnvironment("s3-e2e", { embeddingDim: DIM });
     s3 = await startLocalS3();
@@ -86,7 +78,7 @@ describe("a worker whose STORAGE_URL is s3://", () => {
       { state: "completed", value: { status: "READY", chunksCreated: 2 } },
     ]);
     for (const { documentId } of documents) {
-      assert.equal((await documentRow(documentId))?.status, "READY");
+      assert.equal((await env.documentRow(documentId))?.status, "READY");
       const chunks = await env.db.query<{ content: string }>(
         "SELECT content FROM chunks WHERE document_id = $1",
         [documentId],
@@ -115,7 +107,7 @@ describe("a worker whose STORAGE_URL is s3://", () => {
       1,
       "retried a missing object",
     );
-    const row = await documentRow(documentId);
+    const row = await env.documentRow(documentId);
     assert.equal(row?.status, "FAILED");
     assert.equal(row?.error_message, `object not found: ${storageKey}.missing`);
   });
@@ -145,14 +137,14 @@ describe("a worker whose STORAGE_URL is s3://", () => {
       // Two failed attempts, each a retryable storage error: the job is being retried.
       await worker.waitForLog(() => storageRetries() >= retriesBefore + 2, 30_000);
       // Between attempts the document waits as PENDING (or is claimed again by the next attempt).
-      assert.ok(["PENDING", "PROCESSING"].includes((await documentRow(documentId))?.status ?? ""));
+      assert.ok(["PENDING", "PROCESSING"].includes((await env.documentRow(documentId))?.status ?? ""));
     } finally {
       await s3.start();
     }
     const outcome = await env.finished(job);
     assert.deepEqual(outcome, { state: "completed", value: { status: "READY", chunksCreated: 1 } });
     assert.ok(((await env.producer.queue.getJob(job.id ?? ""))?.attemptsMade ?? 0) >= 3);
-    assert.equal((await documentRow(documentId))?.status, "READY");
+    assert.equal((await env.documentRow(documentId))?.status, "READY");
   });
 
   test("ragworker ingest uploads to the same bucket and the worker makes the files READY", async () => {

@@ -48,12 +48,9 @@ describe("a thread's heap limit", () => {
     const huge = await env.insertDocument({ bytes: hugeText(30_000_000), fileName: "huge.txt" });
     const outcome = await env.finished(await env.enqueue(huge, 2));
     assert.equal(outcome.state, "failed");
-    const row = await env.db.query<{ status: string; error_message: string }>(
-      "SELECT status, error_message FROM documents WHERE id = $1",
-      [huge.documentId],
-    );
-    assert.equal(row.rows[0]?.status, "FAILED");
-    assert.match(row.rows[0]?.error_message ?? "", /THREAD_CRASHED: .*memory limit/);
+    const row = await env.documentRow(huge.documentId);
+    assert.equal(row?.status, "FAILED");
+    assert.match(row?.error_message ?? "", /THREAD_CRASHED: .*memory limit/);
     assert.equal(worker.child.exitCode, null, "the supervisor is still running");
 
     const small = await env.insertDocument({

@@ -34,6 +34,8 @@ export interface TestEnvironment {
     /** Where the bytes go instead of the file storage directory (an S3Storage, say). */
     storage?: Storage;
   }): Promise<{ documentId: string; workspaceId: string; storageKey: string }>;
+  /** The document's status and error message now, or undefined when there is no such row. */
+  documentRow(documentId: string): Promise<{ status: string; error_message: string | null } | undefined>;
   enqueue(data: DocumentJobData | Record<string, unknown>, attempts?: number): Promise<Job>;
   /** Resolves with the job's final state once BullMQ says it completed or failed for good. */
   finished(job: Job): Promise<{ state: "completed"; value: unknown } | { state: "failed"; reason: string }>;
@@ -122,6 +124,13 @@ export async function createTestEnvironment(
         ],
       );
       return { documentId, workspaceId, storageKey };
+    },
+    async documentRow(documentId) {
+      const result = await db.query<{ status: string; error_message: string | null }>(
+        "SELECT status, error_message FROM documents WHERE id = $1",
+        [documentId],
+      );
+      return result.rows[0];
     },
     async enqueue(data, attempts = 3) {
       const job = await producer.queue.add("process-document", data as DocumentJobData, {
