@@ -1,12 +1,12 @@
 /**
  * Rows per second of the persistence path (replaceChunks: multi-row INSERTs of a thousand chunks,
  * in the document's transaction) against the same transaction with one INSERT per row. Same rows,
- * same columns, same embedding encoding (embeddingParameter); only the batching differs.
+ * same columns, same parameters (chunkParameters); only the batching differs.
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { replaceChunks, type ChunkRow } from "../../src/db/chunk-writer.js";
-import { embeddingParameter, type EmbeddingColumnKind } from "../../src/db/embedding-column.js";
+import { chunkParameters, embeddingCast, replaceChunks, type ChunkRow } from "../../src/db/chunk-writer.js";
+import type { EmbeddingColumnKind } from "../../src/db/embedding-column.js";
 import { SeededRandom } from "../../test/support/seeded-random.js";
 import { median } from "./statistics.js";
 
@@ -57,20 +57,12 @@ async function insertRowByRow(
   try {
     await client.query("BEGIN");
     await client.query("DELETE FROM chunks WHERE document_id = $1", [documentId]);
-    const cast = columnKind === "vector" ? "vector" : "real[]";
+    const cast = embeddingCast(columnKind);
     for (const row of rows) {
       await client.query(
         `INSERT INTO chunks (document_id, chunk_index, content, metadata, embedding, content_hash, embedding_model)
          VALUES ($1, $2, $3, $4, $5::${cast}, $6, $7)`,
-        [
-          documentId,
-          row.index,
-          row.content,
-          JSON.stringify(row.metadata),
-          embeddingParameter(columnKind, row.embedding),
-          row.contentHash,
-          row.embeddingModel,
-        ],
+        [documentId, ...chunkParameters(columnKind, row)],
       );
     }
     await client.query("UPDATE documents SET status = 'READY', processing_job_id = NULL WHERE id = $1", [

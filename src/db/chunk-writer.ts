@@ -80,18 +80,11 @@ async function insertChunks(
   columnKind: EmbeddingColumnKind,
   chunks: readonly ChunkRow[],
 ): Promise<void> {
-  const cast = columnKind === "vector" ? "vector" : "real[]";
+  const cast = embeddingCast(columnKind);
   const values: unknown[] = [documentId];
   const tuples = chunks.map((chunk) => {
     const at = values.length;
-    values.push(
-      chunk.index,
-      chunk.content,
-      JSON.stringify(chunk.metadata),
-      embeddingParameter(columnKind, chunk.embedding),
-      chunk.contentHash,
-      chunk.embeddingModel,
-    );
+    values.push(...chunkParameters(columnKind, chunk));
     return `($1::uuid, $${at + 1}::int, $${at + 2}::text, $${at + 3}::jsonb, $${at + 4}::${cast}, $${at + 5}::text, $${at + 6}::text)`;
   });
   await client.query(
@@ -99,4 +92,24 @@ async function insertChunks(
      VALUES ${tuples.join(", ")}`,
     values,
   );
+}
+
+/** The SQL type an embedding parameter is cast to in the `chunks.embedding` column. */
+export function embeddingCast(columnKind: EmbeddingColumnKind): string {
+  return columnKind === "vector" ? "vector" : "real[]";
+}
+
+/**
+ * One row's parameters after its document id, in column order: chunk_index, content, metadata,
+ * embedding, content_hash, embedding_model.
+ */
+export function chunkParameters(columnKind: EmbeddingColumnKind, chunk: ChunkRow): unknown[] {
+  return [
+    chunk.index,
+    chunk.content,
+    JSON.stringify(chunk.metadata),
+    embeddingParameter(columnKind, chunk.embedding),
+    chunk.contentHash,
+    chunk.embeddingModel,
+  ];
 }
