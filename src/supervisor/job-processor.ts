@@ -106,16 +106,7 @@ async function timedOut(task: DocumentTask, deps: JobProcessorDeps): Promise<nev
     { err: describeError(error), willRetry: false },
     "document time limit: thread terminated and replaced",
   );
-  if (typeof task.documentId === "string") {
-    await releaseClaim(deps.db, {
-      id: task.documentId,
-      jobId: task.jobId,
-      status: "FAILED",
-      errorMessage: error.message,
-    }).catch((releaseError: unknown) => {
-      deps.logger.error({ err: describeError(releaseError) }, "could not record the time limit failure");
-    });
-  }
+  await releaseClaimForThread(task, deps, "FAILED", error.message, "could not record the time limit failure");
   throw new UnrecoverableError(message);
 }
 
@@ -127,19 +118,13 @@ async function threadFailed(task: DocumentTask, error: unknown, deps: JobProcess
   const willRetry = task.attempt < task.maxAttempts;
   const message = `THREAD_CRASHED: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
   deps.logger.error({ err: describeError(error), willRetry }, "thread failed while processing the job");
-  if (typeof task.documentId === "string") {
-    await releaseClaim(deps.db, {
-      id: task.documentId,
-      jobId: task.jobId,
-      status: willRetry ? "PENDING" : "FAILED",
-      errorMessage: message,
-    }).catch((releaseError: unknown) => {
-      deps.logger.error(
-        { err: describeError(releaseError) },
-        "could not release the claim of a crashed thread",
-      );
-    });
-  }
+  await releaseClaimForThread(
+    task,
+    deps,
+    willRetry ? "PENDING" : "FAILED",
+    message,
+    "could not release the claim of a crashed thread",
+  );
   throw new Error(message);
 }
 
@@ -151,17 +136,27 @@ async function handBack(
   deps: JobProcessorDeps,
 ): Promise<never> {
   deps.logger.warn("drain deadline reached; handing the job back to the queue");
-  if (typeof task.documentId === "string") {
-    await releaseClaim(deps.db, {
-      id: task.documentId,
-      jobId: task.jobId,
-      status: "PENDING",
-      errorMessage: null,
-    }).catch((error: unknown) => {
-      // The claim still names this job, so its next run reclaims the document anyway.
-      deps.logger.error({ err: describeError(error) }, "could not release the claim while handing back");
-    });
-  }
+  await releaseClaimForThread(task, deps, "PENDING", null, "could not release the claim while handing back");
   await job.moveToDelayed(Date.now(), token);
   throw new DelayedError();
+}
+
+/**
+ * Releases a claim the thread could not release itself (it died, was terminated, or was cut off at
+ * the drain deadline). A failure is logged, not thrown: the claim still names this job, so the
+ * job's next run reclaims the document, and an expired claim can be taken over by any job.
+ */
+async function releaseClaimForThread(
+  task: DocumentTask,
+  deps: JobProcessorDeps,
+  status: "PENDING" | "FAILED",
+  errorMessage: string | null,
+  failureLog: string,
+): Promise<void> {
+  if (typeof task.documentId !== "string") return;
+  await releaseClaim(deps.db, { id: task.documentId, jobId: task.jobId, status, errorMessage }).catch(
+    (error: unknown) => {
+      deps.logger.error({ err: describeError(error) }, failureLog);
+    },
+  );
 }
