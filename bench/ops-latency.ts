@@ -8,22 +8,13 @@ import { parseArgs } from "node:util";
 import { createTestEnvironment } from "../test/support/test-environment.js";
 import { freePort } from "../test/support/private-redis.js";
 import { startWorkerProcess } from "../test/support/worker-process.js";
+import { paragraphsOfText } from "../test/support/document-fixtures.js";
 
 const { values } = parseArgs({
   options: { seconds: { type: "string", default: "10" }, threads: { type: "string", default: "2" } },
 });
 const seconds = Number(values.seconds);
 const threads = Number(values.threads);
-
-function heavyText(seed: number, bytes: number): string {
-  const parts: string[] = [];
-  for (let size = 0, p = 0; size < bytes; p += 1) {
-    const paragraph = `${Array.from({ length: 60 }, (_, w) => `t${((seed * 7919 + p * 104729 + w * 31) % 50_000).toString(36)}`).join(" ")}.`;
-    parts.push(paragraph);
-    size += paragraph.length + 2;
-  }
-  return parts.join("\n\n");
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -84,7 +75,7 @@ try {
   const documents = threads * Math.ceil(seconds / 1.5) + threads;
   for (let i = 0; i < documents; i += 1) {
     const { documentId, workspaceId } = await env.insertDocument({
-      bytes: heavyText(i, 4_000_000),
+      bytes: paragraphsOfText(i, 4_000_000),
       fileName: `h${i}.txt`,
     });
     await env.enqueue({ documentId, workspaceId });

@@ -8,26 +8,11 @@ import { dirname, join } from "node:path";
 import { DEFAULT_DOCUMENT_JOB_OPTIONS } from "../src/producer/enqueue-document.js";
 import { DOCUMENT_JOB_NAME } from "../src/producer/document-job.js";
 import type { TestEnvironment } from "../test/support/test-environment.js";
+import { paragraphsOfText } from "../test/support/document-fixtures.js";
 
 export interface LoadedDocument {
   readonly documentId: string;
   readonly jobId: string;
-}
-
-/** Paragraphs of pseudo-words, deterministic per seed: about `bytes` long. */
-export function documentText(seed: number, bytes: number): string {
-  const paragraphs: string[] = [];
-  let size = 0;
-  for (let p = 0; size < bytes; p += 1) {
-    const words = Array.from(
-      { length: 40 },
-      (_, w) => `w${((seed * 7919 + p * 104_729 + w * 31) % 50_000).toString(36)}`,
-    );
-    const paragraph = `Paragraph ${seed}-${p}. ${words.join(" ")}.`;
-    paragraphs.push(paragraph);
-    size += paragraph.length + 2;
-  }
-  return paragraphs.join("\n\n");
 }
 
 /** Stores `count` text documents, inserts their rows in one statement and enqueues them in bulk. */
@@ -47,7 +32,7 @@ export async function loadDocuments(
       rows.slice(start, start + 200).map(async (row, i) => {
         const path = join(env.storageDir, workspaceId, row.documentId, row.fileName);
         await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, documentText(row.seed, sizeOf(start + i)));
+        await writeFile(path, paragraphsOfText(row.seed, sizeOf(start + i)));
       }),
     );
   }

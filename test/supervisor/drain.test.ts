@@ -12,22 +12,7 @@ import { assertDocumentsReadyExactly } from "../support/document-assertions.js";
 import { startPrivateRedis } from "../support/private-redis.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
-
-/** Several megabytes of paragraphs: a few seconds of real pipeline work per document. */
-function bigText(seed: number, bytes: number): string {
-  const paragraphs: string[] = [];
-  let size = 0;
-  for (let p = 0; size < bytes; p += 1) {
-    const words = Array.from(
-      { length: 60 },
-      (_, w) => `w${((seed * 7919 + p * 104729 + w * 31) % 50_000).toString(36)}`,
-    );
-    const paragraph = `${words.join(" ")}.`;
-    paragraphs.push(paragraph);
-    size += paragraph.length + 2;
-  }
-  return paragraphs.join("\n\n");
-}
+import { paragraphsOfText } from "../support/document-fixtures.js";
 
 const SLOW_DOCUMENT_BYTES = 6_000_000;
 const WORKER_ENV = {
@@ -64,7 +49,7 @@ describe("drain on SIGTERM", () => {
     const jobs: Array<{ job: Job; documentId: string }> = [];
     for (let i = 0; i < count; i += 1) {
       const { documentId, workspaceId } = await env.insertDocument({
-        bytes: bigText(i + jobsSoFar, SLOW_DOCUMENT_BYTES),
+        bytes: paragraphsOfText(i + jobsSoFar, SLOW_DOCUMENT_BYTES),
         fileName: `slow-${i}.txt`,
       });
       jobs.push({ job: await env.enqueue({ documentId, workspaceId }, 3), documentId });
@@ -129,7 +114,7 @@ describe("drain on SIGTERM", () => {
       const jobs: Job[] = [];
       for (let i = 0; i < 2; i += 1) {
         const doc = await onnxEnv.insertDocument({
-          bytes: bigText(100 + i, SLOW_DOCUMENT_BYTES),
+          bytes: paragraphsOfText(100 + i, SLOW_DOCUMENT_BYTES),
           fileName: `o${i}.txt`,
         });
         jobs.push(await onnxEnv.enqueue(doc, 3));
@@ -161,7 +146,10 @@ describe("drain on SIGTERM", () => {
     try {
       const worker = start({ REDIS_URL: redis.url, DRAIN_TIMEOUT_MS: "300" });
       await worker.waitForLog((line) => line.msg === "worker started");
-      const doc = await env.insertDocument({ bytes: bigText(500, SLOW_DOCUMENT_BYTES), fileName: "r.txt" });
+      const doc = await env.insertDocument({
+        bytes: paragraphsOfText(500, SLOW_DOCUMENT_BYTES),
+        fileName: "r.txt",
+      });
       await producer.enqueue(doc, { attempts: 3 });
       await worker.waitForLog((line) => line.msg === "job started");
       await redis.stop();
