@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseMetrics, select } from "../../test/support/metrics-samples.js";
+import { parseMetrics, total } from "../../test/support/metrics-samples.js";
 import type { TestEnvironment } from "../../test/support/test-environment.js";
 import {
   CLI_PATH,
@@ -70,7 +70,7 @@ export async function readyzStatus(port: number): Promise<number> {
 /** The sum of a metric's samples (all label sets) from the live /metrics. */
 export async function metricValue(port: number, name: string): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
-  return select(parseMetrics(await response.text()), name).reduce((sum, sample) => sum + sample.value, 0);
+  return total(parseMetrics(await response.text()), name);
 }
 
 /** Threads that logged "document READY" after `sinceLogIndex`: proof each one's pool works. */
