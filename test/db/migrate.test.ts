@@ -46,6 +46,14 @@ async function vectorExtensionAvailable(db: Queryable): Promise<boolean> {
   return result.rows.length > 0;
 }
 
+/** pg_attribute.attstorage of chunks.embedding: "e" external, "x" extended (compressed). */
+async function embeddingStorage(db: Queryable): Promise<string | undefined> {
+  const result = await db.query<{ attstorage: string }>(
+    "SELECT attstorage FROM pg_attribute WHERE attrelid = to_regclass('chunks') AND attname = 'embedding'",
+  );
+  return result.rows[0]?.attstorage;
+}
+
 describe("embeddingLiteral", () => {
   it("writes a pgvector literal in brackets", () => {
     assert.equal(embeddingLiteral("vector", [1, 2.5, -3]), "[1,2.5,-3]");
@@ -204,6 +212,10 @@ describe("migrate on PostgreSQL", () => {
     } else {
       assert.match(check.rows[0]?.definition ?? "", new RegExp(`\\b${DIM}\\b`));
     }
+  });
+
+  it("stores embeddings out of line without trying to compress them (STORAGE EXTERNAL)", async () => {
+    assert.equal(await embeddingStorage(client), "e");
   });
 
   it("stores an embedding of the right length and rejects a wrong one", async () => {
@@ -481,7 +493,7 @@ describe("pgvector path on PGlite", () => {
     const plain = new PGlite({ extensions: { vector } });
     try {
       const direct = await migrate(plain, { embeddingDim: DIM });
-      assert.deepEqual(direct.applied, [1, 2]);
+      assert.deepEqual(direct.applied, [1, 2, 3]);
       assert.equal(direct.hasVector, true);
     } finally {
       await plain.close();
@@ -490,10 +502,14 @@ describe("pgvector path on PGlite", () => {
 
   it("creates the vector extension and a vector(N) column", async () => {
     assert.equal(result.hasVector, true);
-    assert.deepEqual(result.applied, [1, 2]);
+    assert.deepEqual(result.applied, [1, 2, 3]);
     assert.deepEqual(await readEmbeddingColumn(db), { kind: "vector", dimension: DIM });
     const again = await migrate(db, { embeddingDim: DIM });
     assert.deepEqual(again, { applied: [], hasVector: true });
+  });
+
+  it("stores vector embeddings with STORAGE EXTERNAL too", async () => {
+    assert.equal(await embeddingStorage(db), "e");
   });
 
   it("replaceChunks' ::vector insert stores the rows and reads them back", async () => {
