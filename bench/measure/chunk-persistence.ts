@@ -2,6 +2,10 @@
  * Rows per second of the persistence path (replaceChunks: multi-row INSERTs of a thousand chunks,
  * in the document's transaction) against the same transaction with one INSERT per row. Same rows,
  * same columns, same parameters (chunkParameters); only the batching differs.
+ *
+ * Also the server's floor: the same rows copied by one INSERT … SELECT inside PostgreSQL, with no
+ * client, no network and no parameter decoding. No way of sending rows can beat it, so
+ * floor / one-per-row is the most any batching could gain on this machine and schema.
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
@@ -17,6 +21,10 @@ export interface PersistenceResult {
   readonly batchedRowsPerSecond: number;
   readonly perRowRowsPerSecond: number;
   readonly ratio: number;
+  /** INSERT … SELECT of the same rows inside the server. */
+  readonly serverFloorRowsPerSecond: number;
+  /** serverFloorRowsPerSecond / perRowRowsPerSecond: the ceiling of `ratio`. */
+  readonly ceiling: number;
 }
 
 function makeRows(count: number, dimension: number): ChunkRow[] {
@@ -94,6 +102,7 @@ export async function measureChunkPersistence(
   const workspaceId = workspace.rows[0]?.id ?? "";
   const batched: number[] = [];
   const perRow: number[] = [];
+  const floor: number[] = [];
   try {
     // First pair is a warm-up (plans, connections, caches); then the two alternate.
     for (let repetition = 0; repetition <= options.repetitions; repetition += 1) {
@@ -109,19 +118,32 @@ export async function measureChunkPersistence(
       });
       const perRowDocument = await claimedDocument(db, workspaceId);
       const perRowSeconds = await seconds(() => insertRowByRow(db, perRowDocument, options.columnKind, rows));
+      const floorDocument = await claimedDocument(db, workspaceId);
+      const floorSeconds = await seconds(() =>
+        db.query(
+          `INSERT INTO chunks (document_id, chunk_index, content, metadata, embedding, content_hash, embedding_model)
+           SELECT $1, chunk_index, content, metadata, embedding, content_hash, embedding_model
+             FROM chunks WHERE document_id = $2`,
+          [floorDocument, batchedDocument],
+        ),
+      );
       if (repetition === 0) continue;
       batched.push(rows.length / batchedSeconds);
       perRow.push(rows.length / perRowSeconds);
+      floor.push(rows.length / floorSeconds);
     }
   } finally {
     await db.query("DELETE FROM workspaces WHERE id = $1", [workspaceId]);
   }
   const batchedRowsPerSecond = median(batched);
   const perRowRowsPerSecond = median(perRow);
+  const serverFloorRowsPerSecond = median(floor);
   return {
     rows: options.rows,
     batchedRowsPerSecond,
     perRowRowsPerSecond,
     ratio: batchedRowsPerSecond / perRowRowsPerSecond,
+    serverFloorRowsPerSecond,
+    ceiling: serverFloorRowsPerSecond / perRowRowsPerSecond,
   };
 }

@@ -13,6 +13,8 @@ export interface ConfigurationRuns {
   readonly label: string;
   readonly bytesPerRun: number;
   readonly runs: JobsRun[];
+  /** Runs whose ops endpoints were sampled (ragworker): latencies come from these alone. */
+  readonly opsRuns: JobsRun[];
 }
 
 export interface ConfigurationSummary {
@@ -39,8 +41,8 @@ const MB = 1024 * 1024;
 
 export function summarizeConfiguration(config: ConfigurationRuns): ConfigurationSummary {
   const { runs } = config;
-  const metrics = runs.flatMap((run) => run.ops?.metricsMs ?? []);
-  const readyz = runs.flatMap((run) => run.ops?.readyzMs ?? []);
+  const metrics = config.opsRuns.flatMap((run) => run.ops?.metricsMs ?? []);
+  const readyz = config.opsRuns.flatMap((run) => run.ops?.readyzMs ?? []);
   const latency = (samples: number[]) =>
     samples.length === 0
       ? null
@@ -72,8 +74,39 @@ export function summarizeConfiguration(config: ConfigurationRuns): Configuration
       { length: threadCount },
       (_, index) => Math.max(...threadPeaks.map((peaks) => peaks[index] ?? 0)) / MB,
     ),
-    stalled: runs.reduce((sum, run) => sum + run.stalled, 0),
+    stalled: [...runs, ...config.opsRuns].reduce((sum, run) => sum + run.stalled, 0),
     failed: runs.reduce((sum, run) => sum + run.failures.length, 0),
+  };
+}
+
+/** One corpus's runs summarized: every contender configuration on the same documents. */
+export interface CorpusSummaries {
+  readonly name: string;
+  readonly title: string;
+  readonly documents: number;
+  readonly bytes: number;
+  readonly formats: Readonly<Record<string, number>>;
+  readonly summaries: readonly ConfigurationSummary[];
+}
+
+/** ragworker N against ragworker 1, in-process N and sandboxed N, in documents/s. */
+export interface ThroughputRatios {
+  readonly scaling: number;
+  readonly vsInProcess: number;
+  readonly vsSandboxed: number;
+}
+
+export function throughputRatios(
+  summaries: readonly ConfigurationSummary[],
+  threads: number,
+): ThroughputRatios {
+  const rate = (kind: ContenderKind, n: number) =>
+    summaries.find((s) => s.kind === kind && s.threads === n)?.documentsPerSecond ?? Number.NaN;
+  const ragN = rate("ragworker", threads);
+  return {
+    scaling: ragN / rate("ragworker", 1),
+    vsInProcess: ragN / rate("in-process", threads),
+    vsSandboxed: ragN / rate("sandboxed", threads),
   };
 }
 
@@ -104,56 +137,57 @@ export interface NoopSummary {
   readonly ratio: number;
 }
 
+/**
+ * The issue's targets. Documents/s ratios are read on the CPU-bound corpus (the issue's "on the
+ * CPU-bound corpus"); latency and stalls are the worst over every corpus ragworker ran.
+ */
 export function evaluateTargets(input: {
-  readonly summaries: readonly ConfigurationSummary[];
+  readonly cpuBound: CorpusSummaries;
+  readonly corpora: readonly CorpusSummaries[];
   readonly threads: number;
   readonly stalls: readonly StallScenario[];
   readonly noop: NoopSummary;
   readonly persistence: PersistenceResult;
 }): Target[] {
-  const find = (kind: ContenderKind, threads: number) =>
-    input.summaries.find((s) => s.kind === kind && s.threads === threads);
-  const ragN = find("ragworker", input.threads);
-  const rag1 = find("ragworker", 1);
-  const inProcessN = find("in-process", input.threads);
-  const sandboxedN = find("sandboxed", input.threads);
-  const ratio = (a: number | undefined, b: number | undefined) => (a ?? Number.NaN) / (b ?? Number.NaN);
-  const scaling = ratio(ragN?.documentsPerSecond, rag1?.documentsPerSecond);
-  const vsInProcess = ratio(ragN?.documentsPerSecond, inProcessN?.documentsPerSecond);
-  const vsSandboxed = ratio(ragN?.documentsPerSecond, sandboxedN?.documentsPerSecond);
-  const lagP99 = ragN?.eventLoopDelayMs.p99 ?? Number.NaN;
-  const metricsP99 = ragN?.metricsMs?.p99 ?? Number.NaN;
+  const { scaling, vsInProcess, vsSandboxed } = throughputRatios(input.cpuBound.summaries, input.threads);
+  const ragN = input.corpora.flatMap((corpus) =>
+    corpus.summaries.filter((s) => s.kind === "ragworker" && s.threads === input.threads),
+  );
+  const lagP99 = Math.max(...ragN.map((s) => s.eventLoopDelayMs.p99));
+  const metricsP99 = Math.max(...ragN.map((s) => s.metricsMs?.p99 ?? Number.NaN));
   const ragworkerStalls =
-    input.summaries.filter((s) => s.kind === "ragworker").reduce((sum, s) => sum + s.stalled, 0) +
+    input.corpora
+      .flatMap((corpus) => corpus.summaries.filter((s) => s.kind === "ragworker"))
+      .reduce((sum, s) => sum + s.stalled, 0) +
     input.stalls.filter((s) => s.kind === "ragworker").reduce((sum, s) => sum + s.stalled, 0);
   const N = input.threads;
   return [
     {
-      name: `ragworker ${N} threads / 1 thread (documents/s)`,
+      name: `ragworker ${N} threads / 1 thread (documents/s, CPU-bound corpus)`,
       goal: "≥ 1.8×",
       measured: `${scaling.toFixed(2)}×`,
       holds: scaling >= 1.8,
     },
     {
-      name: `ragworker / in-process, concurrency ${N}`,
+      name: `ragworker / in-process, concurrency ${N} (CPU-bound corpus)`,
       goal: "≥ 1.6×",
       measured: `${vsInProcess.toFixed(2)}×`,
       holds: vsInProcess >= 1.6,
     },
     {
-      name: `ragworker / BullMQ sandboxed, concurrency ${N}`,
+      name: `ragworker / BullMQ sandboxed, concurrency ${N} (CPU-bound corpus)`,
       goal: "≥ 1.0×",
       measured: `${vsSandboxed.toFixed(2)}×`,
       holds: vsSandboxed >= 1.0,
     },
     {
-      name: "supervisor event-loop delay p99, full load",
+      name: "supervisor event-loop delay p99, full load (worst corpus)",
       goal: "≤ 10 ms",
       measured: `${lagP99.toFixed(2)} ms`,
       holds: lagP99 <= 10,
     },
     {
-      name: "/metrics p99, full load",
+      name: "/metrics p99, full load (worst corpus)",
       goal: "≤ 50 ms",
       measured: `${metricsP99.toFixed(2)} ms`,
       holds: metricsP99 <= 50,
@@ -173,7 +207,7 @@ export function evaluateTargets(input: {
     {
       name: "chunk rows/s, replaceChunks / one INSERT per row",
       goal: "≥ 10×",
-      measured: `${input.persistence.ratio.toFixed(1)}×`,
+      measured: `${input.persistence.ratio.toFixed(1)}× (server floor ${input.persistence.ceiling.toFixed(1)}×)`,
       holds: input.persistence.ratio >= 10,
     },
   ];

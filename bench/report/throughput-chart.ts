@@ -6,12 +6,14 @@
 export interface ChartSeries {
   readonly name: string;
   readonly color: string;
+  /** Drawn dashed: a second set of lines (another corpus) in the same colours. */
+  readonly dashed?: boolean;
   readonly points: ReadonlyArray<{ readonly threads: number; readonly value: number }>;
 }
 
-const WIDTH = 720;
+const WIDTH = 800;
 const HEIGHT = 420;
-const MARGIN = { top: 48, right: 210, bottom: 56, left: 72 };
+const MARGIN = { top: 48, right: 290, bottom: 56, left: 72 };
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -68,7 +70,8 @@ export function throughputChart(
   series.forEach((s, index) => {
     const points = [...s.points].sort((a, b) => a.threads - b.threads);
     const path = points.map((p) => `${x(p.threads).toFixed(1)},${y(p.value).toFixed(1)}`).join(" ");
-    parts.push(`<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2.5"/>`);
+    const dash = s.dashed ? ' stroke-dasharray="7 5"' : "";
+    parts.push(`<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2.5"${dash}/>`);
     for (const p of points) {
       parts.push(
         `<circle cx="${x(p.threads).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="4" fill="${s.color}"/>`,
@@ -78,7 +81,7 @@ export function throughputChart(
     const legendY = MARGIN.top + 10 + index * 22;
     const legendX = MARGIN.left + plotWidth + 24;
     parts.push(
-      `<line x1="${legendX}" x2="${legendX + 22}" y1="${legendY}" y2="${legendY}" stroke="${s.color}" stroke-width="2.5"/>`,
+      `<line x1="${legendX}" x2="${legendX + 22}" y1="${legendY}" y2="${legendY}" stroke="${s.color}" stroke-width="2.5"${dash}/>`,
       `<text x="${legendX + 30}" y="${legendY + 4}">${escapeXml(s.name)}</text>`,
     );
   });
