@@ -4,8 +4,8 @@
  * Contenders (same corpus, same compiled pipeline, same Redis and PostgreSQL):
  *   ragworker ×1 and ×N threads (the real `node dist/cli/main.js start`), a plain BullMQ Worker
  *   running the pipeline on its main thread (in-process), and BullMQ's sandboxed processor with
- *   worker threads, each at concurrency 1 and N. Repetitions interleave the contenders (A B C …,
- *   rotated each time) so machine noise hits all of them alike; medians are reported.
+ *   worker threads, each at concurrency 1 and N. Repetitions interleave the contenders (in a new
+ *   seeded order each time) so machine noise hits all of them alike; medians are reported.
  * Then: jobs three times longer than the lock (stalls), no-op jobs against a bare BullMQ worker
  * (queue overhead), and the chunk persistence path against one INSERT per row.
  * Writes bench/results/latest.json and bench/results/throughput.svg and prints the tables.
@@ -17,6 +17,7 @@ import { availableParallelism, cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readEmbeddingColumn } from "../src/db/embedding-column.js";
+import { SeededRandom } from "../test/support/seeded-random.js";
 import { createTestEnvironment } from "../test/support/test-environment.js";
 import {
   CPU_BOUND_FORMATS,
@@ -71,6 +72,15 @@ const plan = {
   longJobSeconds: (LOCK_MS * 3) / 1000,
 };
 const started = Date.now();
+
+function shuffled<T>(items: readonly T[], random: SeededRandom): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i -= 1) {
+    const j = random.int(0, i);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
 
 /** One corpus as stored for the runs. */
 interface CorpusRun {
@@ -182,8 +192,8 @@ try {
   const results = new Map<string, JobsRun[]>();
   const key = (corpus: CorpusRun, contender: Contender) => `${corpus.name} ${contender.label}`;
   for (let repetition = 0; repetition < plan.repetitions; repetition += 1) {
-    // Rotated so no contender always runs right after the same one.
-    const order = contenders.map((_, i) => contenders[(i + repetition) % contenders.length] as Contender);
+    // A new seeded order each repetition, so no contender always runs right after the same one.
+    const order = shuffled(contenders, new SeededRandom(seed + repetition));
     for (const corpus of corpora) {
       for (const contender of order) {
         const run = await runDocuments(contender, corpus.files);

@@ -50,7 +50,12 @@ export async function insertDocuments(db: pg.Pool, files: readonly StoredFile[])
   return ids.map((documentId) => ({ documentId, workspaceId }));
 }
 
-/** Drops a run's workspace with its documents and chunks, so the database does not grow run after run. */
+/**
+ * Drops a run's workspace with its documents and chunks, so the database does not grow run after
+ * run, then vacuums them before the next run starts: a run deletes about 7,000 chunks of 4 KB,
+ * and autovacuum would otherwise clean them up during the next contender's run, on its time.
+ */
 export async function dropWorkspace(db: pg.Pool, workspaceId: string): Promise<void> {
   await db.query("DELETE FROM workspaces WHERE id = $1", [workspaceId]);
+  await db.query("VACUUM (ANALYZE) chunks, documents");
 }
