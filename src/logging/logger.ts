@@ -1,10 +1,9 @@
 import { pino, type Logger } from "pino";
-import { currentJobContext } from "./job-context.js";
 
 export type { Logger };
 
 /**
- * JSON lines on stdout. The mixin stamps the current job's ids on every line, so a line written
+ * JSON lines on stdout. Code that runs a job logs through jobLogger's child, so a line written
  * deep inside the pipeline still says which job and document it is about.
  */
 export function createLogger(level: string, bindings: Record<string, string | number> = {}): Logger {
@@ -13,12 +12,6 @@ export function createLogger(level: string, bindings: Record<string, string | nu
     base: { pid: process.pid, ...bindings },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    mixin() {
-      const context = currentJobContext();
-      return context
-        ? { jobId: context.jobId, documentId: context.documentId, requestId: context.requestId ?? null }
-        : {};
-    },
     redact: {
       paths: [
         "password",

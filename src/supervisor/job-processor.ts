@@ -3,7 +3,7 @@ import type { Piscina } from "piscina";
 import { releaseClaim } from "../db/document-repository.js";
 import type { Queryable } from "../db/queryable.js";
 import { describeError } from "../logging/describe-error.js";
-import { runWithJobContext } from "../logging/job-context.js";
+import { jobLogger } from "../logging/job-logger.js";
 import type { Logger } from "../logging/logger.js";
 import type { WorkerMetrics } from "../ops/worker-metrics.js";
 import type { DocumentJobResult } from "../producer/document-job.js";
@@ -53,46 +53,58 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       maxAttempts: job.opts.attempts ?? 1,
       timeLimitFlag: CancelFlag.create(),
     };
-    const context = { jobId, documentId: String(task.documentId ?? ""), requestId: task.requestId };
-    return runWithJobContext(context, async () => {
-      const started = process.hrtime.bigint();
-      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-      deps.logger.info({ attempt: task.attempt, maxAttempts: task.maxAttempts }, "job started");
-      const willRetry = task.attempt < task.maxAttempts;
-      let result: TaskResult;
-      deps.metrics.taskStarted();
-      const timeLimit = new DocumentTimeLimit(task.timeLimitFlag, deps);
-      try {
-        result = await deps.pool.run(task, { signal: AbortSignal.any([deps.hardAbort, timeLimit.signal]) });
-      } catch (error) {
-        if (deps.handBack.aborted) return handBack(job, token, task, deps);
-        if (timeLimit.signal.aborted) {
-          deps.metrics.recordOutcome(null, seconds(), false);
-          return timedOut(task, deps);
-        }
-        deps.metrics.recordOutcome(null, seconds(), willRetry);
-        return threadFailed(task, error, deps);
-      } finally {
-        timeLimit.clear();
-        deps.metrics.taskEnded();
-      }
-      // Only a task that stopped because of the deadline goes back; a real failure stays one.
-      if (!result.ok && result.code === "INTERRUPTED" && deps.handBack.aborted) {
-        return handBack(job, token, task, deps);
-      }
-      deps.metrics.recordOutcome(result, seconds(), willRetry);
-      if (result.ok) {
-        deps.logger.info(
-          { status: result.status, chunksCreated: result.chunksCreated, seconds: seconds() },
-          "job finished",
-        );
-        return { status: result.status, chunksCreated: result.chunksCreated };
-      }
-      const reason = `${result.code}: ${result.message}`;
-      if (!result.retryable) throw new UnrecoverableError(reason);
-      throw new Error(reason);
+    // Every line about this job, here and in the helpers below, goes through this child logger.
+    const logger = jobLogger(deps.logger, {
+      jobId,
+      documentId: String(task.documentId ?? ""),
+      requestId: task.requestId,
     });
+    return runJob(job, token, task, { ...deps, logger });
   };
+}
+
+async function runJob(
+  job: Job,
+  token: string | undefined,
+  task: DocumentTask,
+  deps: JobProcessorDeps,
+): Promise<DocumentJobResult> {
+  const started = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  deps.logger.info({ attempt: task.attempt, maxAttempts: task.maxAttempts }, "job started");
+  const willRetry = task.attempt < task.maxAttempts;
+  let result: TaskResult;
+  deps.metrics.taskStarted();
+  const timeLimit = new DocumentTimeLimit(task.timeLimitFlag, deps);
+  try {
+    result = await deps.pool.run(task, { signal: AbortSignal.any([deps.hardAbort, timeLimit.signal]) });
+  } catch (error) {
+    if (deps.handBack.aborted) return handBack(job, token, task, deps);
+    if (timeLimit.signal.aborted) {
+      deps.metrics.recordOutcome(null, seconds(), false);
+      return timedOut(task, deps);
+    }
+    deps.metrics.recordOutcome(null, seconds(), willRetry);
+    return threadFailed(task, error, deps);
+  } finally {
+    timeLimit.clear();
+    deps.metrics.taskEnded();
+  }
+  // Only a task that stopped because of the deadline goes back; a real failure stays one.
+  if (!result.ok && result.code === "INTERRUPTED" && deps.handBack.aborted) {
+    return handBack(job, token, task, deps);
+  }
+  deps.metrics.recordOutcome(result, seconds(), willRetry);
+  if (result.ok) {
+    deps.logger.info(
+      { status: result.status, chunksCreated: result.chunksCreated, seconds: seconds() },
+      "job finished",
+    );
+    return { status: result.status, chunksCreated: result.chunksCreated };
+  }
+  const reason = `${result.code}: ${result.message}`;
+  if (!result.retryable) throw new UnrecoverableError(reason);
+  throw new Error(reason);
 }
 
 /**

@@ -2,6 +2,7 @@ import { BroadcastChannel, threadId, workerData } from "node:worker_threads";
 import { createPgPool, warmPool } from "../db/pg-pool.js";
 import { createEmbedder } from "../embed/create-embedder.js";
 import { describeError } from "../logging/describe-error.js";
+import { jobLogger } from "../logging/job-logger.js";
 import { createLogger } from "../logging/logger.js";
 import { createStorage } from "../storage/create-storage.js";
 import type { DocumentTask, TaskResult } from "./document-task.js";
@@ -86,12 +87,7 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   };
   return (task) => {
     const timeLimit = new CancelFlag(task.timeLimitFlag);
-    // The task's ids go on a child logger, not into runWithJobContext as in the supervisor: in a
-    // thread, AsyncLocalStorage would switch on promise hooks for every promise the parsers make,
-    // and pdf.js makes a great many. Measured on PDF and DOCX, one thread against BullMQ's
-    // sandboxed worker running the same pipeline: 0.7–0.9× with it, 1.02–1.06× without.
-    // Nothing in a thread logs outside deps.logger.
-    const taskLogger = logger.child({
+    const taskLogger = jobLogger(logger, {
       jobId: task.jobId,
       documentId: String(task.documentId),
       requestId: task.requestId,
