@@ -55,6 +55,8 @@ export interface Config {
   readonly jobLockMs: number;
   /** Heap limit of each thread: a file that exhausts it kills that thread only, not the process. */
   readonly threadMaxHeapMb: number;
+  /** Nice steps the pool threads run below the supervisor (Linux); 0 leaves them as they are. */
+  readonly threadNice: number;
 }
 
 /** Provider-specific embedding settings; which ones matter depends on EMBEDDING_PROVIDER. */
@@ -255,6 +257,7 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     jobAttempts: read(env, "JOB_ATTEMPTS", intIn(1, 100), "5", "an integer from 1 to 100"),
     threadMaxHeapMb: read(env, "THREAD_MAX_HEAP_MB", intIn(32, 65_536), "2048", "megabytes from 32 to 65536"),
+    threadNice: read(env, "THREAD_NICE", intIn(0, 19), "10", "an integer from 0 to 19"),
     jobLockMs: read(env, "JOB_LOCK_MS", intIn(1000, 3_600_000), "30000", "milliseconds from 1000 to 3600000"),
     claimTtlMs: read(
       env,

@@ -8,6 +8,7 @@ import { createStorage } from "../storage/create-storage.js";
 import type { DocumentTask, TaskResult } from "./document-task.js";
 import { processDocument } from "./process-document.js";
 import { CancelFlag } from "./cancel-flag.js";
+import { lowerThreadPriority } from "./thread-priority.js";
 import { JavaScriptDecompressionStream } from "./javascript-decompression-stream.js";
 import type { ThreadData } from "./thread-data.js";
 import { isThreadControlMessage, THREAD_CONTROL_CHANNEL } from "./thread-control.js";
@@ -39,6 +40,10 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   const { config, columnKind, embeddingSemaphore, cancelFlag } = workerData as ThreadData;
   const cancel = new CancelFlag(cancelFlag);
   const logger = createLogger(config.logLevel, { thread: threadId });
+  // Parsing and embedding may take every core; the supervisor's event loop renews job locks and
+  // answers /metrics and /readyz, so it should win the CPU when both want it. Measured with two
+  // threads on PDFs: /metrics p50 11 → 7 ms, p99 36 → 25 ms, documents/s within noise.
+  const nice = config.threadNice > 0 ? lowerThreadPriority(config.threadNice) : null;
   // Some parsers leave side promises to reject unobserved (pdf.js does on a broken xref table,
   // alongside rejecting the call the pipeline awaits). Node would kill the thread for it, failing
   // a corrupt file as a crash and retrying it; logged instead, the awaited call's error decides.
@@ -58,7 +63,7 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   });
   const embedder = await createEmbedder(config, embeddingSemaphore, logger);
   const storage = createStorage(config.storageUrl, config.s3);
-  logger.info({ embedder: embedder.model, storage: storage.description }, "thread ready");
+  logger.info({ embedder: embedder.model, storage: storage.description, nice }, "thread ready");
 
   const control = new BroadcastChannel(THREAD_CONTROL_CHANNEL);
   // Must not keep the thread alive by itself: Piscina decides when threads end.

@@ -49,6 +49,7 @@ describe("loadConfig defaults (DESIGN.md, Environment)", () => {
     assert.equal(config.maxExtractedChars, 5_000_000);
     assert.equal(config.documentTimeoutMs, 300_000);
     assert.equal(config.documentTimeoutGraceMs, 5_000);
+    assert.equal(config.threadNice, 10);
   });
 
   it("points DATABASE_URL at a local PostgreSQL by default", () => {
@@ -194,6 +195,8 @@ describe("loadConfig rejects bad values with a ConfigError naming the variable",
     ["MAX_EXTRACTED_CHARS", { MAX_EXTRACTED_CHARS: "0" }],
     ["DOCUMENT_TIMEOUT_MS", { DOCUMENT_TIMEOUT_MS: "5" }],
     ["DOCUMENT_TIMEOUT_GRACE_MS", { DOCUMENT_TIMEOUT_GRACE_MS: "-1" }],
+    ["THREAD_NICE", { THREAD_NICE: "20" }],
+    ["THREAD_NICE", { THREAD_NICE: "-5" }],
     ["STORAGE_URL", { STORAGE_URL: "ftp://files/uploads" }],
     ["STORAGE_URL", { STORAGE_URL: "s3://Bad_Bucket" }],
     ["STORAGE_URL", { STORAGE_URL: "s3://uploads/../escape" }],

@@ -1,0 +1,93 @@
+/**
+ * lowerThreadPriority changes the calling thread only, and ragworker's pool threads run at
+ * THREAD_NICE below a supervisor left at its own priority. Read back from /proc, Linux's view.
+ */
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { Worker } from "node:worker_threads";
+import { lowerThreadPriority } from "../../src/threads/thread-priority.js";
+import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
+import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+
+/** Nice value of every thread of a process, by thread id (field 19 of /proc/PID/task/TID/stat). */
+function threadNiceValues(pid: number): Map<number, number> {
+  const values = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    values.set(Number(tid), Number(fields[16]));
+  }
+  return values;
+}
+
+describe("lowerThreadPriority", () => {
+  test("lowers the calling thread by the increment and leaves the rest of the process alone", async () => {
+    const before = threadNiceValues(process.pid);
+    // The worker loads the built module (a worker gets no TypeScript loader) and reports its thread id.
+    const source = `
+      import { readlinkSync } from "node:fs";
+      import { parentPort } from "node:worker_threads";
+      const { lowerThreadPriority } = await import(${JSON.stringify(new URL("../../dist/threads/thread-priority.js", import.meta.url).href)});
+      const nice = lowerThreadPriority(3);
+      parentPort.postMessage({ nice, tid: Number(readlinkSync("/proc/thread-self").split("/").pop()) });
+      parentPort.once("message", () => process.exit(0));`;
+    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`));
+    try {
+      const reply = await new Promise<{ nice: number; tid: number }>((resolve, reject) => {
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      });
+      const after = threadNiceValues(process.pid);
+      assert.equal(reply.nice, (before.get(process.pid) ?? 0) + 3);
+      assert.equal(after.get(reply.tid), reply.nice);
+      for (const [tid, nice] of before)
+        if (after.has(tid)) assert.equal(after.get(tid), nice, `thread ${tid}`);
+    } finally {
+      worker.postMessage("done");
+      await new Promise((resolve) => worker.once("exit", resolve));
+    }
+  });
+
+  test("never goes past 19, the lowest priority", async () => {
+    const source = `
+      import { parentPort } from "node:worker_threads";
+      const { lowerThreadPriority } = await import(${JSON.stringify(new URL("../../dist/threads/thread-priority.js", import.meta.url).href)});
+      lowerThreadPriority(15);
+      parentPort.postMessage(lowerThreadPriority(15));`;
+    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`));
+    const nice = await new Promise((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
+    await worker.terminate();
+    assert.equal(nice, 19);
+  });
+});
+
+describe("ragworker's pool threads", () => {
+  let env: TestEnvironment;
+  let worker: WorkerProcess;
+
+  before(async () => {
+    env = await createTestEnvironment("thread-priority", { embeddingDim: 32 });
+    worker = startWorkerProcess(env.env({ WORKER_THREADS: "2", THREAD_NICE: "7", LOG_LEVEL: "info" }));
+    await worker.waitForLog((line) => line.msg === "worker started");
+    const threadsReady = () => worker.logs.filter((line) => line.msg === "thread ready").length;
+    await worker.waitForLog(() => threadsReady() >= 2);
+  });
+  after(async () => {
+    await worker.stop();
+    await env.close();
+  });
+
+  test("run THREAD_NICE below the supervisor's main thread", () => {
+    const pid = worker.child.pid ?? 0;
+    const ready = worker.logs.filter((line) => line.msg === "thread ready");
+    assert.equal(ready.length, 2);
+    for (const line of ready) assert.equal(line["nice"], 7);
+    const values = threadNiceValues(pid);
+    assert.equal(values.get(pid), 0, "the supervisor's main thread keeps its priority");
+    assert.equal([...values.values()].filter((nice) => nice === 7).length, 2);
+  });
+});
