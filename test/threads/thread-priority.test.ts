@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { Worker } from "node:worker_threads";
-import { lowerThreadPriority } from "../../src/threads/thread-priority.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
