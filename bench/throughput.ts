@@ -4,8 +4,8 @@
  * Contenders (same corpus, same compiled pipeline, same Redis and PostgreSQL):
  *   ragworker ×1 and ×N threads (the real `node dist/cli/main.js start`), a plain BullMQ Worker
  *   running the pipeline on its main thread (in-process), and BullMQ's sandboxed processor with
- *   worker threads, each at concurrency 1 and N. Repetitions interleave the contenders (in a new
- *   seeded order each time) so machine noise hits all of them alike; medians are reported.
+ *   worker threads, each at concurrency 1 and N. Each contender is warmed up, then measured with
+ *   its repetitions back to back (contenders in a seeded order); medians are reported.
  * Then: jobs three times longer than the lock (stalls), no-op jobs against a bare BullMQ worker
  * (queue overhead), and the chunk persistence path against one INSERT per row.
  * Writes bench/results/latest.json and bench/results/throughput.svg and prints the tables.
@@ -57,11 +57,13 @@ const quick = values.quick;
 const seed = Number(values.seed);
 const N = availableParallelism();
 const DIMENSION = 768;
-const LOCK_MS = 2_000;
+// Shorter in --quick, so the jobs three times as long fit its time budget.
+const LOCK_MS = quick ? 1_000 : 2_000;
 const plan = {
-  documents: quick ? 16 : 40,
+  documents: quick ? 12 : 40,
   warmupDocuments: quick ? 4 : 6,
-  repetitions: Number(values.repetitions ?? (quick ? 2 : 5)),
+  repetitions: Number(values.repetitions ?? (quick ? 2 : 4)),
+  warmupPasses: { min: 2, max: quick ? 2 : 4 },
   // Extra ragworker runs per corpus with /metrics and /readyz asked every 200 ms, apart from the
   // throughput runs, so every contender's documents/s is measured alike (nobody else is scraped).
   opsRuns: quick ? 1 : 2,
@@ -168,36 +170,43 @@ try {
     }
   };
 
+  // One contender at a time, in a seeded order: warm-up, then its repetitions back to back, then
+  // (ragworker) its ops endpoint runs. Interleaving contenders run by run was tried first: each
+  // then idled 30–60 s between its runs, and V8 dropped optimized code meanwhile (measured here:
+  // after 40 s idle, every contender ran 25–50% slower and used more than one core for a
+  // single-threaded pipeline, recompiling), so the figures measured restarts from idle, not the
+  // steady state a worker with a backlog is in.
+  //
   // Warm-up: the small mixed batch touches every format, then passes over the CPU-bound corpus
-  // until a contender's rate settles (two passes within 10%; at least 2, at most 4), so pdf.js and
-  // mammoth run optimized in every thread before anything is timed. Measured here: the first pass
-  // cost 3–4 times the CPU per document of a warm one, and threads kept getting faster for two or
-  // three passes more; with one pass, the repetitions measured the JIT.
+  // until the rate settles (two passes within 10%; 2 to 4 passes, 2 in --quick), so pdf.js and
+  // mammoth run optimized before anything is timed. Measured here: the first pass cost 3–4 times
+  // the CPU per document of a warm one, and threads kept getting faster for two or three passes.
   const cpuBoundCorpus = corpora.find((corpus) => corpus.name === "cpu-bound");
-  for (const contender of contenders) {
+  const results = new Map<string, JobsRun[]>();
+  const opsRuns = new Map<string, JobsRun[]>();
+  const key = (corpus: CorpusRun, contender: Contender) => `${corpus.name} ${contender.label}`;
+  const record = (into: Map<string, JobsRun[]>, name: string, run: JobsRun) =>
+    into.set(name, [...(into.get(name) ?? []), run]);
+  for (const contender of shuffled(contenders, new SeededRandom(seed))) {
     await runDocuments(contender, warmupFiles);
     const rates: number[] = [];
     const settled = () => {
       const [previous, last] = rates.slice(-2);
       return previous !== undefined && last !== undefined && Math.abs(last - previous) <= 0.1 * previous;
     };
-    while (cpuBoundCorpus && rates.length < 4 && !(rates.length >= 2 && settled())) {
+    while (
+      cpuBoundCorpus &&
+      rates.length < plan.warmupPasses.max &&
+      !(rates.length >= plan.warmupPasses.min && settled())
+    ) {
       const run = await runDocuments(contender, cpuBoundCorpus.files);
       rates.push(run.completed / run.seconds);
     }
     log(`warm-up ${contender.label}: ${rates.map((rate) => rate.toFixed(1)).join(", ")} docs/s`);
-  }
-  log("warm-up done");
-
-  const results = new Map<string, JobsRun[]>();
-  const key = (corpus: CorpusRun, contender: Contender) => `${corpus.name} ${contender.label}`;
-  for (let repetition = 0; repetition < plan.repetitions; repetition += 1) {
-    // A new seeded order each repetition, so no contender always runs right after the same one.
-    const order = shuffled(contenders, new SeededRandom(seed + repetition));
     for (const corpus of corpora) {
-      for (const contender of order) {
+      for (let repetition = 0; repetition < plan.repetitions; repetition += 1) {
         const run = await runDocuments(contender, corpus.files);
-        results.set(key(corpus, contender), [...(results.get(key(corpus, contender)) ?? []), run]);
+        record(results, key(corpus, contender), run);
         if (run.failures.length > 0)
           log(`  ${contender.label}: ${run.failures.length} failed: ${run.failures[0]}`);
         log(
@@ -206,18 +215,17 @@ try {
             `lag p99 ${run.probe.eventLoopDelayMs.p99.toFixed(1)} ms, stalled ${run.stalled}`,
         );
       }
-    }
-  }
-  const opsRuns = new Map<string, JobsRun[]>();
-  for (const corpus of corpora) {
-    for (const contender of contenders.filter((c) => c.kind === "ragworker")) {
+      if (contender.kind !== "ragworker") continue;
       for (let run = 0; run < plan.opsRuns; run += 1) {
-        const measured = await runDocuments(contender, corpus.files, { sampleOps: true });
-        opsRuns.set(key(corpus, contender), [...(opsRuns.get(key(corpus, contender)) ?? []), measured]);
+        record(
+          opsRuns,
+          key(corpus, contender),
+          await runDocuments(contender, corpus.files, { sampleOps: true }),
+        );
       }
     }
   }
-  log("ops endpoint runs done");
+  log("all contenders measured");
   const configurationRuns = (corpus: CorpusRun): ConfigurationRuns[] =>
     contenders.map((c) => ({
       kind: c.kind,
@@ -265,7 +273,10 @@ try {
     })),
   );
   const stalls: StallScenario[] = [];
-  for (const contender of [find("ragworker", N), find("sandboxed", N), find("in-process", N)]) {
+  const longJobContenders = quick
+    ? [find("ragworker", N), find("in-process", N)]
+    : [find("ragworker", N), find("sandboxed", N), find("in-process", N)];
+  for (const contender of longJobContenders) {
     const run = await runDocuments(contender, longFiles, { timeoutMs: 180_000 });
     stalls.push({
       label: contender.label,
