@@ -20,23 +20,34 @@ function threadNiceValues(pid: number): Map<number, number> {
   return values;
 }
 
+/**
+ * Starts a worker thread running `body` with lowerThreadPriority in scope: the built module, since
+ * a worker gets no TypeScript loader. Resolves with the worker and its first message.
+ */
+async function inWorker<T>(body: string): Promise<{ worker: Worker; reply: T }> {
+  const module = new URL("../../dist/threads/thread-priority.js", import.meta.url).href;
+  const source = `
+    import { readlinkSync } from "node:fs";
+    import { parentPort } from "node:worker_threads";
+    const { lowerThreadPriority } = await import(${JSON.stringify(module)});
+    ${body}`;
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`));
+  const reply = await new Promise<T>((resolve, reject) => {
+    worker.once("message", resolve);
+    worker.once("error", reject);
+  });
+  return { worker, reply };
+}
+
 describe("lowerThreadPriority", () => {
   test("lowers the calling thread by the increment and leaves the rest of the process alone", async () => {
     const before = threadNiceValues(process.pid);
-    // The worker loads the built module (a worker gets no TypeScript loader) and reports its thread id.
-    const source = `
-      import { readlinkSync } from "node:fs";
-      import { parentPort } from "node:worker_threads";
-      const { lowerThreadPriority } = await import(${JSON.stringify(new URL("../../dist/threads/thread-priority.js", import.meta.url).href)});
+    // The worker stays alive (until told) so its thread can still be read in /proc.
+    const { worker, reply } = await inWorker<{ nice: number; tid: number }>(`
       const nice = lowerThreadPriority(3);
       parentPort.postMessage({ nice, tid: Number(readlinkSync("/proc/thread-self").split("/").pop()) });
-      parentPort.once("message", () => process.exit(0));`;
-    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`));
+      parentPort.once("message", () => process.exit(0));`);
     try {
-      const reply = await new Promise<{ nice: number; tid: number }>((resolve, reject) => {
-        worker.once("message", resolve);
-        worker.once("error", reject);
-      });
       const after = threadNiceValues(process.pid);
       assert.equal(reply.nice, (before.get(process.pid) ?? 0) + 3);
       assert.equal(after.get(reply.tid), reply.nice);
@@ -49,16 +60,9 @@ describe("lowerThreadPriority", () => {
   });
 
   test("never goes past 19, the lowest priority", async () => {
-    const source = `
-      import { parentPort } from "node:worker_threads";
-      const { lowerThreadPriority } = await import(${JSON.stringify(new URL("../../dist/threads/thread-priority.js", import.meta.url).href)});
+    const { worker, reply: nice } = await inWorker<number>(`
       lowerThreadPriority(15);
-      parentPort.postMessage(lowerThreadPriority(15));`;
-    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`));
-    const nice = await new Promise((resolve, reject) => {
-      worker.once("message", resolve);
-      worker.once("error", reject);
-    });
+      parentPort.postMessage(lowerThreadPriority(15));`);
     await worker.terminate();
     assert.equal(nice, 19);
   });
