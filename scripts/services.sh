@@ -14,12 +14,20 @@
 #                   answers and the URL's host is local (127.0.0.1, localhost, ::1), missing packages
 #                   are installed with apt-get (as root or with sudo) and a project-owned instance is
 #                   started. Idempotent; after a machine restart it starts the instances again.
+#                   pgvector: when the server lacks the `vector` extension and is a local Debian
+#                   PostgreSQL, it is installed (the distribution's postgresql-<major>-pgvector where
+#                   apt has one, else ../shared/scripts/install-pgvector.sh <major> beside the
+#                   checkout); then, through a superuser socket, `vector` is created in template1 (so
+#                   every new database, the tests' included, has it; a non-superuser cannot create
+#                   it) and in the URL's database. A database made from template0 has no `vector`
+#                   (the tests' real[] path). When none of this is possible it says so in one line
+#                   and goes on.
 # down              Stops only the instances this script started.
 # status            One line per service; exit 1 when one is not usable.
 # restart-postgres  Restarts PostgreSQL (fast shutdown: clients are disconnected). For fault tests.
 # stop-redis        Stops the project Redis. For fault tests.
 # start-redis       Starts it again (same as `up` for Redis alone).
-# test-tools        Installs the tools the tests use besides the services (promtool).
+# test-tools        Installs the tools the tests use besides the services (promtool, prometheus).
 #
 # Project-owned state lives under $RAGWORKER_STATE_DIR (default /var/tmp/ragworker as root,
 # /var/tmp/ragworker-<uid> otherwise), one directory per port, outside the repository because the
@@ -627,6 +635,147 @@ pg_up() {
   fi
 }
 
+# --------------------------------------------------------------------------------------------------
+# pgvector
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PGVECTOR_INSTALLER="$REPO_ROOT/../shared/scripts/install-pgvector.sh"
+
+# Runs one query with the URL's login and prints its single value (empty on failure).
+pg_value() {
+  (
+    if [ -n "$P_PASS" ]; then export PGPASSWORD="$P_PASS"; fi
+    export PGCONNECT_TIMEOUT=5
+    "$PSQL" -X -w -A -t -q -d "$P_URL_NOPW" -c "$1" 2>/dev/null
+  ) || true
+}
+
+pgvector_available() {
+  [ "$(pg_value "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")" = 1 ]
+}
+
+# Installs pgvector's files for PostgreSQL major $1. Returns 1, with the reason in
+# PGVECTOR_REASON, when it cannot.
+pgvector_install() {
+  local major="$1" candidate="" sudo=()
+  if [ "$IS_ROOT" != 1 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo=(sudo -n)
+    else
+      PGVECTOR_REASON="installing it needs root or passwordless sudo"
+      return 1
+    fi
+  fi
+  if command -v apt-cache >/dev/null 2>&1; then
+    candidate="$(apt-cache policy "postgresql-$major-pgvector" 2>/dev/null | sed -n 's/^ *Candidate: *//p')"
+  fi
+  if [ -n "$candidate" ] && [ "$candidate" != "(none)" ]; then
+    local log="$STATE_ROOT/apt.log"
+    say "pgvector: installing postgresql-$major-pgvector $candidate with apt-get (log $log)"
+    if "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "postgresql-$major-pgvector" >>"$log" 2>&1 9>&-; then
+      return 0
+    fi
+    PGVECTOR_REASON="apt-get install postgresql-$major-pgvector failed (see $log)"
+    return 1
+  fi
+  if [ -f "$PGVECTOR_INSTALLER" ]; then
+    local out log="$STATE_ROOT/apt.log"
+    # The installer takes an existing pg_config for a build environment, but Debian ships
+    # pg_config with the client, without the server headers the build needs.
+    if [ ! -f "/usr/include/postgresql/$major/server/postgres.h" ] && command -v apt-get >/dev/null 2>&1; then
+      say "pgvector: installing postgresql-server-dev-$major (headers to build it) with apt-get (log $log)"
+      "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        "postgresql-server-dev-$major" make gcc >>"$log" 2>&1 9>&- || {
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update >>"$log" 2>&1 9>&- || true
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+          "postgresql-server-dev-$major" make gcc >>"$log" 2>&1 9>&-
+      } || {
+        PGVECTOR_REASON="apt-get install postgresql-server-dev-$major failed (see $log)"
+        return 1
+      }
+    fi
+    if out="$("${sudo[@]}" bash "$PGVECTOR_INSTALLER" "$major" 2>&1 9>&-)"; then
+      say "pgvector: ${out##*$'\n'}"
+      return 0
+    fi
+    PGVECTOR_REASON="install-pgvector.sh failed: ${out##*$'\n'}"
+    return 1
+  fi
+  PGVECTOR_REASON="apt has no postgresql-$major-pgvector and $PGVECTOR_INSTALLER is absent"
+  return 1
+}
+
+# apt may upgrade postgresql-<major> along with the packages pgvector needs (the server headers
+# depend on the newest minor release). A server still running the old binaries then fails to load
+# the new libraries (plpgsql: "undefined symbol"), so it is restarted onto the new ones.
+pgvector_restart_if_upgraded() {
+  local major="$1" running installed
+  running="$(pg_value "SHOW server_version")"
+  running="${running%% *}"
+  installed="$("/usr/lib/postgresql/$major/bin/postgres" --version 2>/dev/null || true)"
+  installed="${installed#postgres (PostgreSQL) }"
+  installed="${installed%% *}"
+  if [ -z "$running" ] || [ -z "$installed" ] || [ "$running" = "$installed" ]; then return 0; fi
+  say "postgresql: apt upgraded PostgreSQL $major from $running to $installed under the running server; restarting it"
+  (pg_restart) || say "postgresql: could not restart it: restart the server at $P_HOST:$P_PORT yourself (until then it may fail to load its libraries)"
+}
+
+# Makes sure the server at the URL has pgvector, in template1 and in the URL's database. Never
+# fails `up`: what cannot be done is reported in one line (the vector-path tests then fail saying
+# pgvector is missing).
+pgvector_up() {
+  local version major
+  version="$(pg_value "SHOW server_version_num")"
+  [[ "$version" =~ ^[0-9]+$ ]] || {
+    say "pgvector: could not read the server version at $P_HOST:$P_PORT; not checked"
+    return 0
+  }
+  major=$((version / 10000))
+  if ! pgvector_available; then
+    if ! is_local_host "$P_HOST"; then
+      say "pgvector: MISSING on $P_HOST:$P_PORT (PostgreSQL $major), a remote server: install it there; going on without it"
+      return 0
+    fi
+    if [ ! -x "/usr/lib/postgresql/$major/bin/postgres" ]; then
+      say "pgvector: MISSING on $P_HOST:$P_PORT, and PostgreSQL $major is not installed under /usr/lib/postgresql here to add it to; going on without it"
+      return 0
+    fi
+    if ! pgvector_install "$major"; then
+      pgvector_restart_if_upgraded "$major"
+      say "pgvector: MISSING on $P_HOST:$P_PORT (PostgreSQL $major), not installed: $PGVECTOR_REASON; going on without it"
+      return 0
+    fi
+    pgvector_restart_if_upgraded "$major"
+    if ! pgvector_available; then
+      say "pgvector: installed for PostgreSQL $major, but the server at $P_HOST:$P_PORT still does not list it (another installation?); going on without it"
+      return 0
+    fi
+  fi
+  # CREATE EXTENSION vector needs a superuser (it is not a trusted extension).
+  local d rc=0
+  d="$(sql_literal "$P_DB")"
+  pg_admin <<SQL || rc=$?
+\\set VERBOSITY terse
+SET client_min_messages = warning;
+\\c template1
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS vector;
+\\c $d
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS vector;
+SQL
+  if [ "$rc" = 0 ]; then
+    say "pgvector: $(pg_value "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'") available; extension present in template1 and '$P_DB'"
+  elif [ "$(pg_value "SELECT rolsuper FROM pg_roles WHERE rolname = current_user")" = t ]; then
+    say "pgvector: available; the URL's role is a superuser, so migrations create the extension themselves"
+  elif [ "$rc" = 2 ]; then
+    say "pgvector: available, but there is no superuser socket here to create it in template1; a role without superuser gets real[] columns"
+  else
+    say "pgvector: available, but creating the extension in template1 / '$P_DB' failed; a role without superuser gets real[] columns"
+  fi
+  return 0
+}
+
 pg_down() {
   load_pg_url
   if pg_stop; then
@@ -699,6 +848,7 @@ case "$command" in
     take_lock
     redis_up
     pg_up
+    pgvector_up
     ;;
   down)
     take_lock
@@ -726,13 +876,19 @@ case "$command" in
     redis_up
     ;;
   test-tools)
-    # Tools the test suite runs besides the services: promtool checks /metrics' exposition format.
+    # Tools the test suite runs besides the services, both from Debian's package prometheus:
+    # promtool checks /metrics' exposition format and the deploy configurations; the prometheus
+    # server scrapes a real worker (test/ops/prometheus-scrape.test.ts). The tests start their own
+    # server on a free port; a packaged service the install may start is left as it is.
     take_lock
-    if command -v promtool >/dev/null 2>&1; then
+    if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
       say "promtool: $(command -v promtool)"
+      say "prometheus: $(command -v prometheus)"
     else
       apt_install --no-install-recommends prometheus
-      say "promtool: installed (Debian package prometheus)"
+      command -v promtool >/dev/null 2>&1 || die "the prometheus package did not install promtool"
+      command -v prometheus >/dev/null 2>&1 || die "the prometheus package did not install prometheus"
+      say "promtool, prometheus: installed (Debian package prometheus)"
     fi
     ;;
   -h | --help | help)

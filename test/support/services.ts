@@ -33,15 +33,29 @@ export function adminDatabaseUrl(): string {
   return nonEmpty(process.env["DATABASE_URL"]) ?? DEFAULT_DATABASE_URL;
 }
 
+export interface TestDatabaseOptions {
+  /**
+   * true (default): made from template1, where `scripts/services.sh up` creates pgvector's
+   * `vector` extension, so migrations take the `vector(N)` path. false: made from template0,
+   * which has no extension; a role that is not a superuser cannot create it (it is not a trusted
+   * extension), so migrations take the `real[]` path.
+   */
+  readonly pgvector?: boolean;
+}
+
 /** A fresh, empty database for one test (or one test file). Drop it in an `after` hook. */
-export async function createTestDatabase(label: string): Promise<TestDatabase> {
+export async function createTestDatabase(
+  label: string,
+  options: TestDatabaseOptions = {},
+): Promise<TestDatabase> {
   const suffix = randomBytes(6).toString("hex");
   const room = MAX_IDENTIFIER_LENGTH - "rw_test_".length - "_".length - suffix.length;
   const name = `rw_test_${sanitize(label, /[^a-z0-9_]+/g, "_", room)}_${suffix}`;
   const adminUrl = adminDatabaseUrl();
 
   await withAdminClient(adminUrl, async (client) => {
-    await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+    const template = options.pgvector === false ? " TEMPLATE template0" : "";
+    await client.query(`CREATE DATABASE ${quoteIdentifier(name)}${template}`);
   });
 
   const url = new URL(adminUrl);
