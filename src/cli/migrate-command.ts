@@ -17,6 +17,9 @@ export async function migrateCommand(config: Config): Promise<void> {
   try {
     const result = await migrate(client, { embeddingDim: config.embeddingDim });
     const column = await readEmbeddingColumn(client);
+    if (result.schema === "rag-corp") {
+      console.log("database: rag-corp's schema (alembic); its tables are left as they are");
+    }
     console.log(
       result.applied.length > 0
         ? `migrated: applied ${result.applied.join(", ")}`

@@ -2,12 +2,16 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { maxMergedChunkLength } from "../chunk/split-text.js";
 import { ConfigError } from "./config-error.js";
+import { LOG_LEVEL_NAMES, pinoLevelOf } from "../logging/logger.js";
 import { embeddingsEndpoint } from "../embed/openai-embedder.js";
 import { storagePathFromUrl } from "../storage/create-storage.js";
 import { parseS3Url } from "../storage/s3-location.js";
 import { parseApiKeys, type ApiKeyEntry } from "./api-keys.js";
+import { assertProductionReady } from "./production-guard.js";
+import { parseRbacConfig, type RbacConfig } from "./rbac-config.js";
 
-export const EMBEDDING_PROVIDERS = ["hash", "onnx", "openai"] as const;
+// `fake` and `google` are rag-corp's two providers, in its embedding space (see the README).
+export const EMBEDDING_PROVIDERS = ["hash", "onnx", "openai", "fake", "google"] as const;
 export type EmbeddingProvider = (typeof EMBEDDING_PROVIDERS)[number];
 
 /** Everything the worker reads from its environment, validated once, passed to threads as is. */
@@ -29,12 +33,27 @@ export interface Config {
   readonly embedding: EmbeddingSettings;
   readonly metricsRequireAuth: boolean;
   readonly apiKeys: readonly ApiKeyEntry[];
+  /** RBAC_CONFIG: /metrics also opens to keys whose role grants admin:metrics; null when unset. */
+  readonly rbac: RbacConfig | null;
   readonly drainTimeoutMs: number;
+  /** A pino level name; LOG_LEVEL takes rag-corp's (Python's) names too, in any case. */
   readonly logLevel: string;
-  /** Longest chunk, in tokens of the embedder's tokenizer (or the estimate where it has none). */
+  /** LOG_JSON: JSON lines (true) or rag-corp's plain `LEVEL message` lines. */
+  readonly logJson: boolean;
+  /**
+   * What chunkSize and chunkOverlap count: `characters` (Unicode code points, rag-corp's
+   * CHUNK_SIZE/CHUNK_OVERLAP and its chunker) or `tokens` (CHUNK_TOKENS/CHUNK_OVERLAP_TOKENS, the
+   * structure-aware token chunker).
+   */
+  readonly chunkUnit: ChunkUnit;
+  /** Longest chunk in chunkUnit (a merged last chunk may exceed it, as in rag-corp). */
   readonly chunkSize: number;
-  /** Tokens of a chunk's end repeated at the start of the next, at most; less than chunkSize. */
+  /** chunkUnit of a chunk's end repeated at the start of the next; less than chunkSize. */
   readonly chunkOverlap: number;
+  /** rag-corp's 2-tier retrieval: nodes (groups of chunks) written beside the chunks. */
+  readonly nodes: NodeSettings;
+  /** SET statement_timeout on every connection (rag-corp's DB_STATEMENT_TIMEOUT_MS); 0 = none. */
+  readonly dbStatementTimeoutMs: number;
   readonly maxChunks: number;
   readonly maxFileBytes: number;
   /** More PDF pages, slides or sheets than this fails the document for good. */
@@ -59,6 +78,27 @@ export interface Config {
   readonly threadNice: number;
 }
 
+export type ChunkUnit = "characters" | "tokens";
+
+export interface NodeSettings {
+  readonly enabled: boolean;
+  readonly groupSize: number;
+  readonly textMaxChars: number;
+}
+
+export const EMBEDDING_CACHE_BACKENDS = ["auto", "memory", "redis", "off"] as const;
+export type EmbeddingCacheBackend = (typeof EMBEDDING_CACHE_BACKENDS)[number];
+
+/** rag-corp's Google provider (Gemini `text-embedding-004`) and its retry policy. */
+export interface GoogleEmbeddingSettings {
+  readonly apiKey: string | null;
+  /** The API's base URL; only tests (a local stand-in) and proxies change it. */
+  readonly baseUrl: string;
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
 /** Provider-specific embedding settings; which ones matter depends on EMBEDDING_PROVIDER. */
 export interface EmbeddingSettings {
   /** onnx: the model directory; openai: the model name sent to the service. */
@@ -76,6 +116,9 @@ export interface EmbeddingSettings {
   readonly allowDownload: boolean;
   readonly cacheDir: string;
   readonly hubEndpoint: string;
+  readonly google: GoogleEmbeddingSettings;
+  /** rag-corp's embedding cache (`rag:embedding:<sha256>` in Redis, or in memory). */
+  readonly cacheBackend: EmbeddingCacheBackend;
 }
 
 /** S3-compatible object storage; credentials come from the AWS SDK's standard chain, not from here. */
@@ -84,6 +127,8 @@ export interface S3Settings {
   readonly endpoint: string | null;
   readonly region: string;
   readonly forcePathStyle: boolean;
+  /** rag-corp's S3_ACCESS_KEY/S3_SECRET_KEY; null: the AWS SDK's credential chain. */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | null;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -91,7 +136,10 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_DATABASE_URL = "postgres://ragworker:ragworker@127.0.0.1:5432/ragworker";
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 
-const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const logLevel: z.ZodType<string> = z
+  .string()
+  .refine((name) => pinoLevelOf(name) !== undefined)
+  .transform((name) => pinoLevelOf(name) ?? name);
 
 /**
  * Reads one variable through a schema; on failure names the variable and what it wanted,
@@ -126,37 +174,41 @@ const storageUrl: z.ZodType<string> = z.string().refine((value) => {
 });
 
 const intIn = (min: number, max: number): z.ZodType<number> => z.coerce.number().int().min(min).max(max);
+// The spellings pydantic accepts, which rag-corp's settings use: a rag-corp .env works unchanged.
+const TRUE_WORDS = ["1", "true", "t", "yes", "y", "on"];
+const FALSE_WORDS = ["0", "false", "f", "no", "n", "off"];
 const flag: z.ZodType<boolean> = z
-  .enum(["0", "1", "true", "false"])
-  .transform((v) => v === "1" || v === "true");
+  .string()
+  .transform((value) => value.toLowerCase())
+  .pipe(z.enum([...TRUE_WORDS, ...FALSE_WORDS] as [string, ...string[]]))
+  .transform((value) => TRUE_WORDS.includes(value));
+const FLAG_EXPECTED = "a boolean (1/0, true/false, yes/no, on/off)";
 
 export function loadConfig(env: Env = process.env): Config {
+  assertProductionReady(env);
   const dbPoolMin = read(env, "DB_POOL_MIN_SIZE", intIn(0, 100), "1", "an integer from 0 to 100");
   const dbPoolMax = read(env, "DB_POOL_MAX_SIZE", intIn(1, 100), "4", "an integer from 1 to 100");
   if (dbPoolMax < dbPoolMin) {
     throw new ConfigError("DB_POOL_MAX_SIZE", `at least DB_POOL_MIN_SIZE (${dbPoolMin})`, String(dbPoolMax));
   }
-  const chunkSize = read(env, "CHUNK_SIZE", intIn(8, 100_000), "200", "tokens from 8 to 100000");
-  const chunkOverlap = read(
-    env,
-    "CHUNK_OVERLAP",
-    intIn(0, 100_000).refine((overlap) => overlap < chunkSize),
-    "30",
-    `tokens from 0 to less than CHUNK_SIZE (${chunkSize})`,
-  );
+  const { chunkUnit, chunkSize, chunkOverlap } = readChunking(env);
   const embeddingProvider = read(
     env,
     "EMBEDDING_PROVIDER",
     z.enum(EMBEDDING_PROVIDERS),
-    "hash",
+    defaultEmbeddingProvider(env),
     `one of ${EMBEDDING_PROVIDERS.join(", ")}`,
   );
   const embedding = readEmbeddingSettings(env, embeddingProvider);
   // A chunk longer than the model's input is truncated when embedded: its end would not be found.
-  if (embedding.maxLength !== null && maxMergedChunkLength(chunkSize) >= embedding.maxLength) {
+  if (
+    chunkUnit === "tokens" &&
+    embedding.maxLength !== null &&
+    maxMergedChunkLength(chunkSize) >= embedding.maxLength
+  ) {
     throw new ConfigError(
-      "CHUNK_SIZE",
-      `tokens such that CHUNK_SIZE + 25% (a merged last chunk) stays below EMBEDDING_MAX_LENGTH (${embedding.maxLength})`,
+      "CHUNK_TOKENS",
+      `tokens such that CHUNK_TOKENS + 25% (a merged last chunk) stays below EMBEDDING_MAX_LENGTH (${embedding.maxLength})`,
       String(chunkSize),
     );
   }
@@ -198,15 +250,16 @@ export function loadConfig(env: Env = process.env): Config {
       env,
       "STORAGE_URL",
       storageUrl,
-      "file://./data/uploads",
+      defaultStorageUrl(env),
       "a file:///absolute/dir, file://./relative/dir or s3://bucket[/prefix] URL",
     ),
     s3: readS3Settings(env),
     embeddingProvider,
     embeddingDim: read(env, "EMBEDDING_DIM", intIn(1, 16_000), "768", "an integer from 1 to 16000"),
     embeddingBatchSize: read(env, "EMBEDDING_BATCH_SIZE", intIn(1, 4096), "32", "an integer from 1 to 4096"),
-    metricsRequireAuth: read(env, "METRICS_REQUIRE_AUTH", flag, "0", "0 or 1"),
+    metricsRequireAuth: read(env, "METRICS_REQUIRE_AUTH", flag, "0", FLAG_EXPECTED),
     apiKeys: parseApiKeys(env["API_KEYS_CONFIG"]),
+    rbac: parseRbacConfig(env["RBAC_CONFIG"]),
     drainTimeoutMs: read(
       env,
       "DRAIN_TIMEOUT_MS",
@@ -214,9 +267,29 @@ export function loadConfig(env: Env = process.env): Config {
       "25000",
       "milliseconds from 0 to 3600000",
     ),
-    logLevel: read(env, "LOG_LEVEL", z.enum(LOG_LEVELS), "info", `one of ${LOG_LEVELS.join(", ")}`),
+    logLevel: read(env, "LOG_LEVEL", logLevel, "INFO", LOG_LEVEL_NAMES),
+    logJson: read(env, "LOG_JSON", flag, "true", FLAG_EXPECTED),
+    chunkUnit,
     chunkSize,
     chunkOverlap,
+    nodes: {
+      enabled: read(env, "ENABLE_2TIER_RETRIEVAL", flag, "0", FLAG_EXPECTED),
+      groupSize: read(env, "NODE_GROUP_SIZE", intIn(1, 10_000), "5", "an integer from 1 to 10000"),
+      textMaxChars: read(
+        env,
+        "NODE_TEXT_MAX_CHARS",
+        intIn(1, 1_000_000),
+        "2000",
+        "an integer from 1 to 1000000",
+      ),
+    },
+    dbStatementTimeoutMs: read(
+      env,
+      "DB_STATEMENT_TIMEOUT_MS",
+      intIn(0, 86_400_000),
+      "30000",
+      "milliseconds from 0 (none) to 86400000",
+    ),
     maxChunks: read(env, "MAX_CHUNKS", intIn(1, 1_000_000), "2000", "an integer from 1 to 1000000"),
     maxFileBytes: read(env, "MAX_FILE_BYTES", intIn(1, 2 ** 31), String(50 * 1024 * 1024), "a byte count"),
     maxPages: read(env, "MAX_PAGES", intIn(1, 1_000_000), "2000", "an integer from 1 to 1000000"),
@@ -269,6 +342,55 @@ export function loadConfig(env: Env = process.env): Config {
   };
 }
 
+/**
+ * rag-corp turns storage on when S3_BUCKET, S3_ACCESS_KEY and S3_SECRET_KEY are all set; then
+ * the bucket is the default STORAGE_URL (its keys, `documents/<id>/<name>`, are used as they are).
+ */
+function defaultStorageUrl(env: Env): string {
+  const bucket = optional(env, "S3_BUCKET");
+  if (bucket !== null && optional(env, "S3_ACCESS_KEY") !== null && optional(env, "S3_SECRET_KEY") !== null) {
+    return `s3://${bucket}`;
+  }
+  return "file://./data/uploads";
+}
+
+/**
+ * CHUNK_SIZE/CHUNK_OVERLAP keep rag-corp's meaning (code points, 900/120, its chunker); setting
+ * CHUNK_TOKENS switches to the token chunker, whose sizes count the embedder's tokens.
+ */
+function readChunking(env: Env): { chunkUnit: ChunkUnit; chunkSize: number; chunkOverlap: number } {
+  if (optional(env, "CHUNK_TOKENS") !== null) {
+    const chunkSize = read(env, "CHUNK_TOKENS", intIn(8, 100_000), "200", "tokens from 8 to 100000");
+    const chunkOverlap = read(
+      env,
+      "CHUNK_OVERLAP_TOKENS",
+      intIn(0, 100_000).refine((overlap) => overlap < chunkSize),
+      String(Math.min(30, chunkSize - 1)),
+      `tokens from 0 to less than CHUNK_TOKENS (${chunkSize})`,
+    );
+    return { chunkUnit: "tokens", chunkSize, chunkOverlap };
+  }
+  const chunkSize = read(env, "CHUNK_SIZE", intIn(1, 10_000_000), "900", "characters from 1 to 10000000");
+  const chunkOverlap = read(
+    env,
+    "CHUNK_OVERLAP",
+    intIn(0, 10_000_000).refine((overlap) => overlap < chunkSize),
+    String(Math.min(120, chunkSize - 1)),
+    `characters from 0 to less than CHUNK_SIZE (${chunkSize})`,
+  );
+  return { chunkUnit: "characters", chunkSize, chunkOverlap };
+}
+
+/**
+ * Without EMBEDDING_PROVIDER, rag-corp's own selection applies: FAKE_EMBEDDINGS=true picks its
+ * fake provider, a GOOGLE_API_KEY its Google one; otherwise the model-free `hash`.
+ */
+function defaultEmbeddingProvider(env: Env): EmbeddingProvider {
+  if (read(env, "FAKE_EMBEDDINGS", flag, "0", FLAG_EXPECTED)) return "fake";
+  if (optional(env, "GOOGLE_API_KEY") !== null) return "google";
+  return "hash";
+}
+
 const optional = (env: Env, name: string): string | null => {
   const value = env[name]?.trim();
   return value === undefined || value === "" ? null : value;
@@ -281,14 +403,18 @@ const urlWithoutCredentials = urlWithScheme(["http:", "https:"]).refine((value) 
 });
 
 function readS3Settings(env: Env): S3Settings {
-  const endpoint = optional(env, "S3_ENDPOINT");
+  // rag-corp's name for the same thing; ragworker's own wins when both are set.
+  const endpointVariable = optional(env, "S3_ENDPOINT") === null ? "S3_ENDPOINT_URL" : "S3_ENDPOINT";
+  const endpoint = optional(env, endpointVariable);
+  const accessKeyId = optional(env, "S3_ACCESS_KEY");
+  const secretAccessKey = optional(env, "S3_SECRET_KEY");
   return {
     endpoint:
       endpoint === null
         ? null
         : read(
             env,
-            "S3_ENDPOINT",
+            endpointVariable,
             urlWithoutCredentials,
             endpoint,
             "an http(s) URL without credentials (the AWS credential chain supplies them)",
@@ -301,7 +427,15 @@ function readS3Settings(env: Env): S3Settings {
       optional(env, "AWS_REGION") ?? "us-east-1",
       "a region name such as us-east-1 (R2: auto)",
     ),
-    forcePathStyle: read(env, "S3_FORCE_PATH_STYLE", flag, "0", "0 or 1"),
+    // S3-compatible servers behind rag-corp's S3_ENDPOINT_URL (MinIO) want path-style addressing.
+    forcePathStyle: read(
+      env,
+      "S3_FORCE_PATH_STYLE",
+      flag,
+      endpointVariable === "S3_ENDPOINT_URL" && endpoint !== null ? "1" : "0",
+      FLAG_EXPECTED,
+    ),
+    credentials: accessKeyId !== null && secretAccessKey !== null ? { accessKeyId, secretAccessKey } : null,
   };
 }
 
@@ -333,7 +467,7 @@ function readEmbeddingSettings(env: Env, provider: EmbeddingProvider): Embedding
       pooling === null
         ? null
         : read(env, "EMBEDDING_POOLING", z.enum(["mean", "cls"]), pooling, "mean or cls"),
-    normalize: read(env, "EMBEDDING_NORMALIZE", flag, "1", "0 or 1"),
+    normalize: read(env, "EMBEDDING_NORMALIZE", flag, "1", FLAG_EXPECTED),
     intraOpThreads: read(env, "EMBEDDING_INTRA_OP_THREADS", intIn(1, 256), "1", "an integer from 1 to 256"),
     maxLength:
       maxLength === null
@@ -366,7 +500,7 @@ function readEmbeddingSettings(env: Env, provider: EmbeddingProvider): Embedding
       "milliseconds from 100 to 600000",
     ),
     maxRetries: read(env, "EMBEDDING_MAX_RETRIES", intIn(0, 20), "4", "an integer from 0 to 20"),
-    allowDownload: read(env, "EMBEDDING_ALLOW_DOWNLOAD", flag, "0", "0 or 1"),
+    allowDownload: read(env, "EMBEDDING_ALLOW_DOWNLOAD", flag, "0", FLAG_EXPECTED),
     cacheDir: read(env, "EMBEDDING_CACHE_DIR", z.string().min(1), "./data/models", "a directory"),
     hubEndpoint: read(
       env,
@@ -376,5 +510,45 @@ function readEmbeddingSettings(env: Env, provider: EmbeddingProvider): Embedding
       "an http(s) URL",
     ),
     maxConcurrency: read(env, "EMBEDDING_MAX_CONCURRENCY", intIn(1, 1000), "4", "an integer from 1 to 1000"),
+    google: readGoogleSettings(env, provider),
+    cacheBackend: read(
+      env,
+      "EMBEDDING_CACHE_BACKEND",
+      z
+        .string()
+        .transform((value) => value.toLowerCase())
+        .pipe(z.enum(EMBEDDING_CACHE_BACKENDS)),
+      // rag-corp caches its two providers' vectors; for the local ones a lookup costs more than it saves.
+      provider === "fake" || provider === "google" ? "auto" : "off",
+      `one of ${EMBEDDING_CACHE_BACKENDS.join(", ")}`,
+    ),
+  };
+}
+
+const seconds = (min: number, max: number): z.ZodType<number> =>
+  z.coerce
+    .number()
+    .min(min)
+    .max(max)
+    .transform((value) => Math.round(value * 1000));
+
+/** rag-corp's names and defaults: RETRY_* are total attempts and seconds. */
+function readGoogleSettings(env: Env, provider: EmbeddingProvider): GoogleEmbeddingSettings {
+  const apiKey = optional(env, "GOOGLE_API_KEY");
+  if (provider === "google" && apiKey === null) {
+    throw new ConfigError("GOOGLE_API_KEY", "the Gemini API key when EMBEDDING_PROVIDER=google", undefined);
+  }
+  return {
+    apiKey,
+    baseUrl: read(
+      env,
+      "GOOGLE_EMBEDDING_URL",
+      urlWithoutCredentials,
+      "https://generativelanguage.googleapis.com",
+      "an http(s) URL without credentials",
+    ),
+    maxAttempts: read(env, "RETRY_MAX_ATTEMPTS", intIn(1, 100), "3", "an integer from 1 to 100"),
+    baseDelayMs: read(env, "RETRY_BASE_DELAY_SECONDS", seconds(0, 3600), "1.0", "seconds from 0 to 3600"),
+    maxDelayMs: read(env, "RETRY_MAX_DELAY_SECONDS", seconds(0, 3600), "30.0", "seconds from 0 to 3600"),
   };
 }

@@ -6,6 +6,8 @@ export interface ChunkRow {
   readonly index: number;
   readonly content: string;
   readonly metadata: Record<string, unknown>;
+  /** The metadata already serialised, when its exact JSON text matters (rag-corp's rows). */
+  readonly metadataJson?: string;
   readonly embedding: ArrayLike<number>;
   /** SHA-256 of the content: with the model, the key under which an embedding is reused. */
   readonly contentHash: string;

@@ -1,5 +1,7 @@
+import { detectDatabaseSchema, type DatabaseSchema } from "./database-schema.js";
 import { MIGRATIONS, type Migration } from "./migrations.js";
 import type { Queryable } from "./queryable.js";
+import { RAG_CORP_MIGRATIONS } from "./rag-corp/rag-corp-migrations.js";
 
 // Any constant works; it only has to be the same in every replica so migrations never race.
 const MIGRATION_LOCK_KEY = 7_304_190_522;
@@ -7,6 +9,7 @@ const MIGRATION_LOCK_KEY = 7_304_190_522;
 export interface MigrateResult {
   readonly applied: readonly number[];
   readonly hasVector: boolean;
+  readonly schema: DatabaseSchema;
 }
 
 /**
@@ -33,16 +36,19 @@ export async function migrate(
   db: Queryable,
   options: { embeddingDim: number; migrations?: readonly Migration[] },
 ): Promise<MigrateResult> {
-  const migrations = options.migrations ?? MIGRATIONS;
   await db.query("BEGIN");
   try {
     await db.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+    // Read under the lock: a replica migrating at the same time has finished by now.
+    const schema = await detectDatabaseSchema(db);
+    const migrations = options.migrations ?? (schema === "rag-corp" ? RAG_CORP_MIGRATIONS : MIGRATIONS);
     await db.query(`CREATE TABLE IF NOT EXISTS ragworker_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const hasVector = await enableVector(db);
+    // rag-corp's migrations created the extension already; its tables are never touched.
+    const hasVector = schema === "rag-corp" ? true : await enableVector(db);
     const done = await db.query<{ version: number }>("SELECT version FROM ragworker_migrations");
     const appliedBefore = new Set(done.rows.map((row) => Number(row.version)));
     const applied: number[] = [];
@@ -58,7 +64,7 @@ export async function migrate(
       applied.push(migration.version);
     }
     await db.query("COMMIT");
-    return { applied, hasVector };
+    return { applied, hasVector, schema };
   } catch (error) {
     await db.query("ROLLBACK");
     throw error;

@@ -1,17 +1,53 @@
+import { Redis } from "ioredis";
 import type { Config } from "../config/config.js";
 import type { Logger } from "../logging/logger.js";
 import type { Embedder } from "./embedder.js";
+import { CachingEmbedder } from "./embedding-cache.js";
+import { openEmbeddingCacheStore } from "./embedding-cache-backend.js";
+import { createFakeEmbedder } from "./fake-embedder.js";
+import { createGoogleEmbedder } from "./google-embedder.js";
 import { createHashEmbedder } from "./hash-embedder.js";
 import { createOpenAiEmbedder } from "./openai-embedder.js";
 import { SharedSemaphore } from "./shared-semaphore.js";
 
-export type EmbedderConfig = Pick<Config, "embeddingProvider" | "embeddingDim" | "embedding">;
+export type EmbedderConfig = Pick<Config, "embeddingProvider" | "embeddingDim" | "embedding" | "redisUrl">;
 
 /**
  * The configured embedder; called once per thread, where the model (if any) is loaded.
  * `semaphore` is the process-wide limit on concurrent embedding requests, shared by every thread.
  */
 export async function createEmbedder(
+  config: EmbedderConfig,
+  semaphore: SharedArrayBuffer,
+  logger?: Logger,
+): Promise<Embedder> {
+  const provider = await createProvider(config, semaphore, logger);
+  const backend = config.embedding.cacheBackend;
+  if (backend === "off") return provider;
+  // rag-corp's embedding cache, shared with rag-corp's API and workers through Redis. A cache
+  // that cannot answer counts as a miss: it never fails a document.
+  const redis =
+    backend === "memory"
+      ? undefined
+      : new Redis(config.redisUrl, {
+          lazyConnect: false,
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          connectTimeout: 2_000,
+          commandTimeout: 2_000,
+        });
+  redis?.on("error", () => {
+    // Each failed cache call is a miss already; the connection error itself says nothing new.
+  });
+  const store = await openEmbeddingCacheStore({
+    backend,
+    ...(redis ? { redis } : {}),
+    onFallback: (reason) => logger?.warn({ reason }, "embedding cache: using memory instead of Redis"),
+  });
+  return new CachingEmbedder(provider, store);
+}
+
+async function createProvider(
   config: EmbedderConfig,
   semaphore: SharedArrayBuffer,
   logger?: Logger,
@@ -39,6 +75,20 @@ export async function createEmbedder(
         dimension: config.embeddingDim,
         timeoutMs: settings.timeoutMs,
         maxRetries: settings.maxRetries,
+        semaphore: new SharedSemaphore(semaphore),
+        onRetry: (retry) => logger?.warn({ ...retry }, "embedding request failed; retrying"),
+      });
+    case "fake":
+      return createFakeEmbedder();
+    case "google":
+      return createGoogleEmbedder({
+        apiKey: settings.google.apiKey ?? "",
+        baseUrl: settings.google.baseUrl,
+        dimension: config.embeddingDim,
+        timeoutMs: settings.timeoutMs,
+        maxAttempts: settings.google.maxAttempts,
+        baseDelayMs: settings.google.baseDelayMs,
+        maxDelayMs: settings.google.maxDelayMs,
         semaphore: new SharedSemaphore(semaphore),
         onRetry: (retry) => logger?.warn({ ...retry }, "embedding request failed; retrying"),
       });

@@ -6,6 +6,8 @@ import { PROMPT_INJECTION_SLUGS } from "../safety/prompt-injection.js";
 import { withTimeout } from "./with-timeout.js";
 
 const STAGES = ["read", "extract", "chunk", "embed", "persist"] as const;
+// rag-corp's buckets for rag_worker_duration_seconds, kept so its dashboards' quantiles match.
+const JOB_DURATION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 // Queue depth is read from Redis at scrape time; a short cache keeps a scrape storm off Redis.
 const QUEUE_DEPTH_CACHE_MS = 2_000;
@@ -30,6 +32,8 @@ export class WorkerMetrics {
   private readonly threadCrashes: Counter;
   private readonly duration: Histogram;
   private readonly injection: Counter<"pattern">;
+  private readonly cacheHits: Counter<"kind">;
+  private readonly cacheMisses: Counter<"kind">;
   private readonly stageDuration: Histogram<"stage">;
   private readonly chunks: Counter;
   private readonly bytes: Counter;
@@ -51,13 +55,13 @@ export class WorkerMetrics {
     }
     this.processed = new Counter({
       name: "rag_worker_processed_total",
-      help: "Job attempts by outcome: the document status returned, FAILED, or RETRY (failed, will be retried).",
+      help: "Job attempts by outcome (rag-corp's labels): the document status returned, FAILED, or PENDING (failed, back in the queue for a retry).",
       labelNames: ["status"],
       registers,
     });
     this.failed = new Counter({
       name: "rag_worker_failed_total",
-      help: "Job attempts that failed.",
+      help: "Jobs that ended FAILED (failed for good, or found FAILED) or INVALID, as rag-corp counts them.",
       registers,
     });
     this.threadCrashes = new Counter({
@@ -68,9 +72,23 @@ export class WorkerMetrics {
     this.duration = new Histogram({
       name: "rag_worker_duration_seconds",
       help: "Time from a job reaching the supervisor to its outcome.",
-      buckets: DURATION_BUCKETS,
+      buckets: JOB_DURATION_BUCKETS,
       registers,
     });
+    this.cacheHits = new Counter({
+      name: "rag_embedding_cache_hit_total",
+      help: "Embedding inputs answered by rag-corp's embedding cache (kind=batch: the worker's).",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.cacheMisses = new Counter({
+      name: "rag_embedding_cache_miss_total",
+      help: "Embedding inputs not in rag-corp's embedding cache (kind=batch: the worker's).",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.cacheHits.inc({ kind: "batch" }, 0);
+    this.cacheMisses.inc({ kind: "batch" }, 0);
     this.injection = new Counter({
       name: "rag_prompt_injection_detected_total",
       help: "Chunks matching each prompt-injection pattern.",
@@ -208,13 +226,14 @@ export class WorkerMetrics {
     this.duration.observe(seconds);
     if (!result) {
       this.threadCrashes.inc();
-      this.failed.inc();
-      this.processed.inc({ status: willRetry ? "RETRY" : "FAILED" });
+      if (!willRetry) this.failed.inc();
+      this.processed.inc({ status: willRetry ? "PENDING" : "FAILED" });
       return;
     }
-    const status = result.ok ? result.status : willRetry && result.retryable ? "RETRY" : "FAILED";
+    // A failure that goes back to the queue leaves its document PENDING, hence the label.
+    const status = result.ok ? result.status : willRetry && result.retryable ? "PENDING" : "FAILED";
     this.processed.inc({ status });
-    if (!result.ok) this.failed.inc();
+    if (status === "FAILED" || status === "INVALID") this.failed.inc();
     const { stats } = result;
     const thread = String(stats.threadId);
     this.threadDocuments.inc({ thread, status });
@@ -225,6 +244,8 @@ export class WorkerMetrics {
     this.bytes.inc(stats.bytes);
     this.embeddings.inc({ source: "computed" }, stats.embeddingsComputed);
     this.embeddings.inc({ source: "reused" }, stats.embeddingsReused);
+    this.cacheHits.inc({ kind: "batch" }, stats.embeddingCacheHits);
+    this.cacheMisses.inc({ kind: "batch" }, stats.embeddingCacheMisses);
     this.threadBytes.inc({ thread }, stats.bytes);
     let busy = 0;
     for (const stage of STAGES) {

@@ -2,7 +2,9 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { maxMergedChunkLength } from "../chunk/split-text.js";
 import { maskUrl } from "../config/mask-url.js";
+import { detectDatabaseSchema, type DatabaseSchema } from "../db/database-schema.js";
 import { readEmbeddingColumn, type EmbeddingColumn } from "../db/embedding-column.js";
+import { findMissingColumns } from "../db/schema-requirements.js";
 import { createEmbedder, type EmbedderConfig } from "../embed/create-embedder.js";
 import type { Embedder } from "../embed/embedder.js";
 import type { Logger } from "../logging/logger.js";
@@ -42,12 +44,22 @@ export async function pingRedis(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-/** Connects, and checks the schema exists with the embedding dimension the worker will write. */
+export interface DatabaseCheck {
+  readonly column: EmbeddingColumn;
+  readonly schema: DatabaseSchema;
+}
+
+/**
+ * Connects, recognises whose schema the database has, and checks that every column the worker
+ * reads or writes is there and that the embedding dimension matches: a worker that would fail
+ * every document refuses to start instead, with one line naming what is missing.
+ */
 export async function checkDatabase(
   url: string,
   embeddingDim: number,
   timeoutMs: number,
-): Promise<EmbeddingColumn> {
+  options: { nodes: boolean } = { nodes: false },
+): Promise<DatabaseCheck> {
   const client = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: timeoutMs,
@@ -62,6 +74,16 @@ export async function checkDatabase(
     throw new StartupError(`postgresql unreachable at ${maskUrl(url)}: ${reason(error)}`, { cause: error });
   }
   try {
+    const schema = await detectDatabaseSchema(client);
+    const missing = await findMissingColumns(client, schema, options);
+    if (missing.length > 0) {
+      throw new StartupError(
+        `database ${maskUrl(url)} (${schema} schema) lacks ${missing.join(", ")}: run 'ragworker migrate' first` +
+          (missing.some((name) => name.startsWith("nodes."))
+            ? " (ENABLE_2TIER_RETRIEVAL needs rag-corp's nodes table)"
+            : ""),
+      );
+    }
     const column = await readEmbeddingColumn(client);
     if (!column)
       throw new StartupError(`database ${maskUrl(url)} has no chunks table: run 'ragworker migrate' first`);
@@ -71,7 +93,7 @@ export async function checkDatabase(
           "set EMBEDDING_DIM to match, or migrate a fresh database",
       );
     }
-    return column;
+    return { column, schema };
   } finally {
     await client.end().catch(() => undefined);
   }

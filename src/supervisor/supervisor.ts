@@ -2,7 +2,8 @@ import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { Config } from "../config/config.js";
 import { maskUrl } from "../config/mask-url.js";
-import { releaseClaim } from "../db/document-repository.js";
+import { documentStore } from "../db/document-store.js";
+import { documentErrorMessage } from "../threads/error-message.js";
 import { createPgPool } from "../db/pg-pool.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
@@ -40,7 +41,13 @@ export interface Supervisor {
  */
 export async function startSupervisor(requested: Config, logger: Logger): Promise<Supervisor> {
   await pingRedis(requested.redisUrl, STARTUP_CHECK_TIMEOUT_MS);
-  const column = await checkDatabase(requested.databaseUrl, requested.embeddingDim, STARTUP_CHECK_TIMEOUT_MS);
+  const { column, schema } = await checkDatabase(
+    requested.databaseUrl,
+    requested.embeddingDim,
+    STARTUP_CHECK_TIMEOUT_MS,
+    { nodes: requested.nodes.enabled },
+  );
+  const store = documentStore(schema);
   const config = await resolveModel(requested, logger);
 
   const releases = new ReleaseStack();
@@ -63,7 +70,11 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
 
     const embeddingSemaphore = SharedSemaphore.create(config.embedding.maxConcurrency);
     await probeEmbedder(config, embeddingSemaphore, logger);
-    const pool = createThreadPool(config, column.kind, { embeddingSemaphore, cancelFlag });
+    const pool = createThreadPool(
+      config,
+      { columnKind: column.kind, schema },
+      { embeddingSemaphore, cancelFlag },
+    );
     releases.push("thread pool", () => closeThreads(pool, logger, THREAD_CLOSE_TIMEOUT_MS));
 
     // Workers need maxRetriesPerRequest null: blocking commands must wait through reconnects.
@@ -100,6 +111,7 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
       createJobProcessor({
         pool,
         db,
+        store,
         logger,
         handBack: handBack.signal,
         hardAbort: hardAbort.signal,
@@ -132,11 +144,11 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
         .getState()
         .then(async (state) => {
           if (state !== "failed") return;
-          await releaseClaim(db, {
+          await store.release(db, {
             id: documentId,
             jobId,
             status: "FAILED",
-            errorMessage: error.message.slice(0, 500),
+            errorMessage: documentErrorMessage(error.message),
           });
         })
         .catch((releaseError: unknown) =>
@@ -171,16 +183,21 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
     void worker
       .run()
       .catch((error: unknown) => logger.fatal({ err: describeError(error) }, "queue worker stopped"));
+    // rag-corp's start-up line (its fields first); ragworker's own after them.
     logger.info(
       {
         queue: config.queueName,
+        http_port: config.httpPort,
+        redis_configured: config.redisUrl !== "",
+        db_pool_min: config.dbPoolMin,
+        db_pool_max: config.dbPoolMax,
         threads: config.threads,
         redis: maskUrl(config.redisUrl),
         database: maskUrl(config.databaseUrl),
-        embeddingColumn: column.kind,
-        embeddingDim: column.dimension,
+        embedding_column: column.kind,
+        embedding_dim: column.dimension,
       },
-      "worker started",
+      "Worker arrancando",
     );
 
     let stopping: Promise<void> | undefined;

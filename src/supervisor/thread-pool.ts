@@ -1,5 +1,6 @@
 import { Piscina } from "piscina";
 import type { Config } from "../config/config.js";
+import type { DatabaseSchema } from "../db/database-schema.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
 import type { ThreadData } from "../threads/thread-data.js";
 
@@ -9,10 +10,10 @@ import type { ThreadData } from "../threads/thread-data.js";
  */
 export function createThreadPool(
   config: Config,
-  columnKind: EmbeddingColumnKind,
+  database: { columnKind: EmbeddingColumnKind; schema: DatabaseSchema },
   shared: { embeddingSemaphore: SharedArrayBuffer; cancelFlag: SharedArrayBuffer },
 ): Piscina {
-  const workerData: ThreadData = { config, columnKind, ...shared };
+  const workerData: ThreadData = { config, ...database, ...shared };
   return new Piscina({
     filename: new URL("../threads/thread-entry.js", import.meta.url).href,
     minThreads: config.threads,

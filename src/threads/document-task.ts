@@ -26,12 +26,16 @@ export interface TaskStats {
   /** Distinct chunk texts embedded now, and those whose stored embedding was reused. */
   readonly embeddingsComputed: number;
   readonly embeddingsReused: number;
+  /** rag-corp's embedding cache, per input position (rag_embedding_cache_{hit,miss}_total). */
+  readonly embeddingCacheHits: number;
+  readonly embeddingCacheMisses: number;
   readonly format: string | null;
   readonly stageSeconds: Partial<Record<PipelineStage, number>>;
   readonly injectionPatterns: Readonly<Record<string, number>>;
 }
 
-export type OutcomeStatus = "READY" | "INVALID" | "MISSING" | "PROCESSING" | "PENDING" | "FAILED";
+/** rag-corp's job outcomes (the `status` label of rag_worker_processed_total). */
+export type OutcomeStatus = "READY" | "INVALID" | "MISSING" | "PROCESSING" | "PENDING" | "FAILED" | "UNKNOWN";
 
 /**
  * Errors do not survive the trip between threads with their class and fields, so a thread

@@ -3,11 +3,12 @@ import { z } from "zod";
 import { createHash } from "node:crypto";
 import { chunkDocument, type DocumentChunk } from "../chunk/chunk-document.js";
 import type { Config } from "../config/config.js";
-import { replaceChunks } from "../db/chunk-writer.js";
+import { chunkByCharacters } from "../chunk/chunk-by-characters.js";
+import { buildNodeGroups } from "../chunk/node-groups.js";
 import { classifyDatabaseError } from "../db/classify-database-error.js";
-import { claimDocument, loadDocument, releaseClaim } from "../db/document-repository.js";
+import type { DocumentStore, NodeRow } from "../db/document-store.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
-import { findStoredEmbeddings } from "../db/stored-embeddings.js";
+import { CachingEmbedder } from "../embed/embedding-cache.js";
 import type { Embedder } from "../embed/embedder.js";
 import { PermanentError } from "../errors/permanent-error.js";
 import { RagworkerError } from "../errors/ragworker-error.js";
@@ -16,17 +17,26 @@ import { extractDocument } from "../extract/extract-document.js";
 import { DEFAULT_EXTRACT_OPTIONS } from "../extract/extract-options.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
-import { scanForPromptInjection } from "../safety/prompt-injection.js";
+import {
+  detectPromptInjection,
+  promptInjectionMetadata,
+  promptInjectionMetadataJson,
+} from "../safety/prompt-injection.js";
 import type { Storage } from "../storage/storage.js";
 import type { DocumentTask, PipelineStage, TaskResult, TaskStats } from "./document-task.js";
 import { documentTimeoutError } from "./document-timeout.js";
+import { documentErrorMessage } from "./error-message.js";
 
 export interface PipelineDeps {
   readonly pool: pg.Pool;
   readonly storage: Storage;
   readonly embedder: Embedder;
+  /** The documents' tables: ragworker's own, or rag-corp's. */
+  readonly store: DocumentStore;
   readonly config: Pick<
     Config,
+    | "chunkUnit"
+    | "nodes"
     | "chunkSize"
     | "chunkOverlap"
     | "maxChunks"
@@ -61,8 +71,6 @@ function checkpoint(deps: PipelineDeps): void {
   }
 }
 
-export const ERROR_MESSAGE_LIMIT = 500;
-
 // Postgres accepts any 8-4-4-4-12 hex UUID, so the worker does too (not only RFC 4122 variants).
 const taskIds = z.object({ documentId: z.guid(), workspaceId: z.guid() });
 
@@ -72,6 +80,8 @@ class StatsRecorder {
   format: string | null = null;
   embeddingsComputed = 0;
   embeddingsReused = 0;
+  embeddingCacheHits = 0;
+  embeddingCacheMisses = 0;
   readonly stageSeconds: Partial<Record<PipelineStage, number>> = {};
   readonly injectionPatterns: Record<string, number> = {};
 
@@ -94,6 +104,8 @@ class StatsRecorder {
       format: this.format,
       embeddingsComputed: this.embeddingsComputed,
       embeddingsReused: this.embeddingsReused,
+      embeddingCacheHits: this.embeddingCacheHits,
+      embeddingCacheMisses: this.embeddingCacheMisses,
       stageSeconds: { ...this.stageSeconds },
       injectionPatterns: { ...this.injectionPatterns },
     };
@@ -105,11 +117,20 @@ async function embedInBatches(
   texts: readonly string[],
   batchSize: number,
   deps: PipelineDeps,
+  stats: StatsRecorder,
 ): Promise<Float32Array[]> {
   const vectors: Float32Array[] = [];
   for (let start = 0; start < texts.length; start += batchSize) {
     checkpoint(deps);
-    vectors.push(...(await embedder.embed(texts.slice(start, start + batchSize))));
+    const batch = texts.slice(start, start + batchSize);
+    if (embedder instanceof CachingEmbedder) {
+      const cached = await embedder.embedWithStats(batch);
+      stats.embeddingCacheHits += cached.hits;
+      stats.embeddingCacheMisses += cached.misses;
+      vectors.push(...cached.vectors);
+    } else {
+      vectors.push(...(await embedder.embed(batch)));
+    }
   }
   if (vectors.length !== texts.length || vectors.some((vector) => vector.length !== embedder.dimension)) {
     throw new PermanentError(
@@ -144,8 +165,10 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
   }
   const { documentId, workspaceId } = ids.data;
 
+  // Only a claimed document has a claim to release when the job fails.
+  let claimed = false;
   try {
-    const document = await database("load", () => loadDocument(deps.pool, documentId, workspaceId));
+    const document = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
     if (!document) {
       logger.warn("document not found in this workspace");
       return { ok: true, status: "MISSING", chunksCreated: 0, stats: stats.snapshot() };
@@ -154,31 +177,32 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
       logger.info("document already READY; nothing to do");
       return { ok: true, status: "READY", chunksCreated: 0, stats: stats.snapshot() };
     }
-    const claimed = await database("claim", () =>
-      claimDocument(deps.pool, {
+    const claim = await database("claim", () =>
+      deps.store.claim(deps.pool, {
         id: documentId,
         workspaceId,
         jobId: task.jobId,
         claimTtlMs: deps.config.claimTtlMs,
       }),
     );
-    if (!claimed) {
-      const observed = await database("load", () => loadDocument(deps.pool, documentId, workspaceId));
+    if (!claim) {
+      const observed = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
       const status = observed?.status ?? "MISSING";
       logger.info({ observedStatus: status }, "document not claimable; leaving it as it is");
       return { ok: true, status, chunksCreated: 0, stats: stats.snapshot() };
     }
+    claimed = true;
     return await runClaimed(
       task,
       workspaceId,
-      claimed.storage_key,
-      claimed.mime_type,
-      claimed.file_name,
+      claim.storage_key,
+      claim.mime_type,
+      claim.file_name,
       deps,
       stats,
     );
   } catch (error) {
-    return await fail(task, documentId, error, deps, stats);
+    return await fail(task, documentId, error, deps, stats, claimed);
   }
 }
 
@@ -196,7 +220,7 @@ async function embedNew(
   const contentByHash = new Map<string, string>();
   chunks.forEach((chunk, position) => contentByHash.set(hashes[position] ?? "", chunk.content));
   const vectors = await database("embedding lookup", () =>
-    findStoredEmbeddings(deps.pool, {
+    deps.store.findStoredEmbeddings(deps.pool, {
       workspaceId,
       model: deps.embedder.model,
       dimension: deps.embedder.dimension,
@@ -209,11 +233,32 @@ async function embedNew(
     missing.map((hash) => contentByHash.get(hash) ?? ""),
     deps.config.embeddingBatchSize,
     deps,
+    stats,
   );
   missing.forEach((hash, position) => vectors.set(hash, computed[position] ?? new Float32Array(0)));
   stats.embeddingsComputed = missing.length;
   stats.embeddingsReused = contentByHash.size - missing.length;
   return vectors;
+}
+
+/** rag-corp's 2-tier nodes: groups of consecutive chunks, each embedded as one text. */
+async function embedNodes(
+  chunks: readonly DocumentChunk[],
+  deps: PipelineDeps,
+  stats: StatsRecorder,
+): Promise<NodeRow[]> {
+  const groups = buildNodeGroups(chunks, deps.config.nodes);
+  const vectors = await embedInBatches(
+    deps.embedder,
+    groups.map((group) => group.text),
+    deps.config.embeddingBatchSize,
+    deps,
+    stats,
+  );
+  return groups.map((group, position) => ({
+    ...group,
+    embedding: vectors[position] ?? new Float32Array(deps.embedder.dimension),
+  }));
 }
 
 async function runClaimed(
@@ -250,14 +295,16 @@ async function runClaimed(
   checkpoint(deps);
   // Chunks are sized in the model's own tokens when the embedder has a tokenizer.
   const countTokens = deps.embedder.countTokens?.bind(deps.embedder);
+  const sizes = {
+    size: deps.config.chunkSize,
+    overlap: deps.config.chunkOverlap,
+    maxChunks: deps.config.maxChunks,
+    maxExtractedChars: deps.config.maxExtractedChars,
+  };
   const chunks = await stats.time("chunk", () =>
-    chunkDocument(document, {
-      size: deps.config.chunkSize,
-      overlap: deps.config.chunkOverlap,
-      maxChunks: deps.config.maxChunks,
-      maxExtractedChars: deps.config.maxExtractedChars,
-      ...(countTokens ? { countTokens } : {}),
-    }),
+    deps.config.chunkUnit === "characters"
+      ? chunkByCharacters(document, sizes)
+      : chunkDocument(document, { ...sizes, ...(countTokens ? { countTokens } : {}) }),
   );
   stats.chunks = chunks.length;
 
@@ -265,29 +312,49 @@ async function runClaimed(
   const vectorByHash = await stats.time("embed", () => embedNew(chunks, hashes, workspaceId, deps, stats));
 
   const rows = chunks.map((chunk, position) => {
-    const scan = scanForPromptInjection(chunk.content);
+    const scan = detectPromptInjection(chunk.content);
     for (const pattern of scan.patterns) {
       stats.injectionPatterns[pattern] = (stats.injectionPatterns[pattern] ?? 0) + 1;
     }
+    // rag-corp's tables get exactly the keys rag-corp writes (its filter reads them); ragworker's
+    // own schema also keeps where the chunk came from and which model embedded it.
+    const injectionMetadata = promptInjectionMetadata(scan);
+    const injection: Record<string, unknown> = { ...injectionMetadata };
+    const ragCorp = deps.store.schema === "rag-corp";
+    const metadata = ragCorp
+      ? injection
+      : {
+          ...chunk.metadata,
+          embedding_model: deps.embedder.model,
+          embedding_dim: deps.embedder.dimension,
+          ...injection,
+        };
     return {
       index: chunk.index,
       content: chunk.content,
-      metadata: {
-        ...chunk.metadata,
-        embedding_model: deps.embedder.model,
-        embedding_dim: deps.embedder.dimension,
-        prompt_injection: { flagged: scan.flagged, risk_score: scan.riskScore, patterns: scan.patterns },
-      },
+      metadata,
       embedding: vectorByHash.get(hashes[position] ?? "") ?? new Float32Array(deps.embedder.dimension),
       contentHash: hashes[position] ?? "",
       embeddingModel: deps.embedder.model,
+      // As Python's json.dumps writes it (`1.0`, not `1`): jsonb keeps the written scale.
+      ...(ragCorp ? { metadataJson: promptInjectionMetadataJson(injectionMetadata) } : {}),
     };
   });
+  const nodes = deps.config.nodes.enabled
+    ? await stats.time("embed", () => embedNodes(chunks, deps, stats))
+    : null;
 
   checkpoint(deps);
   const outcome = await stats.time("persist", () =>
     database("persist", () =>
-      replaceChunks(deps.pool, { documentId, jobId: task.jobId, columnKind: deps.columnKind, chunks: rows }),
+      deps.store.replaceChunks(deps.pool, {
+        documentId,
+        workspaceId,
+        jobId: task.jobId,
+        columnKind: deps.columnKind,
+        chunks: rows,
+        nodes,
+      }),
     ),
   );
   if (!outcome.replaced) {
@@ -323,15 +390,26 @@ async function fail(
   error: unknown,
   deps: PipelineDeps,
   stats: StatsRecorder,
+  claimed: boolean,
 ): Promise<TaskResult> {
   const typed = toTyped(error);
   // Handed back at the drain deadline: the job goes back to the queue whatever its attempts.
   const handedBack = typed.code === "INTERRUPTED" && deps.cancelled();
   const willRetry = handedBack || (typed.retryable && task.attempt < task.maxAttempts);
-  const message = typed.message.slice(0, ERROR_MESSAGE_LIMIT);
+  const message = documentErrorMessage(typed.message);
   deps.logger[willRetry ? "warn" : "error"]({ err: describeError(typed), willRetry }, "document failed");
+  const failure: TaskResult = {
+    ok: false,
+    code: typed.code,
+    message,
+    retryable: typed.retryable,
+    stats: stats.snapshot(),
+  };
+  // Failed before its claim (the database was down for the lookup, say): the row was never touched.
+  if (!claimed) return failure;
+  let released: boolean;
   try {
-    await releaseClaim(deps.pool, {
+    released = await deps.store.release(deps.pool, {
       id: documentId,
       jobId: task.jobId,
       status: willRetry ? "PENDING" : "FAILED",
@@ -340,6 +418,15 @@ async function fail(
   } catch (releaseError) {
     // The retried job reclaims its own PROCESSING row by job id; an expired claim is reclaimable too.
     deps.logger.error({ err: describeError(releaseError) }, "could not record the failure on the document");
+    return failure;
   }
-  return { ok: false, code: typed.code, message, retryable: typed.retryable, stats: stats.snapshot() };
+  if (!released) {
+    // The document is no longer this job's: cancelled (rag-corp's cancel sets FAILED), deleted, or
+    // taken over. Leave it as it is and end the job: a retry must not undo what happened to it.
+    const observed = await deps.store.load(deps.pool, documentId, String(task.workspaceId)).catch(() => null);
+    const status = observed ? (observed.status ?? "UNKNOWN") : "MISSING";
+    deps.logger.warn({ observedStatus: status }, "document changed hands; not retried");
+    return { ok: true, status, chunksCreated: 0, stats: stats.snapshot() };
+  }
+  return failure;
 }

@@ -1,0 +1,86 @@
+import type pg from "pg";
+import { replaceChunks, type ChunkRow, type ReplaceOutcome } from "./chunk-writer.js";
+import type { DatabaseSchema } from "./database-schema.js";
+import { claimDocument, loadDocument, releaseClaim, type DocumentRow } from "./document-repository.js";
+import type { EmbeddingColumnKind } from "./embedding-column.js";
+import type { Queryable } from "./queryable.js";
+import { replaceRagCorpChunks, type NodeRow } from "./rag-corp/rag-corp-chunk-writer.js";
+import {
+  claimRagCorpDocument,
+  loadRagCorpDocument,
+  releaseRagCorpClaim,
+} from "./rag-corp/rag-corp-document-repository.js";
+import { findRagCorpStoredEmbeddings } from "./rag-corp/rag-corp-stored-embeddings.js";
+import { findStoredEmbeddings } from "./stored-embeddings.js";
+
+export type { NodeRow };
+
+export interface ClaimRequest {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly jobId: string;
+  readonly claimTtlMs: number;
+}
+
+export interface ReleaseRequest {
+  readonly id: string;
+  readonly jobId: string;
+  readonly status: "PENDING" | "FAILED";
+  readonly errorMessage: string | null;
+}
+
+export interface ChunkWrite {
+  readonly documentId: string;
+  readonly workspaceId: string;
+  readonly jobId: string;
+  readonly columnKind: EmbeddingColumnKind;
+  readonly chunks: readonly ChunkRow[];
+  /** rag-corp's 2-tier nodes; null when 2-tier retrieval is off. */
+  readonly nodes: readonly NodeRow[] | null;
+}
+
+export interface EmbeddingLookup {
+  readonly workspaceId: string;
+  readonly model: string;
+  readonly dimension: number;
+  readonly contentHashes: readonly string[];
+}
+
+/**
+ * The pipeline's reads and writes, for the schema the database has: the pipeline is the same
+ * whichever tables hold the documents.
+ */
+export interface DocumentStore {
+  readonly schema: DatabaseSchema;
+  load(db: Queryable, id: string, workspaceId: string): Promise<DocumentRow | null>;
+  claim(db: Queryable, claim: ClaimRequest): Promise<DocumentRow | null>;
+  release(db: Queryable, release: ReleaseRequest): Promise<boolean>;
+  replaceChunks(pool: pg.Pool, write: ChunkWrite): Promise<ReplaceOutcome>;
+  findStoredEmbeddings(db: Queryable, lookup: EmbeddingLookup): Promise<Map<string, Float32Array>>;
+}
+
+const RAGWORKER_STORE: DocumentStore = {
+  schema: "ragworker",
+  load: loadDocument,
+  claim: claimDocument,
+  release: releaseClaim,
+  replaceChunks: (pool, write) => {
+    // The start-up check refuses ENABLE_2TIER_RETRIEVAL without a nodes table, which this schema lacks.
+    if (write.nodes !== null) throw new Error("nodes need rag-corp's schema");
+    return replaceChunks(pool, write);
+  },
+  findStoredEmbeddings,
+};
+
+const RAG_CORP_STORE: DocumentStore = {
+  schema: "rag-corp",
+  load: loadRagCorpDocument,
+  claim: claimRagCorpDocument,
+  release: releaseRagCorpClaim,
+  replaceChunks: replaceRagCorpChunks,
+  findStoredEmbeddings: findRagCorpStoredEmbeddings,
+};
+
+export function documentStore(schema: DatabaseSchema): DocumentStore {
+  return schema === "rag-corp" ? RAG_CORP_STORE : RAGWORKER_STORE;
+}
