@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { ConfigError } from "../config/config-error.js";
 import { loadConfig, type Config } from "../config/config.js";
+import { withEnvFile } from "../config/env-file.js";
 import { exitWithError } from "./exit-with-error.js";
 import { healthCommand } from "./health-command.js";
 import { ingestCommand } from "./ingest-command.js";
@@ -10,7 +11,7 @@ import { startCommand } from "./start-command.js";
 
 function config(): Config {
   try {
-    return loadConfig();
+    return loadConfig(withEnvFile(process.env));
   } catch (error) {
     if (error instanceof ConfigError) exitWithError(error.message);
     throw error;
