@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { basename, extname } from "node:path";
+import type { Dirent } from "node:fs";
+import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { basename, extname, join, relative, sep } from "node:path";
 import { SingleBar } from "cli-progress";
 import Table from "cli-table3";
 import pg from "pg";
@@ -58,9 +59,105 @@ async function readStates(db: pg.Client, ids: readonly string[]): Promise<Map<st
   return new Map(result.rows.map((row) => [row.id, row]));
 }
 
+export interface SkippedEntry {
+  readonly path: string;
+  readonly reason:
+    "hidden" | "symlink loop" | "directory already walked" | "broken symlink" | "not a regular file";
+}
+
+export interface IngestFileList {
+  /** Regular files in the order they are ingested, each once (by real path). */
+  readonly files: readonly string[];
+  readonly skipped: readonly SkippedEntry[];
+}
+
+/** Code-unit order: the same on every machine, whatever the locale. */
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The files behind the command line's paths: a file as it is; a directory walked recursively in
+ * name order (code units), its regular files taken, hidden entries (a name starting with `.`)
+ * skipped, symbolic links followed except a loop (a link to the directory it is in or to one of
+ * its ancestors) and a broken link. A directory or a file reached a second way (another link, a
+ * path named twice) is taken once, where it was first reached. A named path that does not exist is
+ * an error, as is a named path that is neither a file nor a directory.
+ */
+export async function listIngestFiles(paths: readonly string[]): Promise<IngestFileList> {
+  const files: string[] = [];
+  const skipped: SkippedEntry[] = [];
+  const seenFiles = new Set<string>();
+  const walkedDirectories = new Set<string>();
+
+  const addFile = async (path: string) => {
+    const real = await realpath(path);
+    if (seenFiles.has(real)) return;
+    seenFiles.add(real);
+    files.push(path);
+  };
+
+  const walk = async (directory: string): Promise<void> => {
+    const real = await realpath(directory);
+    if (walkedDirectories.has(real)) {
+      skipped.push({ path: directory, reason: "directory already walked" });
+      return;
+    }
+    walkedDirectories.add(real);
+    const entries: Dirent[] = await readdir(directory, { withFileTypes: true });
+    entries.sort((a, b) => byCodeUnits(a.name, b.name));
+    for (const entry of entries) {
+      const path = join(directory, entry.name);
+      if (entry.name.startsWith(".")) {
+        skipped.push({ path, reason: "hidden" });
+      } else if (entry.isDirectory()) {
+        await walk(path);
+      } else if (entry.isFile()) {
+        await addFile(path);
+      } else if (entry.isSymbolicLink()) {
+        const target = await stat(path).catch(() => undefined);
+        if (!target) skipped.push({ path, reason: "broken symlink" });
+        else if (target.isDirectory()) {
+          const into = await realpath(path);
+          if (real === into || real.startsWith(`${into}${sep}`))
+            skipped.push({ path, reason: "symlink loop" });
+          else await walk(path);
+        } else if (target.isFile()) await addFile(path);
+        else skipped.push({ path, reason: "not a regular file" });
+      } else {
+        skipped.push({ path, reason: "not a regular file" });
+      }
+    }
+  };
+
+  for (const path of paths) {
+    const info = await stat(path);
+    if (info.isDirectory()) await walk(path);
+    else if (info.isFile()) await addFile(path);
+    else throw new Error(`${path}: not a regular file or a directory`);
+  }
+  return { files, skipped };
+}
+
+function reportSkipped(skipped: readonly SkippedEntry[]): void {
+  const hidden = skipped.filter((entry) => entry.reason === "hidden").length;
+  if (hidden > 0)
+    console.error(`skipped ${hidden} hidden file(s) or directory(ies) (names starting with ".")`);
+  for (const entry of skipped) {
+    if (entry.reason !== "hidden") console.error(`skipped ${entry.path}: ${entry.reason}`);
+  }
+}
+
+/** The path as the summary shows it: relative to the working directory when under it. */
+function displayPath(path: string): string {
+  const shown = relative(process.cwd(), path);
+  return shown === "" || shown.startsWith("..") ? path : shown;
+}
+
 const isFinal = (state: DocumentState | undefined) => state?.status === "READY" || state?.status === "FAILED";
 
-/** Stores files, inserts their documents, enqueues them, then follows them to READY or FAILED. */
+/**
+ * Stores files (directories are walked: listIngestFiles), inserts their documents, enqueues them,
+ * then follows them to READY or FAILED.
+ */
 export async function ingestCommand(
   config: Config,
   paths: readonly string[],
@@ -71,10 +168,13 @@ export async function ingestCommand(
   const db = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5_000 });
   const producer = new DocumentProducer(config.redisUrl, config.queueName);
   try {
+    const listed = await listIngestFiles(paths);
+    reportSkipped(listed.skipped);
+    if (listed.files.length === 0) throw new Error(`no files to ingest in ${paths.join(", ")}`);
     await db.connect();
     const workspaceId = await findOrCreateWorkspace(db, options.workspace);
     const files: IngestedFile[] = [];
-    for (const path of paths) {
+    for (const path of listed.files) {
       const bytes = await readFile(path);
       const documentId = randomUUID();
       const fileName = basename(path);
@@ -141,7 +241,7 @@ export async function ingestCommand(
       if (status !== "READY") failed += 1;
       chunks += Number(state?.chunks ?? 0);
       table.push([
-        basename(file.path),
+        displayPath(file.path),
         status,
         state?.chunks ?? "0",
         isFinal(state) ? (state?.error_message ?? "") : "timed out waiting",
