@@ -1,116 +1,277 @@
 /**
- * Flags chunks that read like instructions to a language model rather than content, so the API
- * can warn or filter before such a chunk reaches a prompt. It is a heuristic, not a guarantee:
- * paraphrases get through, and some benign text (security advice, chatbot tutorials) scores.
+ * rag-corp's prompt-injection detector, reproduced rule for rule: the chunk metadata it writes
+ * (`security_flags`, `risk_score`, `detected_patterns`) is what rag-corp's API reads to downrank
+ * or drop chunks, so ragworker must write the same values, float for float.
  *
- * Weights encode how specific a pattern is: one strong signal (an "ignore previous
- * instructions", a chat-template token) flags a chunk on its own; weaker ones (a role-play
- * phrase, "developer mode", which Chrome's docs also say) flag only together.
+ * Eight word-list rules, each counted once per text, each with a weight; the score is the sum
+ * of the matched weights over 3, capped at 1. Benign words match too ("override", "tool",
+ * "policy"): that is rag-corp's behaviour and its API's filter expects it.
  *
- * Every regex is linear on its input: no nested quantifiers, and every wildcard run is bounded,
- * so a hostile 5 MB document cannot stall a thread. Slugs are metric label values
- * (`rag_prompt_injection_detected_total{pattern}`): add new ones, never rename.
+ * rag-corp matches with Python's `re` and IGNORECASE, whose semantics differ from JavaScript's:
+ * - `\b` is Unicode-aware in Python (a letter like "á" is a word character) but ASCII-only in
+ *   JavaScript, so boundaries are written as lookarounds on `[\p{L}\p{N}_]`, Python's `\w`.
+ * - Python's `.` stops only at "\n"; JavaScript's also at "\r", U+2028 and U+2029.
+ * - Python's case-insensitive "i" also matches "İ" (U+0130) and "ı" (U+0131); JavaScript's `iu`
+ *   does not. And `iu` would put U+0345 in the word class (it folds to a Greek letter), which
+ *   Python does not count as a word character. So the regexes use no `i` flag: each letter is
+ *   spelled as the class of characters Python's IGNORECASE accepts for it (see ignoringCase).
+ *
+ * Every rule is linear on its input. `ignore … instructions` is not run as one regex: with a
+ * backtracking engine, `ignore.+instructions` retries the whole rest of the line from every
+ * "ignore", quadratic on a long line of them; it is matched as two scans instead.
  */
 
-export const PROMPT_INJECTION_THRESHOLD = 0.5;
+export type SecurityFlag = "instruction_override" | "exfiltration_attempt" | "policy_override" | "tool_abuse";
 
-export interface PromptInjectionPattern {
-  readonly slug: string;
+export type PromptInjectionSlug =
+  | "ignore_instructions"
+  | "system_prompt"
+  | "developer_message"
+  | "reveal_secrets"
+  | "tool_abuse"
+  | "policy_override"
+  | "act_as"
+  | "prompt_reference";
+
+export interface PromptInjectionRule {
+  /** rag-corp's rule name; also the `pattern` label of rag_prompt_injection_detected_total. */
+  readonly slug: PromptInjectionSlug;
+  /** rag-corp's regex, as Python source (with IGNORECASE); what `matches` implements. */
+  readonly pythonRegex: string;
+  readonly flags: readonly SecurityFlag[];
   readonly weight: number;
-  readonly regex: RegExp;
+  /** Whether the rule matches anywhere in `text`, as Python's `re.search` would. */
+  readonly matches: (text: string) => boolean;
 }
 
-export interface PromptInjectionScan {
-  flagged: boolean;
-  /** Sum of the matched patterns' weights, capped at 1, rounded to 2 decimals. */
-  riskScore: number;
-  /** Slugs of the matched patterns, sorted. */
-  patterns: string[];
+export interface PromptInjectionDetection {
+  /** min(1, Σ matched weights / 3), summed in rule order in float64, as rag-corp computes it. */
+  readonly riskScore: number;
+  /** The matched rules' flags, each once, in the order first seen. */
+  readonly flags: SecurityFlag[];
+  /** The matched rules' slugs, in rule order. */
+  readonly patterns: PromptInjectionSlug[];
 }
 
-export const PROMPT_INJECTION_PATTERNS: readonly PromptInjectionPattern[] = [
+/** The chunk metadata rag-corp's worker writes when at least one rule matched (keys in its order). */
+export interface PromptInjectionChunkMetadata {
+  security_flags: SecurityFlag[];
+  risk_score: number;
+  detected_patterns: PromptInjectionSlug[];
+}
+
+/** `{}` when no rule matched: rag-corp then writes an empty metadata object. */
+export type PromptInjectionMetadata = PromptInjectionChunkMetadata | Record<string, never>;
+
+export const RISK_SCORE_DIVISOR = 3.0;
+
+/** rag-corp's RAG_INJECTION_RISK_THRESHOLD default, used by its API's filter. */
+export const DEFAULT_INJECTION_RISK_THRESHOLD = 0.6;
+
+// Python's `\w` (letters and numbers of any script, and "_"), as lookarounds.
+const NOT_AFTER_WORD = "(?<![\\p{L}\\p{N}_])";
+const NOT_BEFORE_WORD = "(?![\\p{L}\\p{N}_])";
+
+// What Python's IGNORECASE accepts for each letter the rules use, beyond the letter and its
+// upper case: `lower()` maps "İ" to "i" and K (Kelvin) to "k", and Python adds "ı" and "ſ" as
+// equivalents of "i" and "s".
+const EXTRA_CASE_VARIANTS: Readonly<Record<string, string>> = { i: "\u0130\u0131", k: "\u212A", s: "\u017F" };
+
+/** Spells each letter of a regex source (letters, spaces, `|`, `?`, `[…]`) case-insensitively. */
+function ignoringCase(source: string): string {
+  let inClass = false;
+  let out = "";
+  for (const character of source) {
+    if (character === "[" || character === "]") inClass = character === "[";
+    const upper = character.toUpperCase();
+    if (upper === character.toLowerCase()) {
+      out += character;
+      continue;
+    }
+    // Python compares single characters: a letter whose upper case is two ("ß") has no class.
+    if ([...upper].length !== 1) throw new Error(`no single-character case variant for ${character}`);
+    const variants = `${character}${upper}${EXTRA_CASE_VARIANTS[character] ?? ""}`;
+    out += inClass ? variants : `[${variants}]`;
+  }
+  return out;
+}
+
+/** `\b(alternatives)\b` with IGNORECASE; `g` for the scans that resume at lastIndex. */
+function wordsRegex(alternatives: string, global = false): RegExp {
+  return new RegExp(
+    `${NOT_AFTER_WORD}(?:${ignoringCase(alternatives)})${NOT_BEFORE_WORD}`,
+    global ? "gu" : "u",
+  );
+}
+
+/** A rule whose Python regex is `\b…\b` around words: every alternative starts and ends with a letter. */
+function wordsRule(
+  slug: PromptInjectionSlug,
+  pythonRegex: string,
+  flags: readonly SecurityFlag[],
+  weight: number,
+): PromptInjectionRule {
+  const words = /^\\b(.+)\\b$/.exec(pythonRegex)?.[1];
+  if (words === undefined) throw new Error(`not a word rule: ${pythonRegex}`);
+  const regex = wordsRegex(words);
+  return { slug, pythonRegex, flags, weight, matches: (text) => regex.test(text) };
+}
+
+const IGNORE = wordsRegex("ignore|ignora", true);
+const INSTRUCTIONS = wordsRegex("instructions|instrucciones", true);
+
+/**
+ * `\b(ignore|ignora)\b.+\b(instructions|instrucciones)\b` with Python's `.` (anything but
+ * "\n"): some "ignore" word and a later "instructions" word on the same line. Taking the first
+ * "ignore" of each line is enough, and the scans only move forward, so this is linear.
+ */
+function ignoreThenInstructions(text: string): boolean {
+  let from = 0;
+  // Start of the first "instructions" word at or after the position last searched from.
+  let instructionsAt = -1;
+  for (;;) {
+    IGNORE.lastIndex = from;
+    const ignore = IGNORE.exec(text);
+    if (ignore === null) return false;
+    const afterIgnore = ignore.index + ignore[0].length;
+    if (instructionsAt < afterIgnore) {
+      // The character at afterIgnore is not a word character, so a match found from there
+      // starts after it: `.+` gets its one character at least.
+      INSTRUCTIONS.lastIndex = afterIgnore;
+      const instructions = INSTRUCTIONS.exec(text);
+      if (instructions === null) return false;
+      instructionsAt = instructions.index;
+    }
+    const lineEnd = text.indexOf("\n", afterIgnore);
+    if (lineEnd === -1 || instructionsAt < lineEnd) return true;
+    from = lineEnd + 1;
+  }
+}
+
+/** rag-corp's rules, in the order it tries them (which is the order of slugs, flags and sums). */
+export const PROMPT_INJECTION_RULES: readonly PromptInjectionRule[] = [
   {
-    slug: "ignore_previous_instructions",
-    weight: 0.6,
-    regex:
-      /\b(?:ignore|disregard|forget|skip|override)\s+(?:(?:all|any|every|the|your|my|of|these|those)\s+){0,3}(?:previous|prior|preceding|above|earlier|former|foregoing|original|initial)\s+(?:(?:system|developer|user)\s+)?(?:instructions?|prompts?|directions|directives|guidelines|rules|messages?|commands|context)\b|\b(?:ignore|disregard|forget)\s+(?:everything|anything|all)\s+(?:(?:said|written|stated)\s+)?(?:above|before|previously|so\s+far)\b/i,
+    slug: "ignore_instructions",
+    pythonRegex: "\\b(ignore|ignora)\\b.+\\b(instructions|instrucciones)\\b",
+    flags: ["instruction_override"],
+    weight: 1.2,
+    matches: ignoreThenInstructions,
   },
-  {
-    slug: "disregard_rules",
-    weight: 0.4,
-    regex:
-      /\b(?:disregard|ignore|bypass|circumvent|override|violate|abandon|suspend)\s+(?:(?:all|any|every|the|your|of|its|these|those|safety|content|ethical|moral)\s+){0,3}(?:rules|guidelines|guardrails|restrictions|policies|safeguards|limitations|constraints|principles|programming|instructions)\b/i,
-  },
-  {
-    slug: "system_prompt_reveal",
-    weight: 0.5,
-    regex:
-      /\b(?:reveal|show|print|repeat|display|output|disclose|leak|dump|recite|tell\s+me|give\s+me|share)\s+(?:me\s+)?(?:(?:your|the|its|all|of|full|entire|complete|exact|verbatim)\s+){0,3}(?:system\s+(?:prompt|message|instructions)|(?:initial|original|hidden|secret|internal)\s+(?:prompt|instructions))\b|\b(?:reveal|show|print|repeat|disclose|recite|tell\s+me|give\s+me)\s+(?:me\s+)?your\s+(?:(?:full|entire|complete|exact)\s+)?(?:prompt|instructions)\b|\bwhat\s+(?:is|are|was|were)\s+your\s+(?:(?:system|initial|original|hidden|secret)\s+)?(?:prompt|instructions)\b/i,
-  },
-  {
-    slug: "role_override",
-    weight: 0.35,
-    // A role keyword is required: "you are now logged in" and "act as a reverse proxy" are docs.
-    regex:
-      /\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you\s+are|pretend\s+(?:to\s+be|you\s+are|that\s+you\s+are)|act\s+as|role-?play\s+as|behave\s+as|impersonate)\s+(?:(?:a|an|the|my|if|you\s+were|though|your)\s+){0,2}(?:[\w-]+\s+){0,3}?(?:ai|assistant|chatbot|bot|model|llm|character|persona|hacker|dan|gpt|chatgpt|unrestricted|unfiltered|uncensored|jailbroken|evil|different)\b|\bfrom\s+now\s+on,?\s+you\s+(?:will|must|shall)\s+(?:only\s+)?(?:respond|answer|reply|act|behave|obey)\b/i,
-  },
-  {
-    slug: "developer_mode",
-    weight: 0.3,
-    regex:
-      /\b(?:enable|enter|activate|switch\s+(?:in)?to|turn\s+on|unlock|engage)\s+(?:the\s+)?(?:developer|dev|god|sudo|unrestricted|dan)\s+mode\b|\b(?:developer|god|dan|sudo)\s+mode\s+(?:is\s+)?(?:enabled|activated|on|unlocked)\b/i,
-  },
-  {
-    slug: "jailbreak",
-    weight: 0.4,
-    regex:
-      /\bjailbr(?:eak(?:s|ing|ed)?|oken)\b|\bdo\s+anything\s+now\b|\bdan\s+(?:mode|prompt)\b|\bstay\s+in\s+character\b|\b(?:without|free\s+(?:of|from)|no)\s+(any\s+)?(?:ethical|moral|content|safety)\s+(?:guidelines|restrictions|constraints|filters|limits|limitations|boundaries)\b/i,
-  },
-  {
-    slug: "exfiltrate_secrets",
-    weight: 0.45,
-    regex:
-      /\b(?:reveal|show|print|send|give|tell|output|leak|share|list|dump|expose|email|post|upload|forward|paste|display)\s+(?:me\s+|us\s+)?(?:(?:all|any|the|your|of|its|my|stored|saved|current|admin|user|system|database|secret|private)\s+){0,3}(?:api[\s_-]?keys?|secret\s+keys?|secrets|passwords?|credentials|access\s+tokens?|auth(?:entication)?\s+tokens?|bearer\s+tokens?|private\s+keys?|ssh\s+keys?|env(?:ironment)?\s+variables|session\s+cookies?)\b/i,
-  },
-  {
-    slug: "hidden_instruction_markup",
-    weight: 0.5,
-    // Chat-template tokens have no business in a document; an HTML comment is invisible once
-    // rendered, so one that addresses a model is an instruction hidden from the human reader.
-    regex:
-      /<\|(?:im_start|im_end|im_sep|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id|begin_of_text)\|>|\[\/?INST\]|<<\/?SYS>>|<!--[^>]{0,120}?\b(?:ignore|disregard|assistant|ai|llm|chatgpt|gpt|claude|language\s+model|system\s+prompt)\b/i,
-  },
-  {
-    slug: "tool_call_injection",
-    weight: 0.5,
-    regex:
-      /<\/?(?:tool_call|tool_calls|tool_use|function_call|function_calls)\b|"(?:tool_calls?|function_call)"\s*:|\b(?:call|invoke|use|run|execute)\s+(?:the\s+)?[\w.-]{1,40}\s+(?:tool|function|plugin)\s+to\s+(?:send|email|post|upload|forward|transfer|exfiltrate|delete|wire)\b/i,
-  },
+  wordsRule("system_prompt", "\\b(system prompt|prompt del sistema)\\b", ["exfiltration_attempt"], 1.2),
+  wordsRule(
+    "developer_message",
+    "\\b(developer message|mensaje del desarrollador)\\b",
+    ["policy_override"],
+    1.0,
+  ),
+  wordsRule(
+    "reveal_secrets",
+    "\\b(reveal|leak|exfiltrate|revela|filtra|confidencial)\\b",
+    ["exfiltration_attempt"],
+    1.0,
+  ),
+  wordsRule("tool_abuse", "\\b(tools?|herramientas|function calling)\\b", ["tool_abuse"], 0.7),
+  wordsRule(
+    "policy_override",
+    "\\b(policy|pol[ií]tica|bypass|jailbreak|override|anula|sin restricciones)\\b",
+    ["policy_override"],
+    1.0,
+  ),
+  wordsRule("act_as", "\\b(act as|act[úu]a como)\\b", ["instruction_override"], 0.8),
+  wordsRule("prompt_reference", "\\bprompt\\b", [], 0.3),
 ];
 
-export const PROMPT_INJECTION_SLUGS: readonly string[] = PROMPT_INJECTION_PATTERNS.map(
-  (pattern) => pattern.slug,
+export const PROMPT_INJECTION_SLUGS: readonly PromptInjectionSlug[] = PROMPT_INJECTION_RULES.map(
+  (rule) => rule.slug,
 );
 
-// Zero-width characters and soft hyphens are invisible and split words ("ig\u200Bnore"), the
-// cheapest way to slip past a regex; none of them changes what a model reads.
-const INVISIBLE_CHARACTERS = /[\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g;
-
-export function scanForPromptInjection(text: string): PromptInjectionScan {
-  const visible = text.replace(INVISIBLE_CHARACTERS, "");
-  const matched = new Set<string>();
+/**
+ * Runs rag-corp's rules on `text`. Blank text matches nothing (every rule needs letters), so
+ * it scores 0 with no flags, as rag-corp's early return gives.
+ */
+export function detectPromptInjection(text: string): PromptInjectionDetection {
+  const patterns: PromptInjectionSlug[] = [];
+  const flags: SecurityFlag[] = [];
   let weightSum = 0;
-  for (const { slug, weight, regex } of PROMPT_INJECTION_PATTERNS) {
-    if (!matched.has(slug) && regex.test(visible)) {
-      matched.add(slug);
-      weightSum += weight;
+  for (const rule of PROMPT_INJECTION_RULES) {
+    if (!rule.matches(text)) continue;
+    patterns.push(rule.slug);
+    for (const flag of rule.flags) {
+      if (!flags.includes(flag)) flags.push(flag);
     }
+    // Summed in rule order: float addition is not associative, and rag-corp's scores (e.g.
+    // 0.09999999999999999) are the ones this order gives.
+    weightSum += rule.weight;
   }
-  // Rounded so 0.35 + 0.3 reads 0.65 in chunk metadata, and compares as such to the threshold.
-  const riskScore = Math.round(Math.min(1, weightSum) * 100) / 100;
+  return { riskScore: Math.min(1.0, weightSum / RISK_SCORE_DIVISOR), flags, patterns };
+}
+
+/** What rag-corp's worker stores in `chunks.metadata` for a detection. */
+export function promptInjectionMetadata(detection: PromptInjectionDetection): PromptInjectionMetadata {
+  if (detection.patterns.length === 0) return {};
   return {
-    flagged: riskScore >= PROMPT_INJECTION_THRESHOLD,
-    riskScore,
-    patterns: [...matched].sort(),
+    security_flags: [...detection.flags],
+    risk_score: detection.riskScore,
+    detected_patterns: [...detection.patterns],
   };
+}
+
+/**
+ * The metadata as Python's `json.dumps` writes it (", " and ": " separators, floats with a
+ * fraction: `1.0`, not `1`). PostgreSQL's jsonb keeps a number's written scale, so the row
+ * reads back `"risk_score": 1.0` as rag-corp's does only if it was sent that way.
+ */
+export function promptInjectionMetadataJson(metadata: PromptInjectionMetadata): string {
+  if (!("risk_score" in metadata)) return "{}";
+  const strings = (values: readonly string[]): string => `[${values.map(pythonJsonString).join(", ")}]`;
+  return (
+    `{"security_flags": ${strings(metadata.security_flags)}, ` +
+    `"risk_score": ${pythonFloatRepr(metadata.risk_score)}, ` +
+    `"detected_patterns": ${strings(metadata.detected_patterns)}}`
+  );
+}
+
+/**
+ * rag-corp's API-side test (`is_flagged`): a chunk is flagged when it has a security flag or its
+ * risk score reaches the threshold. Only `prompt_reference` matches without a flag.
+ */
+export function isPromptInjectionFlagged(
+  metadata: { readonly security_flags?: readonly string[]; readonly risk_score?: number },
+  threshold = DEFAULT_INJECTION_RISK_THRESHOLD,
+): boolean {
+  return (metadata.security_flags?.length ?? 0) > 0 || (metadata.risk_score ?? 0) >= threshold;
+}
+
+/**
+ * @deprecated The pre-rag-corp shape, kept only until the pipeline writes rag-corp's metadata;
+ * use detectPromptInjection and promptInjectionMetadata.
+ */
+export function scanForPromptInjection(text: string): {
+  flagged: boolean;
+  riskScore: number;
+  patterns: PromptInjectionSlug[];
+} {
+  const detection = detectPromptInjection(text);
+  return {
+    flagged: isPromptInjectionFlagged(promptInjectionMetadata(detection)),
+    riskScore: detection.riskScore,
+    patterns: detection.patterns,
+  };
+}
+
+// repr() of a Python float for the values a risk score takes (0, 1, or in [0.09, 1)): there
+// JavaScript's shortest round-trip digits are Python's, only integers differ ("1" vs "1.0").
+function pythonFloatRepr(value: number): string {
+  if (!Number.isFinite(value) || Math.abs(value) >= 1e16 || (value !== 0 && Math.abs(value) < 1e-4)) {
+    throw new RangeError(`not a risk score: ${value}`);
+  }
+  return Number.isInteger(value) ? value.toFixed(1) : String(value);
+}
+
+// json.dumps escapes every non-ASCII character (ensure_ascii); JSON.stringify keeps them.
+function pythonJsonString(value: string): string {
+  return JSON.stringify(value).replace(
+    /[\u007F-\uFFFF]/g,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
