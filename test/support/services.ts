@@ -55,7 +55,17 @@ export async function createTestDatabase(
 
   await withAdminClient(adminUrl, async (client) => {
     const template = options.pgvector === false ? " TEMPLATE template0" : "";
-    await client.query(`CREATE DATABASE ${quoteIdentifier(name)}${template}`);
+    // CREATE DATABASE copies the template and fails (55006) while any session is connected to it:
+    // `scripts/services.sh up` connects to template1 for a moment to create pgvector there.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await client.query(`CREATE DATABASE ${quoteIdentifier(name)}${template}`);
+        break;
+      } catch (error) {
+        if (attempt >= 40 || (error as { code?: unknown }).code !== "55006") throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
   });
 
   const url = new URL(adminUrl);
