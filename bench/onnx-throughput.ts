@@ -100,15 +100,15 @@ const worker = startWorkerProcess(
     // "thread ready" is a debug line; the clock starts once every thread has its model.
     LOG_LEVEL: "debug",
     // One text per chunk: a paragraph is about 800 characters, two never fit in one chunk.
-    CHUNK_SIZE: "1000",
-    CHUNK_OVERLAP: "0",
+    CHUNK_TOKENS: "1000",
+    CHUNK_OVERLAP_TOKENS: "0",
   }),
 );
 const workerRates: number[] = [];
 let chunks = 0;
 try {
   await worker.waitForLog(
-    () => worker.logs.filter((line) => line.msg === "thread ready").length >= threads,
+    () => worker.logs.filter((line) => line.message === "thread ready").length >= threads,
     120_000,
   );
   // Rounds alternate direct and worker runs, so both see the same machine load; each worker

@@ -52,8 +52,8 @@ const worker = startWorkerProcess(
     WORKER_THREADS: String(threads),
     WORKER_HTTP_PORT: String(port),
     LOG_LEVEL: "warn",
-    CHUNK_SIZE: "2000",
-    CHUNK_OVERLAP: "200",
+    CHUNK_TOKENS: "2000",
+    CHUNK_OVERLAP_TOKENS: "200",
     MAX_CHUNKS: "100000",
   }),
 );

@@ -7,6 +7,7 @@ import type { Job, SandboxedJob } from "bullmq";
 import type * as ConfigModule from "../../src/config/config.js";
 import type * as CreateEmbedderModule from "../../src/embed/create-embedder.js";
 import type * as DependencyChecksModule from "../../src/supervisor/dependency-checks.js";
+import type * as DocumentStoreModule from "../../src/db/document-store.js";
 import type * as LoggerModule from "../../src/logging/logger.js";
 import type * as PgPoolModule from "../../src/db/pg-pool.js";
 import type * as ProcessDocumentModule from "../../src/threads/process-document.js";
@@ -35,8 +36,9 @@ export async function createCompiledPipeline(label: number): Promise<CompiledPip
   const { createStorage } = await fromDist<typeof StorageModule>("storage/create-storage.js");
 
   const config = loadConfig(process.env);
-  const logger = createLogger(config.logLevel, { thread: label });
-  const column = await checkDatabase(config.databaseUrl, config.embeddingDim, 5_000);
+  const logger = createLogger(config.logLevel, { module: "thread", thread: label }, { json: config.logJson });
+  const { column, schema } = await checkDatabase(config.databaseUrl, config.embeddingDim, 5_000);
+  const { documentStore } = await fromDist<typeof DocumentStoreModule>("db/document-store.js");
   const pool = createPgPool({
     url: config.databaseUrl,
     min: config.dbPoolMin,
@@ -53,6 +55,7 @@ export async function createCompiledPipeline(label: number): Promise<CompiledPip
     pool,
     storage: createStorage(config.storageUrl),
     embedder,
+    store: documentStore(schema),
     config,
     columnKind: column.kind,
     logger,

@@ -42,8 +42,12 @@ describe("loadConfig defaults (DESIGN.md, Environment)", () => {
     assert.equal(config.metricsRequireAuth, false);
     assert.deepEqual(config.apiKeys, []);
     assert.equal(config.drainTimeoutMs, 25_000);
-    assert.equal(config.chunkSize, 200);
-    assert.equal(config.chunkOverlap, 30);
+    assert.equal(config.chunkUnit, "characters");
+    assert.equal(config.chunkSize, 900);
+    assert.equal(config.chunkOverlap, 120);
+    assert.equal(config.dbStatementTimeoutMs, 30_000);
+    assert.deepEqual(config.nodes, { enabled: false, groupSize: 5, textMaxChars: 2000 });
+    assert.equal(config.embedding.cacheBackend, "off");
     assert.equal(config.maxChunks, 2000);
     assert.equal(config.maxFileBytes, 50 * 1024 * 1024);
     assert.equal(config.maxExtractedChars, 5_000_000);
@@ -143,23 +147,90 @@ describe("loadConfig reads valid values", () => {
       S3_FORCE_PATH_STYLE: "1",
     });
     assert.equal(config.storageUrl, "s3://rag-uploads/tenant-a");
-    assert.deepEqual(config.s3, { endpoint: "http://minio:9000", region: "eu-west-3", forcePathStyle: true });
+    assert.deepEqual(config.s3, {
+      endpoint: "http://minio:9000",
+      region: "eu-west-3",
+      forcePathStyle: true,
+      credentials: null,
+    });
   });
 
   it("defaults S3 to AWS itself: no endpoint, AWS_REGION or us-east-1, virtual-hosted style", () => {
-    assert.deepEqual(loadConfig({}).s3, { endpoint: null, region: "us-east-1", forcePathStyle: false });
+    assert.deepEqual(loadConfig({}).s3, {
+      endpoint: null,
+      region: "us-east-1",
+      forcePathStyle: false,
+      credentials: null,
+    });
     assert.equal(loadConfig({ AWS_REGION: "ap-south-1" }).s3.region, "ap-south-1");
     assert.equal(loadConfig({ AWS_REGION: "ap-south-1", S3_REGION: "auto" }).s3.region, "auto");
   });
 
-  it("accepts a CHUNK_SIZE whose merged last chunk stays below EMBEDDING_MAX_LENGTH", () => {
-    assert.equal(loadConfig({ CHUNK_SIZE: "200", EMBEDDING_MAX_LENGTH: "251" }).chunkSize, 200);
+  it("accepts a CHUNK_TOKENS whose merged last chunk stays below EMBEDDING_MAX_LENGTH", () => {
+    const config = loadConfig({ CHUNK_TOKENS: "200", EMBEDDING_MAX_LENGTH: "251" });
+    assert.equal(config.chunkUnit, "tokens");
+    assert.equal(config.chunkSize, 200);
+    assert.equal(config.chunkOverlap, 30);
   });
 
-  it("accepts CHUNK_OVERLAP just below CHUNK_SIZE", () => {
+  it("keeps rag-corp's meaning of CHUNK_SIZE/CHUNK_OVERLAP: characters", () => {
     const config = loadConfig({ CHUNK_SIZE: "100", CHUNK_OVERLAP: "99" });
+    assert.equal(config.chunkUnit, "characters");
     assert.equal(config.chunkSize, 100);
     assert.equal(config.chunkOverlap, 99);
+    // The token chunker's names win when given: CHUNK_SIZE then means nothing.
+    const tokens = loadConfig({ CHUNK_SIZE: "100", CHUNK_TOKENS: "300", CHUNK_OVERLAP_TOKENS: "20" });
+    assert.deepEqual([tokens.chunkUnit, tokens.chunkSize, tokens.chunkOverlap], ["tokens", 300, 20]);
+  });
+
+  it("picks rag-corp's providers from FAKE_EMBEDDINGS and GOOGLE_API_KEY, EMBEDDING_PROVIDER first", () => {
+    assert.equal(loadConfig({ FAKE_EMBEDDINGS: "True" }).embeddingProvider, "fake");
+    assert.equal(loadConfig({ FAKE_EMBEDDINGS: "true" }).embedding.cacheBackend, "auto");
+    const google = loadConfig({
+      GOOGLE_API_KEY: "k",
+      RETRY_MAX_ATTEMPTS: "5",
+      RETRY_BASE_DELAY_SECONDS: "0.5",
+    });
+    assert.equal(google.embeddingProvider, "google");
+    assert.equal(google.embedding.google.maxAttempts, 5);
+    assert.equal(google.embedding.google.baseDelayMs, 500);
+    assert.equal(google.embedding.google.maxDelayMs, 30_000);
+    assert.equal(loadConfig({ FAKE_EMBEDDINGS: "0", GOOGLE_API_KEY: "k" }).embeddingProvider, "google");
+    assert.equal(loadConfig({ FAKE_EMBEDDINGS: "1", EMBEDDING_PROVIDER: "hash" }).embeddingProvider, "hash");
+  });
+
+  it("turns rag-corp's S3_BUCKET/S3_ACCESS_KEY/S3_SECRET_KEY/S3_ENDPOINT_URL into s3 storage", () => {
+    const config = loadConfig({
+      S3_BUCKET: "rag-documents",
+      S3_ACCESS_KEY: "minio",
+      S3_SECRET_KEY: "minio-secret",
+      S3_ENDPOINT_URL: "http://minio:9000",
+      S3_REGION: "us-east-1",
+    });
+    assert.equal(config.storageUrl, "s3://rag-documents");
+    assert.deepEqual(config.s3, {
+      endpoint: "http://minio:9000",
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "minio", secretAccessKey: "minio-secret" },
+    });
+    // Without all three, storage stays where STORAGE_URL's default says (rag-corp: storage off).
+    assert.equal(loadConfig({ S3_BUCKET: "rag-documents" }).storageUrl, "file://./data/uploads");
+  });
+
+  it("reads booleans as pydantic does", () => {
+    for (const [text, value] of [
+      ["1", true],
+      ["TRUE", true],
+      ["yes", true],
+      ["On", true],
+      ["0", false],
+      ["False", false],
+      ["no", false],
+      ["off", false],
+    ] as const) {
+      assert.equal(loadConfig({ ENABLE_2TIER_RETRIEVAL: text }).nodes.enabled, value, text);
+    }
   });
 });
 
@@ -180,7 +251,7 @@ describe("loadConfig rejects bad values with a ConfigError naming the variable",
     ["EMBEDDING_PROVIDER", { EMBEDDING_PROVIDER: "magic" }],
     ["EMBEDDING_DIM", { EMBEDDING_DIM: "0" }],
     ["EMBEDDING_DIM", { EMBEDDING_DIM: "768d" }],
-    ["METRICS_REQUIRE_AUTH", { METRICS_REQUIRE_AUTH: "yes" }],
+    ["METRICS_REQUIRE_AUTH", { METRICS_REQUIRE_AUTH: "maybe" }],
     ["METRICS_REQUIRE_AUTH", { METRICS_REQUIRE_AUTH: "2" }],
     ["DRAIN_TIMEOUT_MS", { DRAIN_TIMEOUT_MS: "-1" }],
     ["DRAIN_TIMEOUT_MS", { DRAIN_TIMEOUT_MS: "25s" }],
@@ -189,9 +260,15 @@ describe("loadConfig rejects bad values with a ConfigError naming the variable",
     ["DB_POOL_MAX_SIZE", { DB_POOL_MIN_SIZE: "5", DB_POOL_MAX_SIZE: "2" }],
     ["CHUNK_OVERLAP", { CHUNK_SIZE: "100", CHUNK_OVERLAP: "100" }],
     ["CHUNK_OVERLAP", { CHUNK_SIZE: "100", CHUNK_OVERLAP: "500" }],
-    ["CHUNK_OVERLAP", { CHUNK_OVERLAP: "200" }],
-    ["CHUNK_SIZE", { CHUNK_SIZE: "7" }],
-    ["CHUNK_SIZE", { CHUNK_SIZE: "200", EMBEDDING_MAX_LENGTH: "250" }],
+    ["CHUNK_OVERLAP", { CHUNK_SIZE: "100", CHUNK_OVERLAP: "200" }],
+    ["CHUNK_SIZE", { CHUNK_SIZE: "0" }],
+    ["CHUNK_OVERLAP", { CHUNK_OVERLAP: "1000" }],
+    ["CHUNK_TOKENS", { CHUNK_TOKENS: "7" }],
+    ["CHUNK_OVERLAP_TOKENS", { CHUNK_TOKENS: "100", CHUNK_OVERLAP_TOKENS: "100" }],
+    ["CHUNK_TOKENS", { CHUNK_TOKENS: "200", EMBEDDING_MAX_LENGTH: "250" }],
+    ["GOOGLE_API_KEY", { EMBEDDING_PROVIDER: "google" }],
+    ["EMBEDDING_CACHE_BACKEND", { EMBEDDING_CACHE_BACKEND: "disk" }],
+    ["DB_STATEMENT_TIMEOUT_MS", { DB_STATEMENT_TIMEOUT_MS: "-1" }],
     ["MAX_EXTRACTED_CHARS", { MAX_EXTRACTED_CHARS: "0" }],
     ["DOCUMENT_TIMEOUT_MS", { DOCUMENT_TIMEOUT_MS: "5" }],
     ["DOCUMENT_TIMEOUT_GRACE_MS", { DOCUMENT_TIMEOUT_GRACE_MS: "-1" }],
@@ -203,7 +280,7 @@ describe("loadConfig rejects bad values with a ConfigError naming the variable",
     ["S3_ENDPOINT", { S3_ENDPOINT: "minio:9000" }],
     ["S3_ENDPOINT", { S3_ENDPOINT: "http://key:secret@minio:9000" }],
     ["S3_REGION", { S3_REGION: "EU West" }],
-    ["S3_FORCE_PATH_STYLE", { S3_FORCE_PATH_STYLE: "yes" }],
+    ["S3_FORCE_PATH_STYLE", { S3_FORCE_PATH_STYLE: "sure" }],
     ["LOG_LEVEL", { LOG_LEVEL: "verbose" }],
     ["API_KEYS_CONFIG", { API_KEYS_CONFIG: "not json" }],
   ];

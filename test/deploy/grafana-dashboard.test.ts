@@ -169,7 +169,9 @@ describe("the Grafana dashboard", () => {
 
     before(async () => {
       env = await createTestEnvironment("dashboard", { embeddingDim: 16 });
-      worker = startWorkerProcess(env.env({ WORKER_THREADS: "2", CHUNK_SIZE: "200", CHUNK_OVERLAP: "20" }));
+      worker = startWorkerProcess(
+        env.env({ WORKER_THREADS: "2", CHUNK_TOKENS: "200", CHUNK_OVERLAP_TOKENS: "20" }),
+      );
       const port = await waitUntilServing(worker, 2);
       const documents = await Promise.all(
         ["one", "two", "three"].map((tag) =>

@@ -67,8 +67,11 @@ describe("formats and extraction limits through the worker", () => {
 
   before(async () => {
     env = await createTestEnvironment("formats");
-    worker = startWorkerProcess(env.env({ WORKER_THREADS: "2", MAX_PAGES: String(MAX_PAGES) }));
-    await worker.waitForLog((line) => line.msg === "worker started");
+    // The token chunker keeps pages and headings per chunk; the default (rag-corp's) does not.
+    worker = startWorkerProcess(
+      env.env({ WORKER_THREADS: "2", MAX_PAGES: String(MAX_PAGES), CHUNK_TOKENS: "200" }),
+    );
+    await worker.waitForLog((line) => line.message === "Worker arrancando");
   });
 
   after(async () => {

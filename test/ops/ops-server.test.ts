@@ -60,7 +60,7 @@ async function pollUntil<T>(
 }
 
 async function opsPort(worker: WorkerProcess): Promise<number> {
-  const line = await worker.waitForLog((entry) => entry.msg === "ops server listening");
+  const line = await worker.waitForLog((entry) => entry.message === "ops server listening");
   assert.equal(typeof line.port, "number", `listening line without a port: ${JSON.stringify(line)}`);
   return line.port as number;
 }
@@ -68,8 +68,8 @@ async function opsPort(worker: WorkerProcess): Promise<number> {
 /** Waits until `count` distinct threads said they are ready (so both take jobs from the start). */
 async function threadsReady(worker: WorkerProcess, count: number): Promise<void> {
   const readyThreads = () =>
-    new Set(worker.logs.filter((line) => line.msg === "thread ready").map((line) => line["thread"]));
-  await worker.waitForLog((line: LogLine) => line.msg === "thread ready" && readyThreads().size >= count);
+    new Set(worker.logs.filter((line) => line.message === "thread ready").map((line) => line["thread"]));
+  await worker.waitForLog((line: LogLine) => line.message === "thread ready" && readyThreads().size >= count);
 }
 
 /** A paragraph of about 250 characters. */
@@ -111,10 +111,15 @@ describe("ops server of a worker that processed documents on two threads", () =>
   before(async () => {
     env = await createTestEnvironment("ops-server", { embeddingDim: DIM });
     worker = startWorkerProcess(
-      env.env({ CHUNK_SIZE: "300", CHUNK_OVERLAP: "30", WORKER_THREADS: "2", DB_POOL_MIN_SIZE: "1" }),
+      env.env({
+        CHUNK_TOKENS: "300",
+        CHUNK_OVERLAP_TOKENS: "30",
+        WORKER_THREADS: "2",
+        DB_POOL_MIN_SIZE: "1",
+      }),
     );
     port = await opsPort(worker);
-    await worker.waitForLog((line) => line.msg === "worker started");
+    await worker.waitForLog((line) => line.message === "Worker arrancando");
     await threadsReady(worker, 2);
 
     const documents = [];
@@ -203,12 +208,9 @@ describe("ops server of a worker that processed documents on two threads", () =>
     assert.equal(single(samples, "rag_worker_pool_threads"), 2);
 
     assert.ok(
-      single(samples, "rag_prompt_injection_detected_total", { pattern: "ignore_previous_instructions" }) >=
-        1,
+      single(samples, "rag_prompt_injection_detected_total", { pattern: "ignore_instructions" }) >= 1,
     );
-    assert.ok(
-      single(samples, "rag_prompt_injection_detected_total", { pattern: "system_prompt_reveal" }) >= 1,
-    );
+    assert.ok(single(samples, "rag_prompt_injection_detected_total", { pattern: "system_prompt" }) >= 1);
 
     assert.ok(
       select(samples, "process_cpu_user_seconds_total").length === 1,
@@ -251,7 +253,7 @@ describe("/readyz when the worker's Redis goes away and comes back", () => {
     redis = await startPrivateRedis();
     worker = startWorkerProcess(env.env({ REDIS_URL: redis.url, WORKER_THREADS: "1" }));
     port = await opsPort(worker);
-    await worker.waitForLog((line) => line.msg === "worker started");
+    await worker.waitForLog((line) => line.message === "Worker arrancando");
   });
 
   after(async () => {
@@ -347,11 +349,11 @@ describe("an ops port already taken", () => {
     const taken = address.port;
     worker = startWorkerProcess(env.env({ WORKER_HTTP_PORT: String(taken), WORKER_THREADS: "1" }));
     const line = await worker.waitForLog(
-      (entry) => entry.level === "error" && JSON.stringify(entry).includes(String(taken)),
+      (entry) => entry.level === "ERROR" && JSON.stringify(entry).includes(String(taken)),
     );
     assert.equal(line.port, taken, JSON.stringify(line));
-    assert.match(String(line.msg), /ops server/);
-    await worker.waitForLog((entry) => entry.msg === "worker started");
+    assert.match(String(line.message), /ops server/);
+    await worker.waitForLog((entry) => entry.message === "Worker arrancando");
 
     const { documentId, workspaceId } = await env.insertDocument({
       bytes: paragraph("port-taken"),

@@ -17,8 +17,8 @@ import { paragraphsOfText } from "../support/document-fixtures.js";
 const SLOW_DOCUMENT_BYTES = 6_000_000;
 const WORKER_ENV = {
   WORKER_THREADS: "2",
-  CHUNK_SIZE: "4000",
-  CHUNK_OVERLAP: "0",
+  CHUNK_TOKENS: "4000",
+  CHUNK_OVERLAP_TOKENS: "0",
   MAX_CHUNKS: "100000",
   MAX_EXTRACTED_CHARS: "100000000",
 };
@@ -62,17 +62,19 @@ describe("drain on SIGTERM", () => {
   test("jobs past the deadline go back to the queue; the next worker finishes them all", async () => {
     const drainTimeoutMs = 100;
     const worker = start({ DRAIN_TIMEOUT_MS: String(drainTimeoutMs) });
-    const listening = await worker.waitForLog((line) => line.msg === "ops server listening");
+    const listening = await worker.waitForLog((line) => line.message === "ops server listening");
     const port = Number(listening["port"]);
     const jobs = await enqueueSlowDocuments(5);
     await worker.waitForLog(
-      (line) => worker.logs.filter((l) => l.msg === "job started").length >= 2 && line.msg === "job started",
+      (line) =>
+        worker.logs.filter((l) => l.message === "Worker job iniciado").length >= 2 &&
+        line.message === "Worker job iniciado",
     );
     assert.equal((await readyzStatus(port)).status, 200);
 
     const signalled = Date.now();
     worker.child.kill("SIGTERM");
-    await worker.waitForLog((line) => line.msg === "draining: no new jobs, waiting for running ones");
+    await worker.waitForLog((line) => line.message === "draining: no new jobs, waiting for running ones");
     const during = await readyzStatus(port);
     assert.equal(during.status, 503);
     assert.equal(during.body["draining"], true);
@@ -81,15 +83,15 @@ describe("drain on SIGTERM", () => {
     const seconds = (Date.now() - signalled) / 1000;
     assert.ok(seconds < drainTimeoutMs / 1000 + 8, `exit took ${seconds} s`);
     const handedBack = worker.logs.filter(
-      (line) => line.msg === "drain deadline reached; handing the job back to the queue",
+      (line) => line.message === "drain deadline reached; handing the job back to the queue",
     );
     assert.ok(handedBack.length >= 1, "at least one job was still running at the deadline");
-    assert.ok(worker.logs.some((line) => line.msg === "every thread closed its database pool"));
+    assert.ok(worker.logs.some((line) => line.message === "every thread closed its database pool"));
 
     const stuck = await env.db.query("SELECT id FROM documents WHERE status = 'PROCESSING'");
     assert.deepEqual(stuck.rows, [], "no document left PROCESSING");
     for (const line of handedBack) {
-      const job = await env.producer.queue.getJob(String(line["jobId"]));
+      const job = await env.producer.queue.getJob(String(line["job_id"]));
       assert.equal(job?.attemptsMade, 0, "handing back spends no attempt");
       assert.ok(["delayed", "waiting", "wait", "prioritized"].includes(String(await job?.getState())));
     }
@@ -110,7 +112,7 @@ describe("drain on SIGTERM", () => {
         DRAIN_TIMEOUT_MS: "200",
       };
       const worker = startWorkerProcess(onnxEnv.env(onnxOverrides));
-      await worker.waitForLog((line) => line.msg === "worker started");
+      await worker.waitForLog((line) => line.message === "Worker arrancando");
       const jobs: Job[] = [];
       for (let i = 0; i < 2; i += 1) {
         const doc = await onnxEnv.insertDocument({
@@ -119,11 +121,15 @@ describe("drain on SIGTERM", () => {
         });
         jobs.push(await onnxEnv.enqueue(doc, 3));
       }
-      await worker.waitForLog(() => worker.logs.filter((line) => line.msg === "job started").length >= 2);
+      await worker.waitForLog(
+        () => worker.logs.filter((line) => line.message === "Worker job iniciado").length >= 2,
+      );
       worker.child.kill("SIGTERM");
       assert.equal(await worker.exited(), 0, worker.stderr());
       assert.ok(
-        worker.logs.some((line) => line.msg === "drain deadline reached; handing the job back to the queue"),
+        worker.logs.some(
+          (line) => line.message === "drain deadline reached; handing the job back to the queue",
+        ),
       );
       const stuck = await onnxEnv.db.query("SELECT id FROM documents WHERE status = 'PROCESSING'");
       assert.deepEqual(stuck.rows, []);
@@ -145,13 +151,13 @@ describe("drain on SIGTERM", () => {
     const producer = new DocumentProducer(redis.url, env.queueName);
     try {
       const worker = start({ REDIS_URL: redis.url, DRAIN_TIMEOUT_MS: "300" });
-      await worker.waitForLog((line) => line.msg === "worker started");
+      await worker.waitForLog((line) => line.message === "Worker arrancando");
       const doc = await env.insertDocument({
         bytes: paragraphsOfText(500, SLOW_DOCUMENT_BYTES),
         fileName: "r.txt",
       });
       await producer.enqueue(doc, { attempts: 3 });
-      await worker.waitForLog((line) => line.msg === "job started");
+      await worker.waitForLog((line) => line.message === "Worker job iniciado");
       await redis.stop();
       const signalled = Date.now();
       worker.child.kill("SIGTERM");
@@ -170,12 +176,12 @@ describe("drain on SIGTERM", () => {
 
   test("a second signal hands running jobs back at once and exits 0", async () => {
     const worker = start({ DRAIN_TIMEOUT_MS: "60000" });
-    await worker.waitForLog((line) => line.msg === "worker started");
+    await worker.waitForLog((line) => line.message === "Worker arrancando");
     const jobs = await enqueueSlowDocuments(3);
-    await worker.waitForLog((line) => line.msg === "job started");
+    await worker.waitForLog((line) => line.message === "Worker job iniciado");
     const signalled = Date.now();
     worker.child.kill("SIGTERM");
-    await worker.waitForLog((line) => line.msg === "draining: no new jobs, waiting for running ones");
+    await worker.waitForLog((line) => line.message === "draining: no new jobs, waiting for running ones");
     worker.child.kill("SIGINT");
     assert.equal(await worker.exited(), 0, worker.stderr());
     const seconds = (Date.now() - signalled) / 1000;

@@ -67,7 +67,7 @@ describe("embedding providers through the worker", () => {
         EMBEDDING_URL: service.url,
         EMBEDDING_MODEL: "test-embed",
       });
-      await worker.waitForLog((line) => line.msg === "worker started");
+      await worker.waitForLog((line) => line.message === "Worker arrancando");
       const probeCalls = service.inputs.length;
       assert.equal(probeCalls, 1, "one probe request at start");
 
@@ -115,11 +115,11 @@ describe("embedding providers through the worker", () => {
 
   test("onnx: the fixture model embeds documents; identical text gives identical vectors in different threads", async () => {
     const worker = start({ EMBEDDING_PROVIDER: "onnx", EMBEDDING_MODEL: TINY_BERT, WORKER_THREADS: "2" });
-    await worker.waitForLog((line) => line.msg === "worker started");
-    await worker.waitForLog(() => worker.logs.filter((line) => line.msg === "thread ready").length >= 2);
+    await worker.waitForLog((line) => line.message === "Worker arrancando");
+    await worker.waitForLog(() => worker.logs.filter((line) => line.message === "thread ready").length >= 2);
     // The default CHUNK_SIZE (200 tokens, 250 for a merged last chunk) outgrows this model's input.
     const warning = worker.logs.find((line) =>
-      line.msg?.startsWith("chunks can be longer than the model's input"),
+      line.message?.startsWith("chunks can be longer than the model's input"),
     );
     assert.deepEqual(
       { chunkSize: warning?.["chunkSize"], maxInputTokens: warning?.["maxInputTokens"] },
@@ -141,7 +141,7 @@ describe("embedding providers through the worker", () => {
       assert.deepEqual(outcome, { state: "completed", value: { status: "READY", chunksCreated: 1 } });
     }
     const rows = await env.db.query<{ embedding: string; dims: number; model: string }>(
-      `SELECT embedding::text AS embedding, array_length(embedding, 1) AS dims, metadata->>'embedding_model' AS model
+      `SELECT embedding::text AS embedding, array_length(embedding::real[], 1) AS dims, metadata->>'embedding_model' AS model
          FROM chunks WHERE document_id = ANY($1::uuid[])`,
       [documents.map((doc) => doc.documentId)],
     );
@@ -153,7 +153,8 @@ describe("embedding providers through the worker", () => {
       worker.logs
         .filter(
           (line) =>
-            line.msg === "document READY" && documents.some((doc) => doc.documentId === line["documentId"]),
+            line.message === "document READY" &&
+            documents.some((doc) => doc.documentId === line["document_id"]),
         )
         .map((line) => line["thread"]),
     );
@@ -180,7 +181,7 @@ describe("embedding providers through the worker", () => {
       assert.equal(hub.requests.length, 0, "nothing fetched by default");
 
       const worker = start({ ...common, EMBEDDING_ALLOW_DOWNLOAD: "1", WORKER_THREADS: "1" });
-      await worker.waitForLog((line) => line.msg === "worker started");
+      await worker.waitForLog((line) => line.message === "Worker arrancando");
       const { documentId, workspaceId } = await env.insertDocument({
         bytes: "Downloaded model at work.",
         fileName: "d.txt",

@@ -32,7 +32,7 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
   const chunksOf = async (documentId: string) =>
     (
       await env.db.query<ChunkRow>(
-        `SELECT chunk_index, content, array_length(embedding, 1) AS dims, metadata
+        `SELECT chunk_index, content, array_length(embedding::real[], 1) AS dims, metadata
            FROM chunks WHERE document_id = $1 ORDER BY chunk_index`,
         [documentId],
       )
@@ -40,8 +40,10 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
   before(async () => {
     env = await createTestEnvironment("e2e", { embeddingDim: DIM });
     // A paragraph is about 80 estimated tokens: one per chunk, two never fit.
-    worker = startWorkerProcess(env.env({ CHUNK_SIZE: "100", CHUNK_OVERLAP: "10", WORKER_THREADS: "2" }));
-    await worker.waitForLog((line) => line.msg === "worker started");
+    worker = startWorkerProcess(
+      env.env({ CHUNK_TOKENS: "100", CHUNK_OVERLAP_TOKENS: "10", WORKER_THREADS: "2" }),
+    );
+    await worker.waitForLog((line) => line.message === "Worker arrancando");
   });
 
   after(async () => {
@@ -273,7 +275,7 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
   });
 
   test("an unchanged document processed again reuses its stored embeddings: no embedding work", async () => {
-    const port = Number((await worker.waitForLog((line) => line.msg === "ops server listening"))["port"]);
+    const port = Number((await worker.waitForLog((line) => line.message === "ops server listening"))["port"]);
     const embeddings = async () => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const read = (source: string) =>
@@ -318,7 +320,7 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
     );
     assert.equal(sessions.rows.length, 2, JSON.stringify(sessions.rows));
     const threadsThatWorked = new Set(
-      worker.logs.filter((line) => line.msg === "document READY").map((line) => line["thread"]),
+      worker.logs.filter((line) => line.message === "document READY").map((line) => line["thread"]),
     );
     assert.equal(threadsThatWorked.size, 2, "both threads processed documents");
     for (const thread of threadsThatWorked) {

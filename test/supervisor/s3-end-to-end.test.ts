@@ -24,7 +24,7 @@ import {
 const DIM = 32;
 const PREFIX = "uploads";
 
-/** About 80 tokens (the estimate): with CHUNK_SIZE=100, one paragraph per chunk. */
+/** About 80 tokens (the estimate): with CHUNK_TOKENS=100, one paragraph per chunk. */
 function paragraph(tag: string): string {
   return Array.from(
     { length: 4 },
@@ -43,7 +43,7 @@ describe("a worker whose STORAGE_URL is s3://", () => {
     s3 = await startLocalS3();
     storage = s3.storage(PREFIX);
     worker = startWorkerProcess(
-      env.env({ ...s3.env(PREFIX), CHUNK_SIZE: "100", CHUNK_OVERLAP: "10", WORKER_THREADS: "2" }),
+      env.env({ ...s3.env(PREFIX), CHUNK_TOKENS: "100", CHUNK_OVERLAP_TOKENS: "10", WORKER_THREADS: "2" }),
     );
     await waitUntilServing(worker, 2);
   });
@@ -122,9 +122,9 @@ describe("a worker whose STORAGE_URL is s3://", () => {
     const storageRetries = () =>
       worker.logs.filter(
         (entry) =>
-          entry.msg === "document failed" &&
-          entry["willRetry"] === true &&
-          (entry["err"] as { code?: string } | undefined)?.code === "STORAGE_UNAVAILABLE",
+          entry.message === "document failed" &&
+          entry["will_retry"] === true &&
+          (entry["exception"] as { code?: string } | undefined)?.code === "STORAGE_UNAVAILABLE",
       ).length;
     const retriesBefore = storageRetries();
     let job;
