@@ -1,8 +1,9 @@
 import type { Server } from "node:http";
 import express, { type Request, type Response } from "express";
 import type { ApiKeyEntry } from "../config/api-keys.js";
+import type { RbacConfig } from "../config/rbac-config.js";
 import type { Logger } from "../logging/logger.js";
-import { authorize } from "./api-key-auth.js";
+import { authorizeMetrics, presentedKey } from "./api-key-auth.js";
 import { checkReadiness, type ReadinessSources } from "./readiness.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
 
@@ -13,8 +14,16 @@ export interface OpsServerOptions {
   readonly readiness: ReadinessSources;
   readonly requireAuth: boolean;
   readonly apiKeys: readonly ApiKeyEntry[];
+  /** RBAC_CONFIG (config.rbac): keys whose role grants admin:metrics also read /metrics. */
+  readonly rbac?: RbacConfig | null;
   readonly logger: Logger;
 }
+
+/**
+ * What rag-corp's worker answers to a refused /metrics request (401 and 403 alike), byte for byte:
+ * Python's `json.dumps` output, with its ", "/": " separators and non-ASCII escaped.
+ */
+export const METRICS_DENIED_BODY = '{"detail": "Acceso denegado para m\\u00e9tricas"}';
 
 export function createOpsApp(options: OpsServerOptions): express.Express {
   const app = express();
@@ -32,13 +41,13 @@ export function createOpsApp(options: OpsServerOptions): express.Express {
 
   app.get("/metrics", async (req: Request, res: Response) => {
     if (options.requireAuth) {
-      const decision = authorize(req.get("x-api-key"), options.apiKeys, "metrics");
-      if (decision === "missing") {
-        res.status(401).json({ error: "X-API-Key required" });
-        return;
-      }
-      if (decision === "forbidden") {
-        res.status(403).json({ error: "key not allowed to read metrics" });
+      const key = presentedKey(req.get("x-api-key"), req.get("authorization"));
+      const decision = authorizeMetrics(key, options.apiKeys, options.rbac ?? null);
+      if (decision !== "allowed") {
+        res
+          .status(decision === "missing" ? 401 : 403)
+          .type("application/json")
+          .send(METRICS_DENIED_BODY);
         return;
       }
     }

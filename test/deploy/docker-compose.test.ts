@@ -7,12 +7,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { before, describe, test } from "node:test";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { loadConfig } from "../../src/config/config.js";
+import { authorizeMetrics } from "../../src/ops/api-key-auth.js";
 import { parseS3Url } from "../../src/storage/s3-location.js";
 import { cliCommands, commandUsage, deployableVariables, durationMs } from "../support/deploy-checks.js";
 import { parseDockerfile } from "../support/dockerfile-steps.js";
@@ -38,11 +40,46 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   stop_grace_period?: string;
   stop_signal?: string;
+  secrets?: Array<string | { source: string; target?: string }>;
 }
 
 interface Compose {
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
+  secrets?: Record<string, { file?: string; environment?: string }>;
+}
+
+interface PrometheusConfig {
+  scrape_configs: Array<{
+    job_name: string;
+    metrics_path?: string;
+    authorization?: { type?: string; credentials?: string; credentials_file?: string };
+    static_configs: Array<{ targets: string[] }>;
+  }>;
+}
+
+/**
+ * Compose's variable interpolation, enough for this file: `${NAME}`, `${NAME:?message}`,
+ * `${NAME:-default}` and `$$`. A variable that is unset (or empty, with `:`) and has `:?` fails
+ * like `docker compose` does.
+ */
+function interpolate(text: string, variables: Record<string, string>): string {
+  return text.replace(
+    /\$\$|\$\{(\w+)(?::([?-])([^}]*))?\}/g,
+    (whole, name?: string, kind?: string, rest?: string) => {
+      if (whole === "$$") return "$";
+      const value = variables[name ?? ""];
+      if (value !== undefined && value !== "") return value;
+      if (kind === "?") throw new Error(`compose: ${name}: ${rest}`);
+      return kind === "-" ? (rest ?? "") : "";
+    },
+  );
+}
+
+function interpolateAll(environment: Record<string, string>, variables: Record<string, string>) {
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [name, interpolate(value, variables)]),
+  );
 }
 
 function service(compose: Compose, name: string): Service {
@@ -224,22 +261,95 @@ describe("docker-compose.yml", () => {
     }
   });
 
-  test("has Prometheus scrape the worker's /metrics with a configuration promtool accepts", async () => {
+  /** The prometheus.yml the prometheus service mounts, its path in the repository and its contents. */
+  const prometheusConfig = async (): Promise<{ file: string; config: PrometheusConfig }> => {
     const mount = (service(compose, "prometheus").volumes ?? []).find((volume) =>
       volume.includes("prometheus.yml"),
     );
     const file = join(ROOT, mount?.split(":")[0] ?? "");
-    const prometheus = parse(await readFile(file, "utf8")) as {
-      scrape_configs: Array<{ metrics_path?: string; static_configs: Array<{ targets: string[] }> }>;
-    };
-    const config = loadConfig(service(compose, "ragworker").environment ?? {});
-    const scrape = prometheus.scrape_configs.find((entry) =>
-      entry.static_configs.some((group) => group.targets.includes(`ragworker:${config.httpPort}`)),
+    return { file, config: parse(await readFile(file, "utf8")) as PrometheusConfig };
+  };
+
+  const workerScrapeJob = (config: PrometheusConfig) => {
+    const { httpPort } = loadConfig(service(compose, "ragworker").environment ?? {});
+    const scrape = config.scrape_configs.find((entry) =>
+      entry.static_configs.some((group) => group.targets.includes(`ragworker:${httpPort}`)),
     );
     assert.ok(scrape, "no scrape config for ragworker");
+    return scrape;
+  };
+
+  test("has Prometheus scrape the worker's /metrics with a configuration promtool accepts", async () => {
+    const { file, config } = await prometheusConfig();
+    const scrape = workerScrapeJob(config);
     assert.equal(scrape.metrics_path ?? "/metrics", "/metrics");
-    const checked = spawnSync("promtool", ["check", "config", file], { encoding: "utf8" });
-    assert.ok(!checked.error, `promtool not runnable (apt-get install prometheus): ${String(checked.error)}`);
-    assert.equal(checked.status, 0, `${checked.stdout}${checked.stderr}`);
+    // promtool also checks that credentials_file exists: it is only in the container, so the check
+    // runs on a copy pointing at a stand-in file.
+    const dir = await mkdtemp(join(tmpdir(), "ragworker-promtool-"));
+    try {
+      const standIn = join(dir, "key");
+      await writeFile(standIn, "stand-in\n");
+      const copy = join(dir, "prometheus.yml");
+      const rewritten: PrometheusConfig = {
+        ...config,
+        scrape_configs: config.scrape_configs.map((entry) =>
+          entry.authorization?.credentials_file
+            ? { ...entry, authorization: { ...entry.authorization, credentials_file: standIn } }
+            : entry,
+        ),
+      };
+      await writeFile(copy, stringify(rewritten));
+      for (const target of [file, copy]) {
+        const args =
+          target === file ? ["check", "config", "--syntax-only", target] : ["check", "config", target];
+        const checked = spawnSync("promtool", args, { encoding: "utf8" });
+        assert.ok(
+          !checked.error,
+          `promtool not runnable (apt-get install prometheus): ${String(checked.error)}`,
+        );
+        assert.equal(checked.status, 0, `${checked.stdout}${checked.stderr}`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("scrapes with a Bearer key from a compose secret fed by the environment, not from a file in the repository", async () => {
+    const { config } = await prometheusConfig();
+    const scrape = workerScrapeJob(config);
+    assert.equal(scrape.authorization?.type ?? "Bearer", "Bearer");
+    assert.equal(scrape.authorization?.credentials, undefined, "the key is written in prometheus.yml");
+    const credentialsFile = scrape.authorization?.credentials_file ?? "";
+    const secretName = /^\/run\/secrets\/([\w.-]+)$/.exec(credentialsFile)?.[1];
+    assert.ok(secretName, `credentials_file ${credentialsFile} is not a compose secret's path`);
+    const mounted = (service(compose, "prometheus").secrets ?? []).map((entry) =>
+      typeof entry === "string" ? entry : (entry.target ?? entry.source),
+    );
+    assert.ok(
+      mounted.includes(secretName),
+      `prometheus mounts secrets ${mounted.join(", ")}, not ${secretName}`,
+    );
+    const source = compose.secrets?.[secretName];
+    assert.ok(source?.environment, `secret ${secretName} does not come from an environment variable`);
+    assert.equal(source.file, undefined);
+  });
+
+  test("requires the key on the worker's /metrics: the secret's key opens it, another does not", () => {
+    const variable = compose.secrets?.["ragworker-metrics-key"]?.environment ?? "";
+    assert.ok(variable, "no ragworker-metrics-key secret");
+    const raw = service(compose, "ragworker").environment ?? {};
+    assert.throws(
+      () => interpolateAll(raw, {}),
+      new RegExp(`compose: ${variable}: `),
+      "an unset key must stop compose",
+    );
+    const key = "compose-test-key-0123456789abcdef";
+    const config = loadConfig(interpolateAll(raw, { [variable]: key }));
+    assert.equal(config.metricsRequireAuth, true);
+    assert.equal(authorizeMetrics(key, config.apiKeys, config.rbac), "allowed");
+    assert.equal(authorizeMetrics("another-key", config.apiKeys, config.rbac), "forbidden");
+    assert.equal(authorizeMetrics(undefined, config.apiKeys, config.rbac), "missing");
+    // No key is written in the file: every configured key comes from the variable.
+    for (const entry of config.apiKeys) assert.equal(entry.value, key);
   });
 });

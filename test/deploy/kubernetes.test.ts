@@ -13,6 +13,7 @@ import { before, describe, test } from "node:test";
 import { Redis } from "ioredis";
 import { parseAllDocuments } from "yaml";
 import { loadConfig, type Config } from "../../src/config/config.js";
+import { authorizeMetrics } from "../../src/ops/api-key-auth.js";
 import { DocumentProducer } from "../../src/producer/enqueue-document.js";
 import { cliCommands, deployableVariables } from "../support/deploy-checks.js";
 import { redisUrl, uniqueQueueName } from "../support/services.js";
@@ -115,7 +116,15 @@ describe("Kubernetes manifests", () => {
       files.filter((file) => file !== "kustomization.yaml"),
     );
     for (const resource of resources) assert.ok(existsSync(join(DIR, resource)));
-    for (const kind of ["Deployment", "ConfigMap", "Secret", "Service", "Job", "ScaledObject"]) {
+    for (const kind of [
+      "Deployment",
+      "ConfigMap",
+      "Secret",
+      "Service",
+      "Job",
+      "ScaledObject",
+      "ServiceMonitor",
+    ]) {
       assert.ok(
         manifests.some((entry) => entry.kind === kind),
         `no ${kind}`,
@@ -145,10 +154,47 @@ describe("Kubernetes manifests", () => {
     assert.equal(worker.readinessProbe?.httpGet.path, "/readyz");
     assert.equal(portOf(worker.livenessProbe?.httpGet.port ?? ""), httpPort);
     assert.equal(portOf(worker.readinessProbe?.httpGet.port ?? ""), httpPort);
-    const annotations = podTemplate(deployment).metadata.annotations ?? {};
-    assert.equal(annotations["prometheus.io/scrape"], "true");
-    assert.equal(annotations["prometheus.io/port"], String(httpPort));
-    assert.equal(annotations["prometheus.io/path"], "/metrics");
+  });
+
+  test("require a key on /metrics, and have no pod annotation invite scrapers that send none", () => {
+    assert.equal(workerConfig().metricsRequireAuth, true);
+    const annotations = podTemplate(find("Deployment", "ragworker")).metadata.annotations ?? {};
+    assert.notEqual(annotations["prometheus.io/scrape"], "true", "annotation-driven scrapes send no key");
+  });
+
+  test("scrape every worker pod through the metrics Service with a Secret's key that opens /metrics", () => {
+    const monitor = find("ServiceMonitor")["spec"] as {
+      selector: { matchLabels: Record<string, string> };
+      endpoints: Array<{
+        port?: string;
+        path?: string;
+        authorization?: { type?: string; credentials?: { name: string; key: string } };
+      }>;
+    };
+    const service = find("Service", "ragworker-metrics");
+    for (const [key, value] of Object.entries(monitor.selector.matchLabels)) {
+      assert.equal(
+        service.metadata?.labels?.[key],
+        value,
+        `the ServiceMonitor does not select ${key}=${value}`,
+      );
+    }
+    const [endpoint] = monitor.endpoints;
+    const servicePorts = (service["spec"] as { ports: Array<{ name?: string }> }).ports;
+    assert.ok(
+      servicePorts.some((port) => port.name === endpoint?.port),
+      `no Service port ${endpoint?.port}`,
+    );
+    assert.equal(endpoint?.path ?? "/metrics", "/metrics");
+    assert.equal(endpoint?.authorization?.type ?? "Bearer", "Bearer");
+    const reference = endpoint?.authorization?.credentials;
+    assert.ok(reference, "the ServiceMonitor sends no key");
+    const secret = find("Secret", reference.name)["stringData"] as Record<string, string>;
+    const key = secret[reference.key];
+    assert.ok(key, `secret ${reference.name} has no ${reference.key}`);
+    const config = workerConfig();
+    assert.equal(authorizeMetrics(key, config.apiKeys, config.rbac), "allowed");
+    assert.equal(authorizeMetrics(`${key}-not`, config.apiKeys, config.rbac), "forbidden");
   });
 
   test("give the drain longer than DRAIN_TIMEOUT_MS before the kill", () => {
