@@ -302,9 +302,9 @@ async function main(): Promise<void> {
     }
     const alive = worker.child.exitCode === null && worker.child.signalCode === null;
     const threadsAtEnd = alive ? await scrapeMetric(port, "rag_worker_pool_threads") : 0;
-    const restarts = worker.logs.filter((line) => line.msg === "worker started").length - 1;
+    const restarts = worker.logs.filter((line) => line.message === "Worker arrancando").length - 1;
     const threadStarts = new Set(
-      worker.logs.filter((line) => line.msg === "thread ready").map((line) => line["thread"]),
+      worker.logs.filter((line) => line.message === "thread ready").map((line) => line["thread"]),
     ).size;
 
     console.log(`files: ${documents.length} in ${seconds.toFixed(1)} s`);

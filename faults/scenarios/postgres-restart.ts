@@ -27,7 +27,7 @@ export const postgresRestart: Scenario = {
       await waitUntilAllFinal(env, documents, 300_000);
       const retried = worker.logs
         .slice(beforeRestart)
-        .filter((line) => line.msg === "job attempt failed").length;
+        .filter((line) => line.message === "job attempt failed").length;
       const crashes = await metricValue(port, "rag_worker_thread_crashes_total");
       const checks = [
         { what: "no thread died (cut connections are ordinary query errors)", ok: crashes === 0 },

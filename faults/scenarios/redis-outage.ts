@@ -45,7 +45,7 @@ export const redisOutage: Scenario = {
           ok: worker.child.exitCode === null && worker.child.pid === pid,
         },
       ];
-      const reconnectLogs = worker.logs.filter((line) => /redis/i.test(String(line.msg))).length;
+      const reconnectLogs = worker.logs.filter((line) => /redis/i.test(String(line.message))).length;
       await worker.stop();
       return {
         name: this.name,

@@ -27,17 +27,17 @@ export const sigtermDrain: Scenario = {
       );
       const bigStarts = () =>
         first.process.logs.filter(
-          (line) => line.msg === "job started" && big.has(String(line["documentId"])),
+          (line) => line.message === "Worker job iniciado" && big.has(String(line["document_id"])),
         );
       await first.process.waitForLog(() => bigStarts().length >= 2, 120_000);
       const signalled = performance.now();
       const exitCode = await first.process.stop("SIGTERM");
       const drainSeconds = seconds(signalled);
       const handedBack = first.process.logs.filter(
-        (line) => line.msg === "drain deadline reached; handing the job back to the queue",
+        (line) => line.message === "drain deadline reached; handing the job back to the queue",
       );
       log(`  SIGTERM: exit ${exitCode}, ${handedBack.length} jobs handed back`);
-      const handedBackIds = handedBack.map((line) => String(line["documentId"]));
+      const handedBackIds = handedBack.map((line) => String(line["document_id"]));
       const started = performance.now();
       const next = await startWorker(env, DRAIN_ENV);
       await waitUntil(async () => {

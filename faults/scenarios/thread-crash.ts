@@ -20,7 +20,11 @@ export const threadCrash: Scenario = {
       const pid = worker.child.pid;
       const documents = await loadDocuments(env, { count: Math.ceil(300 * scale), bytes: 20_000, seed: 1 });
       const crashLines = () =>
-        worker.logs.filter((line) => line.msg === "thread failed while processing the job");
+        worker.logs.filter(
+          (line) =>
+            line.message === "Worker job falló con excepción" &&
+            String(line["error"]).startsWith("THREAD_CRASHED:"),
+        );
       let recoveryStarted = 0;
       for (const mode of ["throw", "exit"]) {
         await waitUntil(async () => (await metricValue(port, "rag_worker_pool_busy_threads")) >= 1, 30_000);
@@ -30,7 +34,7 @@ export const threadCrash: Scenario = {
         await worker.waitForLog(() => crashLines().length > before, 30_000);
         log(`  injected '${mode}' in a busy thread`);
       }
-      const hitJobs = new Set(crashLines().map((line) => String(line["jobId"])));
+      const hitJobs = new Set(crashLines().map((line) => String(line["job_id"])));
       const hit = documents.filter((document) => hitJobs.has(document.jobId));
       await waitUntil(async () => {
         const result = await env.db.query(

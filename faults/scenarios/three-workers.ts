@@ -15,10 +15,10 @@ export const threeWorkers: Scenario = {
       const documents = await loadDocuments(env, { count: Math.ceil(300 * scale), bytes: 20_000, seed: 6 });
       await waitUntilAllFinal(env, documents, 300_000);
       const readyLines = workers.flatMap(({ process }) =>
-        process.logs.filter((line) => line.msg === "document READY"),
+        process.logs.filter((line) => line.message === "document READY"),
       );
       const perWorker = workers.map(
-        ({ process }) => process.logs.filter((line) => line.msg === "document READY").length,
+        ({ process }) => process.logs.filter((line) => line.message === "document READY").length,
       );
       const exits = await Promise.all(workers.map(({ process }) => process.stop()));
       const checks = [

@@ -78,7 +78,7 @@ export function threadsThatFinishedSince(worker: WorkerProcess, sinceLogIndex: n
   return new Set(
     worker.logs
       .slice(sinceLogIndex)
-      .filter((line) => line.msg === "document READY")
+      .filter((line) => line.message === "document READY")
       .map((line) => line["thread"]),
   );
 }

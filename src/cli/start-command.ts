@@ -7,7 +7,7 @@ import { startSupervisor } from "../supervisor/supervisor.js";
 import { exitWithError } from "./exit-with-error.js";
 
 export async function startCommand(config: Config): Promise<void> {
-  const logger = createLogger(config.logLevel, { role: "supervisor" });
+  const logger = createLogger(config.logLevel, { module: "supervisor" }, { json: config.logJson });
   try {
     const supervisor = await startSupervisor(config, logger);
     installSignalHandlers(supervisor, logger, (code) => {

@@ -56,11 +56,41 @@ export function createJobProcessor(deps: JobProcessorDeps) {
     // Every line about this job, here and in the helpers below, goes through this child logger.
     const logger = jobLogger(deps.logger, {
       jobId,
-      documentId: String(task.documentId ?? ""),
+      documentId: task.documentId,
+      workspaceId: task.workspaceId,
       requestId: task.requestId,
     });
-    return runJob(job, token, task, { ...deps, logger });
+    // rag-corp's pair of lines around every job: one "iniciado", one "finalizado" whatever the outcome.
+    const started = process.hrtime.bigint();
+    logger.info({ attempt: task.attempt, max_attempts: task.maxAttempts }, "Worker job iniciado");
+    try {
+      const result = await runJob(job, token, task, { ...deps, logger });
+      logFinished(logger, started, result.status, result.chunksCreated);
+      return result;
+    } catch (error) {
+      logFinished(logger, started, finishedStatus(error, task), 0);
+      throw error;
+    }
   };
+}
+
+function logFinished(logger: Logger, started: bigint, status: string, chunksCreated: number): void {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  logger.info(
+    { status, chunks_created: chunksCreated, duration_seconds: Math.round(seconds * 1000) / 1000 },
+    "Worker job finalizado",
+  );
+}
+
+/**
+ * The `status` of the "finalizado" line of a job that threw, as rag_worker_processed_total labels
+ * it: RETRY when BullMQ runs it again, FAILED when it does not, PENDING when handed back at the
+ * drain deadline (the document is PENDING again, no attempt spent).
+ */
+function finishedStatus(error: unknown, task: DocumentTask): string {
+  if (error instanceof DelayedError) return "PENDING";
+  if (error instanceof UnrecoverableError) return "FAILED";
+  return task.attempt < task.maxAttempts ? "RETRY" : "FAILED";
 }
 
 async function runJob(
@@ -71,7 +101,6 @@ async function runJob(
 ): Promise<DocumentJobResult> {
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
-  deps.logger.info({ attempt: task.attempt, maxAttempts: task.maxAttempts }, "job started");
   const willRetry = task.attempt < task.maxAttempts;
   let result: TaskResult;
   deps.metrics.taskStarted();
@@ -95,15 +124,15 @@ async function runJob(
     return handBack(job, token, task, deps);
   }
   deps.metrics.recordOutcome(result, seconds(), willRetry);
-  if (result.ok) {
-    deps.logger.info(
-      { status: result.status, chunksCreated: result.chunksCreated, seconds: seconds() },
-      "job finished",
-    );
-    return { status: result.status, chunksCreated: result.chunksCreated };
-  }
+  if (result.ok) return { status: result.status, chunksCreated: result.chunksCreated };
   const reason = `${result.code}: ${result.message}`;
+  // A document failing for good is an outcome (the thread logged why); one that fails for now is
+  // rag-corp's exception, re-raised so the queue retries it.
   if (!result.retryable) throw new UnrecoverableError(reason);
+  deps.logger.error(
+    { error: reason, error_code: result.code, will_retry: willRetry },
+    "Worker job falló con excepción",
+  );
   throw new Error(reason);
 }
 
@@ -114,9 +143,10 @@ async function runJob(
 async function timedOut(task: DocumentTask, deps: JobProcessorDeps): Promise<never> {
   const error = documentTimeoutError(deps.documentTimeoutMs);
   const message = `${error.code}: ${error.message}`;
+  // The thread was terminated and replaced; `error` says it was the time limit.
   deps.logger.error(
-    { err: describeError(error), willRetry: false },
-    "document time limit: thread terminated and replaced",
+    { error: message, will_retry: false, err: describeError(error) },
+    "Worker job falló con excepción",
   );
   await releaseClaimForThread(task, deps, "FAILED", error.message, "could not record the time limit failure");
   throw new UnrecoverableError(message);
@@ -129,7 +159,10 @@ async function timedOut(task: DocumentTask, deps: JobProcessorDeps): Promise<nev
 async function threadFailed(task: DocumentTask, error: unknown, deps: JobProcessorDeps): Promise<never> {
   const willRetry = task.attempt < task.maxAttempts;
   const message = `THREAD_CRASHED: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
-  deps.logger.error({ err: describeError(error), willRetry }, "thread failed while processing the job");
+  deps.logger.error(
+    { error: message, will_retry: willRetry, err: describeError(error) },
+    "Worker job falló con excepción",
+  );
   await releaseClaimForThread(
     task,
     deps,

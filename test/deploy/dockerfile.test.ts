@@ -73,7 +73,7 @@ describe("Dockerfile", () => {
       const runtime = roots.get("runtime") ?? "";
       const cli = join(runtime, "dist/cli/main.js");
       const worker = startWorkerProcess(env.env({ WORKER_THREADS: "1" }), ["start"], cli);
-      const listening = await worker.waitForLog((line) => line.msg === "ops server listening");
+      const listening = await worker.waitForLog((line) => line.message === "ops server listening");
       const port = String(listening["port"]);
 
       const health = spawnSync(process.execPath, [cli, "health"], {

@@ -46,7 +46,7 @@ describe("faults", () => {
 
   test("SIGKILL mid-load, then a fresh worker: every document READY, none stuck, no duplicates", async () => {
     const victim = start();
-    await victim.waitForLog((line) => line.msg === "worker started");
+    await victim.waitForLog((line) => line.message === "Worker arrancando");
     const jobs = await enqueueDocuments(10, 0);
     // Kill it once documents are claimed, so the kill leaves PROCESSING rows behind.
     const claimed = async () =>
@@ -71,16 +71,18 @@ describe("faults", () => {
       start({ WORKER_THREADS: "1" }),
       start({ WORKER_THREADS: "1" }),
     ];
-    await Promise.all(three.map((worker) => worker.waitForLog((line) => line.msg === "worker started")));
+    await Promise.all(
+      three.map((worker) => worker.waitForLog((line) => line.message === "Worker arrancando")),
+    );
     const jobs = await enqueueDocuments(24, 1000);
     await assertDocumentsReadyExactly(env, jobs);
     const ids = new Set(jobs.map((entry) => entry.documentId));
     const readyLines = three.flatMap((worker) =>
-      worker.logs.filter((line) => line.msg === "document READY" && ids.has(String(line["documentId"]))),
+      worker.logs.filter((line) => line.message === "document READY" && ids.has(String(line["document_id"]))),
     );
     assert.equal(readyLines.length, jobs.length, "no document was processed twice");
     assert.ok(
-      three.filter((worker) => worker.logs.some((line) => line.msg === "document READY")).length >= 2,
+      three.filter((worker) => worker.logs.some((line) => line.message === "document READY")).length >= 2,
       "the work was shared",
     );
     for (const worker of three) assert.equal(await worker.stop(), 0);

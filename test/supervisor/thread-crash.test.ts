@@ -71,8 +71,9 @@ describe("thread crash mid-document", () => {
 
       const crashLines = worker.logs.filter(
         (line) =>
-          line.msg === "thread failed while processing the job" &&
-          jobs.some((entry) => entry.job.id === line["jobId"]),
+          line.message === "Worker job falló con excepción" &&
+          String(line["error"]).startsWith("THREAD_CRASHED:") &&
+          jobs.some((entry) => entry.job.id === line["job_id"]),
       );
       assert.equal(crashLines.length, 1, "exactly one job was hit by the crash");
       assert.equal(await metric("rag_worker_thread_crashes_total"), crashesBefore + 1);

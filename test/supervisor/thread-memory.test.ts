@@ -44,7 +44,7 @@ describe("a thread's heap limit", () => {
   test("a heap blow-up fails its document, not the process; the next document is READY", async () => {
     const pid = worker.child.pid;
     const threadIds = () =>
-      new Set(worker.logs.filter((line) => line.msg === "thread ready").map((line) => line["thread"]));
+      new Set(worker.logs.filter((line) => line.message === "thread ready").map((line) => line["thread"]));
     const huge = await env.insertDocument({ bytes: hugeText(30_000_000), fileName: "huge.txt" });
     const outcome = await env.finished(await env.enqueue(huge, 2));
     assert.equal(outcome.state, "failed");
@@ -61,7 +61,7 @@ describe("a thread's heap limit", () => {
       state: "completed",
       value: { status: "READY", chunksCreated: 1 },
     });
-    assert.equal(worker.logs.filter((line) => line.msg === "worker started").length, 1, "no restart");
+    assert.equal(worker.logs.filter((line) => line.message === "Worker arrancando").length, 1, "no restart");
     assert.equal(worker.child.pid, pid, "the same supervisor process all along");
     // Each of the two attempts killed its thread and got a replacement; one thread is live.
     assert.equal(threadIds().size, 3, "a replacement thread started after each attempt");

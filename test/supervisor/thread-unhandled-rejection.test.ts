@@ -35,12 +35,14 @@ describe("unhandled rejections inside a thread", () => {
     assert.match(outcome.state === "failed" ? outcome.reason : "", /^CORRUPT_FILE: corrupt pdf/);
     assert.equal((await env.producer.queue.getJob(job.id ?? ""))?.attemptsMade, 1, "not retried");
     // The fixture still reaches the path: pdf.js did leave rejections unhandled in the thread.
-    assert.ok(worker.logs.some((line) => line.msg === "unhandled promise rejection in the thread (ignored)"));
+    assert.ok(
+      worker.logs.some((line) => line.message === "unhandled promise rejection in the thread (ignored)"),
+    );
 
     const next = await env.insertDocument({ bytes: "The next document.", fileName: "next.txt" });
     assert.equal((await env.finished(await env.enqueue(next))).state, "completed");
     const threads = new Set(
-      worker.logs.filter((line) => line.msg === "thread ready").map((line) => line["thread"]),
+      worker.logs.filter((line) => line.message === "thread ready").map((line) => line["thread"]),
     );
     assert.equal(threads.size, 1, "no thread was replaced");
   });

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 
 export const CLI_PATH = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
-export type LogLine = Record<string, unknown> & { msg?: string };
+export type LogLine = Record<string, unknown> & { message?: string };
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -46,7 +46,7 @@ export function startWorkerProcess(
       try {
         line = JSON.parse(raw) as LogLine;
       } catch {
-        line = { msg: raw, unparsed: true };
+        line = { message: raw, unparsed: true };
       }
       logs.push(line);
       for (const waiter of [...waiters]) {
@@ -101,10 +101,10 @@ export function startWorkerProcess(
  * have their pools and models. Returns the ops server's port (tests run it on port 0).
  */
 export async function waitUntilServing(worker: WorkerProcess, threads = 1): Promise<number> {
-  const listening = await worker.waitForLog((line) => line.msg === "ops server listening");
-  await worker.waitForLog((line) => line.msg === "worker started");
+  const listening = await worker.waitForLog((line) => line.message === "ops server listening");
+  await worker.waitForLog((line) => line.message === "Worker arrancando");
   const ready = () =>
-    new Set(worker.logs.filter((line) => line.msg === "thread ready").map((line) => line["thread"]));
+    new Set(worker.logs.filter((line) => line.message === "thread ready").map((line) => line["thread"]));
   await worker.waitForLog(() => ready().size >= threads);
   return Number(listening["port"]);
 }

@@ -75,8 +75,8 @@ describe("ragworker's pool threads", () => {
   before(async () => {
     env = await createTestEnvironment("thread-priority", { embeddingDim: 32 });
     worker = startWorkerProcess(env.env({ WORKER_THREADS: "2", THREAD_NICE: "7", LOG_LEVEL: "info" }));
-    await worker.waitForLog((line) => line.msg === "worker started");
-    const threadsReady = () => worker.logs.filter((line) => line.msg === "thread ready").length;
+    await worker.waitForLog((line) => line.message === "Worker arrancando");
+    const threadsReady = () => worker.logs.filter((line) => line.message === "thread ready").length;
     await worker.waitForLog(() => threadsReady() >= 2);
   });
   after(async () => {
@@ -86,7 +86,7 @@ describe("ragworker's pool threads", () => {
 
   test("run THREAD_NICE below the supervisor's main thread", () => {
     const pid = worker.child.pid ?? 0;
-    const ready = worker.logs.filter((line) => line.msg === "thread ready");
+    const ready = worker.logs.filter((line) => line.message === "thread ready");
     assert.equal(ready.length, 2);
     for (const line of ready) assert.equal(line["nice"], 7);
     const values = threadNiceValues(pid);
