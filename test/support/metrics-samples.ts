@@ -45,10 +45,14 @@ export function total(samples: Sample[], name: string, labels: Record<string, st
   return select(samples, name, labels).reduce((sum, sample) => sum + sample.value, 0);
 }
 
-/** Reads one unlabelled gauge or counter from a worker's /metrics, as Prometheus would scrape it. */
-export async function scrapeMetric(port: number, name: string): Promise<number> {
+/** Reads one gauge or counter (with these labels) from a worker's /metrics, as Prometheus would scrape it. */
+export async function scrapeMetric(
+  port: number,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`/metrics answered ${response.status}: ${text.slice(0, 200)}`);
-  return single(parseMetrics(text), name);
+  return single(parseMetrics(text), name, labels);
 }

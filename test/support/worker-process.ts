@@ -26,9 +26,12 @@ export function startWorkerProcess(
   cliPath: string = CLI_PATH,
   /** Node's own options (before the script), e.g. `--import` of a fault injector. */
   nodeArgs: readonly string[] = [],
+  /** Working directory (where `./.env` is read from); this process's own by default. */
+  cwd?: string,
 ): WorkerProcess {
   const child = spawn(process.execPath, [...nodeArgs, cliPath, ...args], {
     env: { PATH: process.env["PATH"] ?? "", ...env },
+    ...(cwd ? { cwd } : {}),
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: LogLine[] = [];
