@@ -9,6 +9,8 @@ export interface PgPoolOptions {
   /** Shown in pg_stat_activity, so an operator can tell which thread holds which connection. */
   readonly applicationName: string;
   readonly logger: Logger;
+  /** rag-corp's DB_STATEMENT_TIMEOUT_MS: the server ends a statement running longer; 0 = none. */
+  readonly statementTimeoutMs?: number;
 }
 
 /**
@@ -28,6 +30,7 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
     idleTimeoutMillis: 60_000,
     // Queries that hang (a lock, a dead server behind a black hole) become retryable errors.
     query_timeout: 60_000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
   });
   pool.on("error", (error) => {
     options.logger.warn(

@@ -64,6 +64,7 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
       min: 0,
       max: 2,
       applicationName: "ragworker-supervisor",
+      statementTimeoutMs: config.dbStatementTimeoutMs,
       logger,
     });
     releases.push("supervisor database pool", () => db.end());
@@ -102,6 +103,7 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
       },
       requireAuth: config.metricsRequireAuth,
       apiKeys: config.apiKeys,
+      rbac: config.rbac,
       logger,
     });
     if (server) releases.push("ops server", () => closeOpsServer(server));

@@ -60,6 +60,7 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
     min: config.dbPoolMin,
     max: config.dbPoolMax,
     applicationName: `ragworker-thread-${threadId}`,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
     logger,
   });
   // A database that is down now may be back by the first task: the pool connects lazily then.
