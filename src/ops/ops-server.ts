@@ -29,6 +29,11 @@ export function createOpsApp(options: OpsServerOptions): express.Express {
   const app = express();
   app.disable("x-powered-by");
   const started = process.hrtime.bigint();
+  // rag-corp's worker logs every ops request with this message and these fields.
+  app.use((req: Request, _res: Response, next: () => void) => {
+    options.logger.info({ client: req.socket.remoteAddress ?? null, path: req.path }, "Worker HTTP request");
+    next();
+  });
 
   app.get("/healthz", (_req: Request, res: Response) => {
     res.json({ ok: true, uptime_seconds: Math.round(Number(process.hrtime.bigint() - started) / 1e9) });

@@ -1,6 +1,6 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { Piscina } from "piscina";
-import { releaseClaim } from "../db/document-repository.js";
+import type { DocumentStore } from "../db/document-store.js";
 import type { Queryable } from "../db/queryable.js";
 import { describeError } from "../logging/describe-error.js";
 import { jobLogger } from "../logging/job-logger.js";
@@ -16,6 +16,8 @@ export interface JobProcessorDeps {
   readonly pool: Piscina;
   /** The supervisor's own small connection pool, for claims a dead thread could not release. */
   readonly db: Queryable;
+  /** The documents' tables (ragworker's or rag-corp's), for releasing those claims. */
+  readonly store: DocumentStore;
   readonly logger: Logger;
   /** Aborts when the drain deadline passes: running jobs are handed back to the queue. */
   readonly handBack: AbortSignal;
@@ -84,13 +86,13 @@ function logFinished(logger: Logger, started: bigint, status: string, chunksCrea
 
 /**
  * The `status` of the "finalizado" line of a job that threw, as rag_worker_processed_total labels
- * it: RETRY when BullMQ runs it again, FAILED when it does not, PENDING when handed back at the
- * drain deadline (the document is PENDING again, no attempt spent).
+ * it: PENDING when BullMQ runs it again or it was handed back at the drain deadline (either way
+ * the document is PENDING again), FAILED when it is not run again.
  */
 function finishedStatus(error: unknown, task: DocumentTask): string {
   if (error instanceof DelayedError) return "PENDING";
   if (error instanceof UnrecoverableError) return "FAILED";
-  return task.attempt < task.maxAttempts ? "RETRY" : "FAILED";
+  return task.attempt < task.maxAttempts ? "PENDING" : "FAILED";
 }
 
 async function runJob(
@@ -199,9 +201,9 @@ async function releaseClaimForThread(
   failureLog: string,
 ): Promise<void> {
   if (typeof task.documentId !== "string") return;
-  await releaseClaim(deps.db, { id: task.documentId, jobId: task.jobId, status, errorMessage }).catch(
-    (error: unknown) => {
+  await deps.store
+    .release(deps.db, { id: task.documentId, jobId: task.jobId, status, errorMessage })
+    .catch((error: unknown) => {
       deps.logger.error({ err: describeError(error) }, failureLog);
-    },
-  );
+    });
 }

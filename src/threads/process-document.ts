@@ -160,7 +160,13 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
 
   const ids = taskIds.safeParse(task);
   if (!ids.success) {
-    logger.warn({ reason: "invalid ids" }, "task rejected: documentId and workspaceId must be UUIDs");
+    // rag-corp's line and fields for a malformed job, so its log queries find these too.
+    const field = z.guid().safeParse(task.documentId).success ? "workspace_id" : "document_id";
+    const value = field === "document_id" ? task.documentId : task.workspaceId;
+    logger.warn(
+      { field, value: typeof value === "string" ? value.slice(0, 200) : String(value), job_id: task.jobId },
+      "Job inválido: UUID malformado",
+    );
     return { ok: true, status: "INVALID", chunksCreated: 0, stats: stats.snapshot() };
   }
   const { documentId, workspaceId } = ids.data;
