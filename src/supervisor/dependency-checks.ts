@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import pg from "pg";
 import { maxMergedChunkLength } from "../chunk/split-text.js";
+import type { ChunkUnit } from "../config/config.js";
 import { maskUrl } from "../config/mask-url.js";
 import { detectDatabaseSchema, type DatabaseSchema } from "../db/database-schema.js";
 import { readEmbeddingColumn, type EmbeddingColumn } from "../db/embedding-column.js";
@@ -104,7 +105,7 @@ export async function checkDatabase(
  * its dimension against EMBEDDING_DIM, which the column was already checked against.
  */
 export async function probeEmbedder(
-  config: EmbedderConfig & { readonly chunkSize: number },
+  config: EmbedderConfig & { readonly chunkSize: number; readonly chunkUnit: ChunkUnit },
   semaphore: SharedArrayBuffer,
   logger: Logger,
 ): Promise<void> {
@@ -123,11 +124,16 @@ export async function probeEmbedder(
       "embedder probe passed",
     );
     const longest = maxMergedChunkLength(config.chunkSize);
-    if (embedder.maxInputTokens !== undefined && longest > embedder.maxInputTokens) {
+    // Only token sizes can be held against the model's input; characters are not tokens.
+    if (
+      config.chunkUnit === "tokens" &&
+      embedder.maxInputTokens !== undefined &&
+      longest > embedder.maxInputTokens
+    ) {
       // Not fatal: the chunks are still stored whole and found by their first tokens' meaning.
       logger.warn(
         { chunkSize: config.chunkSize, longestChunk: longest, maxInputTokens: embedder.maxInputTokens },
-        "chunks can be longer than the model's input (CHUNK_SIZE + 25% for a merged last chunk): their ends are truncated when embedded; lower CHUNK_SIZE",
+        "chunks can be longer than the model's input (CHUNK_TOKENS + 25% for a merged last chunk): their ends are truncated when embedded; lower CHUNK_TOKENS",
       );
     }
   } catch (error) {

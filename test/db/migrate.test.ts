@@ -505,7 +505,7 @@ describe("pgvector path on PGlite", () => {
     assert.deepEqual(result.applied, [1, 2, 3]);
     assert.deepEqual(await readEmbeddingColumn(db), { kind: "vector", dimension: DIM });
     const again = await migrate(db, { embeddingDim: DIM });
-    assert.deepEqual(again, { applied: [], hasVector: true });
+    assert.deepEqual(again, { applied: [], hasVector: true, schema: "ragworker" });
   });
 
   it("stores vector embeddings with STORAGE EXTERNAL too", async () => {

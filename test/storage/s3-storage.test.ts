@@ -200,7 +200,12 @@ describe("S3Storage on a local S3 server", () => {
 
   it("is what createStorage builds for an s3:// STORAGE_URL with the S3_* settings", async () => {
     const config = loadConfig(s3.env("made-by-config"));
-    assert.deepEqual(config.s3, { endpoint: s3.endpoint, region: "us-east-1", forcePathStyle: true });
+    assert.deepEqual(config.s3, {
+      endpoint: s3.endpoint,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: null,
+    });
     const previous = { id: process.env["AWS_ACCESS_KEY_ID"], secret: process.env["AWS_SECRET_ACCESS_KEY"] };
     // The worker gets its keys from the credential chain: the environment, here.
     process.env["AWS_ACCESS_KEY_ID"] = LOCAL_S3_CREDENTIALS.accessKeyId;

@@ -114,15 +114,20 @@ describe("embedding providers through the worker", () => {
   });
 
   test("onnx: the fixture model embeds documents; identical text gives identical vectors in different threads", async () => {
-    const worker = start({ EMBEDDING_PROVIDER: "onnx", EMBEDDING_MODEL: TINY_BERT, WORKER_THREADS: "2" });
+    const worker = start({
+      EMBEDDING_PROVIDER: "onnx",
+      EMBEDDING_MODEL: TINY_BERT,
+      WORKER_THREADS: "2",
+      CHUNK_TOKENS: "200",
+    });
     await worker.waitForLog((line) => line.message === "Worker arrancando");
     await worker.waitForLog(() => worker.logs.filter((line) => line.message === "thread ready").length >= 2);
-    // The default CHUNK_SIZE (200 tokens, 250 for a merged last chunk) outgrows this model's input.
+    // CHUNK_TOKENS 200 (250 for a merged last chunk) outgrows this model's input.
     const warning = worker.logs.find((line) =>
       line.message?.startsWith("chunks can be longer than the model's input"),
     );
     assert.deepEqual(
-      { chunkSize: warning?.["chunkSize"], maxInputTokens: warning?.["maxInputTokens"] },
+      { chunkSize: warning?.["chunk_size"], maxInputTokens: warning?.["max_input_tokens"] },
       { chunkSize: 200, maxInputTokens: 126 },
     );
     const text = "The same sentence, embedded twice by two threads.\n\nAnd a second paragraph.";

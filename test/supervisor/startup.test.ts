@@ -1,6 +1,7 @@
 /** The worker refuses to start, with one clear line, when it cannot do its job. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createRagCorpDatabase } from "../support/rag-corp-database.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess } from "../support/worker-process.js";
 
@@ -59,9 +60,44 @@ describe("worker start-up checks", () => {
       await empty.db.query("DROP TABLE chunks");
       const worker = startWorkerProcess(empty.env());
       assert.equal(await worker.exited(), 1);
-      assert.match(worker.stderr(), /no chunks table: run 'ragworker migrate' first/);
+      assert.match(
+        worker.stderr(),
+        /\(ragworker schema\) lacks chunks\.id, chunks\.document_id, .*chunks\.embedding_model: run 'ragworker migrate' first/,
+      );
     } finally {
       await empty.close();
     }
+  });
+
+  test("one column the worker writes is missing: refuses in one line naming it", async () => {
+    const damaged = await createTestEnvironment("startup-column", { embeddingDim: 64 });
+    try {
+      await damaged.db.query("ALTER TABLE documents DROP COLUMN processing_started_at");
+      const worker = startWorkerProcess(damaged.env());
+      assert.equal(await worker.exited(), 1);
+      assert.equal(worker.stderr().trim().split("\n").length, 1);
+      assert.match(worker.stderr(), /lacks documents\.processing_started_at: run 'ragworker migrate' first/);
+    } finally {
+      await damaged.close();
+    }
+  });
+
+  test("rag-corp's database before ragworker migrate: refuses, naming ragworker's own tables", async () => {
+    const ragCorp = await createRagCorpDatabase("startup-rag-corp");
+    try {
+      const worker = startWorkerProcess(
+        env.env({ DATABASE_URL: ragCorp.database.url, EMBEDDING_DIM: "768", FAKE_EMBEDDINGS: "true" }),
+      );
+      assert.equal(await worker.exited(), 1);
+      assert.match(worker.stderr(), /\(rag-corp schema\) lacks ragworker_claims\.document_id, /);
+    } finally {
+      await ragCorp.close();
+    }
+  });
+
+  test("ENABLE_2TIER_RETRIEVAL on ragworker's schema: refuses, naming rag-corp's nodes table", async () => {
+    const result = await refuse({ ENABLE_2TIER_RETRIEVAL: "true" });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /lacks nodes\.id, .*ENABLE_2TIER_RETRIEVAL needs rag-corp's nodes table/);
   });
 });
