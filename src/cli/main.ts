@@ -41,7 +41,7 @@ program
 program
   .command("ingest")
   .description("store files, enqueue them, and follow them until READY or FAILED")
-  .argument("<paths...>", "files to ingest")
+  .argument("<paths...>", "files or directories (walked recursively) to ingest")
   .option("--workspace <name>", "workspace to put the documents in (created if missing)", "default")
   .option("--timeout <seconds>", "give up waiting after this many seconds", "600")
   .action((paths: string[], options: { workspace: string; timeout: string }) =>
