@@ -31,7 +31,7 @@ stop_worker() {
 trap stop_worker EXIT
 
 for _ in $(seq 1 150); do
-  grep -q '"msg":"worker started"' "$worker_log" 2>/dev/null && break
+  grep -q '"message":"Worker arrancando"' "$worker_log" 2>/dev/null && break
   if ! kill -0 "$worker_pid" 2>/dev/null; then
     echo "the worker exited during start-up:" >&2
     tail -n 20 "$worker_log" >&2
@@ -39,7 +39,7 @@ for _ in $(seq 1 150); do
   fi
   sleep 0.2
 done
-grep -q '"msg":"worker started"' "$worker_log" || {
+grep -q '"message":"Worker arrancando"' "$worker_log" || {
   echo "the worker did not start within 30 s; see $worker_log" >&2
   exit 1
 }
