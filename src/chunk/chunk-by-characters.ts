@@ -1,6 +1,6 @@
 import { PermanentError } from "../errors/permanent-error.js";
 import type { ExtractedDocument } from "../extract/extracted-document.js";
-import type { DocumentChunk } from "./chunk-document.js";
+import { checkExtractedText, type DocumentChunk } from "./chunk-document.js";
 import { chunkCharacters } from "./character-chunker.js";
 import { normalizeRagCorpText } from "./rag-corp-text.js";
 
@@ -23,14 +23,7 @@ const PLAIN_TEXT_FORMATS = new Set(["text", "markdown", "csv", "html"]);
  * is dropped silently: too much text or too many chunks fail the document.
  */
 export function chunkByCharacters(doc: ExtractedDocument, options: CharacterChunkOptions): DocumentChunk[] {
-  const characters = doc.sections.reduce((total, section) => total + section.text.length, 0);
-  if (characters > options.maxExtractedChars) {
-    throw new PermanentError(
-      "TOO_MUCH_TEXT",
-      `too much text: ${characters} characters > MAX_EXTRACTED_CHARS=${options.maxExtractedChars}`,
-      { characters, limit: options.maxExtractedChars },
-    );
-  }
+  checkExtractedText(doc, options.maxExtractedChars);
   const text = normalizeRagCorpText(doc.sections.map((section) => section.text).join("\n"));
   const contents = chunkCharacters(text, {
     size: options.size,

@@ -11,6 +11,18 @@ export interface DocumentChunk {
   metadata: { format: string; page?: number; headingPath?: string[] };
 }
 
+/** MAX_EXTRACTED_CHARS over all sections: more fails the document for good, whatever the chunker. */
+export function checkExtractedText(doc: ExtractedDocument, maxExtractedChars: number): void {
+  const characters = doc.sections.reduce((total, section) => total + section.text.length, 0);
+  if (characters > maxExtractedChars) {
+    throw new PermanentError(
+      "TOO_MUCH_TEXT",
+      `too much text: ${characters} characters > MAX_EXTRACTED_CHARS=${maxExtractedChars}`,
+      { characters, limit: maxExtractedChars },
+    );
+  }
+}
+
 export interface ChunkDocumentOptions {
   readonly size: number;
   readonly overlap: number;
@@ -35,14 +47,7 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkDocumentOpti
     throw new RangeError(`maxExtractedChars must be a positive integer, got ${options.maxExtractedChars}`);
   }
   // Checked before any work: normalizing and splitting a text this size is what the limit prevents.
-  const characters = doc.sections.reduce((total, section) => total + section.text.length, 0);
-  if (characters > options.maxExtractedChars) {
-    throw new PermanentError(
-      "TOO_MUCH_TEXT",
-      `too much text: ${characters} characters > MAX_EXTRACTED_CHARS=${options.maxExtractedChars}`,
-      { characters, limit: options.maxExtractedChars },
-    );
-  }
+  checkExtractedText(doc, options.maxExtractedChars);
   const split = {
     size: options.size,
     overlap: options.overlap,

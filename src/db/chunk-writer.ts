@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { embeddingParameter, type EmbeddingColumnKind } from "./embedding-column.js";
 import type { DocumentStatus } from "./document-repository.js";
+import { inTransaction } from "./transaction.js";
 
 export interface ChunkRow {
   readonly index: number;
@@ -33,17 +34,13 @@ export async function replaceChunks(
   pool: pg.Pool,
   write: { documentId: string; jobId: string; columnKind: EmbeddingColumnKind; chunks: readonly ChunkRow[] },
 ): Promise<ReplaceOutcome> {
-  const client = await pool.connect();
-  let released = false;
-  try {
-    await client.query("BEGIN");
+  return inTransaction(pool, async (client): Promise<ReplaceOutcome> => {
     const locked = await client.query<{ status: DocumentStatus | null; processing_job_id: string | null }>(
       "SELECT status, processing_job_id FROM documents WHERE id = $1 FOR UPDATE",
       [write.documentId],
     );
     const row = locked.rows[0];
     if (!row || row.status !== "PROCESSING" || row.processing_job_id !== write.jobId) {
-      await client.query("ROLLBACK");
       return { replaced: false, observedStatus: row?.status ?? null };
     }
     await client.query("DELETE FROM chunks WHERE document_id = $1", [write.documentId]);
@@ -62,18 +59,8 @@ export async function replaceChunks(
         WHERE id = $1`,
       [write.documentId],
     );
-    await client.query("COMMIT");
     return { replaced: true, chunksCreated: write.chunks.length };
-  } catch (error) {
-    // A broken connection cannot roll back; destroy it instead of returning it to the pool.
-    await client.query("ROLLBACK").catch(() => {
-      client.release(true);
-      released = true;
-    });
-    throw error;
-  } finally {
-    if (!released) client.release();
-  }
+  });
 }
 
 async function insertChunks(

@@ -24,6 +24,7 @@ import { TransientError } from "../errors/transient-error.js";
 import type { Embedder } from "./embedder.js";
 import type { Float64Embedder } from "./float64-embedder.js";
 import type { SharedSemaphore } from "./shared-semaphore.js";
+import { describeRequestFailure } from "./describe-request-failure.js";
 
 export const GOOGLE_EMBEDDER_MESSAGE = "Failed to call embedding provider";
 /** Texts per request, as rag-corp sends them. */
@@ -217,7 +218,11 @@ export class GoogleEmbedder implements Embedder, Float64Embedder {
         response = await fetch(this.endpoint, { method: "POST", headers: this.headers, body, signal });
         text = await response.text();
       } catch (error) {
-        return { kind: "retry", reason: this.redact(describeFailure(error, this.timeoutMs)), cause: error };
+        return {
+          kind: "retry",
+          reason: this.redact(describeRequestFailure(error, this.timeoutMs)),
+          cause: error,
+        };
       }
       const status = response.status;
       if (response.ok) return { kind: "done", vectors: this.parseVectors(text, count) };
@@ -298,19 +303,6 @@ type Failed =
   | { readonly kind: "refused"; readonly reason: string; readonly status: number; readonly cause?: unknown };
 
 type Outcome = { readonly kind: "done"; readonly vectors: Float64Array[] } | Failed;
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === "TimeoutError") return `timed out after ${timeoutMs} ms`;
-  if (error instanceof Error) {
-    const cause: unknown = error.cause;
-    if (cause instanceof Error) {
-      const code = (cause as Error & { code?: unknown }).code;
-      return `network error: ${typeof code === "string" ? code : cause.message}`;
-    }
-    return `network error: ${error.message}`;
-  }
-  return `network error: ${String(error)}`;
-}
 
 /** Google's `{"error": {"code", "message", "status"}}`, flattened and cut; else the raw text. */
 function serviceMessage(text: string): string {

@@ -19,6 +19,7 @@ import { PermanentError } from "../errors/permanent-error.js";
 import { TransientError } from "../errors/transient-error.js";
 import type { Embedder } from "./embedder.js";
 import type { SharedSemaphore } from "./shared-semaphore.js";
+import { describeRequestFailure } from "./describe-request-failure.js";
 
 export interface OpenAiEmbedderOptions {
   /** `EMBEDDING_URL`: with or without a trailing slash or `/v1`. */
@@ -104,7 +105,7 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
         response = await fetch(endpoint, { method: "POST", headers, body, signal });
         text = await response.text();
       } catch (error) {
-        return { kind: "retry", reason: describeFailure(error, timeoutMs), cause: error };
+        return { kind: "retry", reason: describeRequestFailure(error, timeoutMs), cause: error };
       }
       if (response.ok) return { kind: "done", vectors: parseVectors(text, count, dimension) };
       const message = redact(serviceMessage(text));
@@ -176,19 +177,6 @@ function retryAfter(headers: Headers): number | undefined {
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.min(RETRY_AFTER_MAX_MS, Math.max(0, date - Date.now()));
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && error.name === "TimeoutError") return `timed out after ${timeoutMs} ms`;
-  if (error instanceof Error) {
-    const cause: unknown = error.cause;
-    if (cause instanceof Error) {
-      const code = (cause as Error & { code?: unknown }).code;
-      return `network error: ${typeof code === "string" ? code : cause.message}`;
-    }
-    return `network error: ${error.message}`;
-  }
-  return `network error: ${String(error)}`;
 }
 
 /** The service's own words: OpenAI/vLLM `error.message` or `message`, TEI/Ollama `error`, FastAPI `detail`. */

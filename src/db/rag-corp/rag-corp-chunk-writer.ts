@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { ChunkRow, ReplaceOutcome } from "../chunk-writer.js";
 import type { DocumentStatus } from "../document-repository.js";
 import { embeddingLiteral } from "../embedding-column.js";
+import { inTransaction } from "../transaction.js";
 
 /** One of rag-corp's 2-tier retrieval nodes: a group of consecutive chunks, embedded as one text. */
 export interface NodeRow {
@@ -36,24 +37,20 @@ const ROWS_PER_STATEMENT = 1_000;
  * soft-deleted meanwhile, writes nothing.
  */
 export async function replaceRagCorpChunks(pool: pg.Pool, write: RagCorpChunkWrite): Promise<ReplaceOutcome> {
-  const client = await pool.connect();
-  let released = false;
-  try {
-    await client.query("BEGIN");
+  return inTransaction(pool, async (client): Promise<ReplaceOutcome> => {
     const locked = await client.query<{
       status: DocumentStatus | null;
       deleted: boolean;
       job_id: string | null;
     }>(
       `SELECT d.status, d.deleted_at IS NOT NULL AS deleted, c.job_id
-         FROM documents d LEFT JOIN ragworker_claims c ON c.document_id = d.id
-        WHERE d.id = $1 AND d.workspace_id = $2
-          FOR UPDATE OF d`,
+           FROM documents d LEFT JOIN ragworker_claims c ON c.document_id = d.id
+          WHERE d.id = $1 AND d.workspace_id = $2
+            FOR UPDATE OF d`,
       [write.documentId, write.workspaceId],
     );
     const row = locked.rows[0];
     if (!row || row.deleted || row.status !== "PROCESSING" || row.job_id !== write.jobId) {
-      await client.query("ROLLBACK");
       return { replaced: false, observedStatus: row && !row.deleted ? row.status : null };
     }
     const language = await client.query<{ fts_language: string | null }>(
@@ -78,7 +75,7 @@ export async function replaceRagCorpChunks(pool: pg.Pool, write: RagCorpChunkWri
     if (write.chunks.length > 0) {
       await client.query(
         `INSERT INTO ragworker_chunk_keys (chunk_id, document_id, content_hash, embedding_model)
-         SELECT id, $2::uuid, hash, model FROM unnest($1::uuid[], $3::text[], $4::text[]) AS k(id, hash, model)`,
+           SELECT id, $2::uuid, hash, model FROM unnest($1::uuid[], $3::text[], $4::text[]) AS k(id, hash, model)`,
         [
           ids,
           write.documentId,
@@ -92,18 +89,8 @@ export async function replaceRagCorpChunks(pool: pg.Pool, write: RagCorpChunkWri
       write.documentId,
     ]);
     await client.query("DELETE FROM ragworker_claims WHERE document_id = $1", [write.documentId]);
-    await client.query("COMMIT");
     return { replaced: true, chunksCreated: write.chunks.length };
-  } catch (error) {
-    // A broken connection cannot roll back; destroy it instead of returning it to the pool.
-    await client.query("ROLLBACK").catch(() => {
-      client.release(true);
-      released = true;
-    });
-    throw error;
-  } finally {
-    if (!released) client.release();
-  }
+  });
 }
 
 async function insertChunks(
