@@ -13,7 +13,7 @@ import type * as PgPoolModule from "../../src/db/pg-pool.js";
 import type * as ProcessDocumentModule from "../../src/threads/process-document.js";
 import type * as SemaphoreModule from "../../src/embed/shared-semaphore.js";
 import type * as StorageModule from "../../src/storage/create-storage.js";
-import type { DocumentTask } from "../../src/threads/document-task.js";
+import type { DocumentTask } from "../../src/protocol/thread-protocol.js";
 
 async function fromDist<T>(path: string): Promise<T> {
   return (await import(new URL(`../../dist/${path}`, import.meta.url).href)) as T;

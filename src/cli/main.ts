@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { ConfigError } from "../config/config-error.js";
+import { ConfigError } from "../errors/config-error.js";
 import { loadConfig, type Config } from "../config/config.js";
 import { withEnvFile } from "../config/env-file.js";
 import { exitWithError } from "./exit-with-error.js";

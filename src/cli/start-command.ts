@@ -1,7 +1,7 @@
 import type { Config } from "../config/config.js";
 import { createLogger } from "../logging/logger.js";
 import { describeError } from "../logging/describe-error.js";
-import { StartupError } from "../supervisor/dependency-checks.js";
+import { StartupError } from "../errors/startup-error.js";
 import { installSignalHandlers } from "../supervisor/signals.js";
 import { startSupervisor } from "../supervisor/supervisor.js";
 import { exitWithError } from "./exit-with-error.js";

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Piscina } from "piscina";
 import type { Queue } from "bullmq";
-import type { TaskResult } from "../threads/document-task.js";
+import type { TaskResult } from "../protocol/thread-protocol.js";
 import { PROMPT_INJECTION_SLUGS } from "../safety/prompt-injection.js";
 import { withTimeout } from "./with-timeout.js";
 

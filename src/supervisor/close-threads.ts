@@ -1,7 +1,7 @@
 import { BroadcastChannel } from "node:worker_threads";
 import type { Piscina } from "piscina";
 import type { Logger } from "../logging/logger.js";
-import { isThreadControlMessage, THREAD_CONTROL_CHANNEL } from "../threads/thread-control.js";
+import { isThreadControlMessage, THREAD_CONTROL_CHANNEL } from "../protocol/thread-protocol.js";
 
 // A thread replaced during the drain (its task was aborted) may still be starting when the first
 // request goes out; asking again until everyone answered reaches it once it listens.

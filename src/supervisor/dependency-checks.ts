@@ -9,14 +9,7 @@ import { findMissingColumns } from "../db/schema-requirements.js";
 import { createEmbedder, type EmbedderConfig } from "../embed/create-embedder.js";
 import type { Embedder } from "../embed/embedder.js";
 import type { Logger } from "../logging/logger.js";
-
-/** Why the worker cannot start; its message is the one line the operator sees. */
-export class StartupError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "StartupError";
-  }
-}
+import { StartupError } from "../errors/startup-error.js";
 
 function reason(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0]);

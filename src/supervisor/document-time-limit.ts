@@ -1,5 +1,5 @@
 import type { Logger } from "../logging/logger.js";
-import { CancelFlag } from "../threads/cancel-flag.js";
+import { CancelFlag } from "../protocol/thread-protocol.js";
 
 /**
  * A document's time limit: at DOCUMENT_TIMEOUT_MS the task's own flag is raised, so its thread

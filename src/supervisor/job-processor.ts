@@ -7,9 +7,8 @@ import { jobLogger } from "../logging/job-logger.js";
 import type { Logger } from "../logging/logger.js";
 import type { WorkerMetrics } from "../ops/worker-metrics.js";
 import type { DocumentJobResult } from "../producer/document-job.js";
-import { CancelFlag } from "../threads/cancel-flag.js";
-import type { DocumentTask, TaskResult } from "../threads/document-task.js";
-import { documentTimeoutError } from "../threads/document-timeout.js";
+import { CancelFlag, type DocumentTask, type TaskResult } from "../protocol/thread-protocol.js";
+import { documentTimeoutError } from "../errors/document-timeout-error.js";
 import { DocumentTimeLimit } from "./document-time-limit.js";
 
 export interface JobProcessorDeps {

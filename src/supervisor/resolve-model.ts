@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import type { Config } from "../config/config.js";
 import { downloadModel } from "../embed/model-download.js";
 import type { Logger } from "../logging/logger.js";
-import { StartupError } from "./dependency-checks.js";
+import { StartupError } from "../errors/startup-error.js";
 
 const isDirectory = (path: string) =>
   stat(path).then(

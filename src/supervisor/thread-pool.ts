@@ -2,7 +2,7 @@ import { Piscina } from "piscina";
 import type { Config } from "../config/config.js";
 import type { DatabaseSchema } from "../db/database-schema.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
-import type { ThreadData } from "../threads/thread-data.js";
+import type { ThreadData } from "../protocol/thread-protocol.js";
 
 /**
  * A fixed-size pool: threads hold a database pool and a model each, so they are kept alive

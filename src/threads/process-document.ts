@@ -23,9 +23,9 @@ import {
   promptInjectionMetadataJson,
 } from "../safety/prompt-injection.js";
 import type { Storage } from "../storage/storage.js";
-import type { DocumentTask, PipelineStage, TaskResult, TaskStats } from "./document-task.js";
-import { documentTimeoutError } from "./document-timeout.js";
-import { documentErrorMessage } from "./error-message.js";
+import type { DocumentTask, PipelineStage, TaskResult, TaskStats } from "../protocol/thread-protocol.js";
+import { documentTimeoutError } from "../errors/document-timeout-error.js";
+import { documentErrorMessage } from "../errors/document-error-message.js";
 
 export interface PipelineDeps {
   readonly pool: pg.Pool;

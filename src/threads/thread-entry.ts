@@ -6,13 +6,17 @@ import { describeError } from "../logging/describe-error.js";
 import { jobLogger } from "../logging/job-logger.js";
 import { createLogger } from "../logging/logger.js";
 import { createStorage } from "../storage/create-storage.js";
-import type { DocumentTask, TaskResult } from "./document-task.js";
 import { processDocument } from "./process-document.js";
-import { CancelFlag } from "./cancel-flag.js";
 import { lowerThreadPriority } from "./thread-priority.js";
 import { JavaScriptDecompressionStream } from "./javascript-decompression-stream.js";
-import type { ThreadData } from "./thread-data.js";
-import { isThreadControlMessage, THREAD_CONTROL_CHANNEL } from "./thread-control.js";
+import {
+  CancelFlag,
+  isThreadControlMessage,
+  THREAD_CONTROL_CHANNEL,
+  type DocumentTask,
+  type TaskResult,
+  type ThreadData,
+} from "../protocol/thread-protocol.js";
 
 /**
  * Parsers inflate with the global DecompressionStream when there is one (pdf.js for its streams,

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { loadConfig } from "../../src/config/config.js";
-import { ConfigError } from "../../src/config/config-error.js";
+import { ConfigError } from "../../src/errors/config-error.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import { describeError } from "../../src/logging/describe-error.js";
 import { jobLogger } from "../../src/logging/job-logger.js";

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { WorkerMetrics } from "../../src/ops/worker-metrics.js";
-import type { TaskResult, TaskStats } from "../../src/threads/document-task.js";
+import type { TaskResult, TaskStats } from "../../src/protocol/thread-protocol.js";
 import { parseMetrics, select, single } from "../support/metrics-samples.js";
 
 const stats: TaskStats = {

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 
 import { createLogger } from "../../src/logging/logger.js";
 import { DocumentTimeLimit } from "../../src/supervisor/document-time-limit.js";
-import { CancelFlag } from "../../src/threads/cancel-flag.js";
+import { CancelFlag } from "../../src/protocol/thread-protocol.js";
 
 const logger = createLogger("silent");
 

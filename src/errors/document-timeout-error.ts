@@ -1,4 +1,4 @@
-import { PermanentError } from "../errors/permanent-error.js";
+import { PermanentError } from "./permanent-error.js";
 
 /**
  * The failure of a document that ran past DOCUMENT_TIMEOUT_MS, whether its thread stopped at a
