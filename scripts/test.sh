@@ -45,7 +45,15 @@ flags=(--import tsx --test)
 if node --help | grep -- '--test-concurrency' >/dev/null; then
   flags+=(--test-concurrency=2)
 fi
-flags+=(--test-reporter=spec)
+# Node 20 applies --test-timeout to each test file (a hung file fails after 10 min instead of
+# running CI to its limit); test/support/bounded-test.ts bounds each test and hook (180 s). The
+# slowest file, the Dockerfile replay, took 236 s in a full run on a loaded 2-core machine.
+flags+=(--test-timeout=600000)
+# The ten slowest tests, printed just before spec's closing summary ("ℹ tests N", "ℹ pass N", …).
+flags+=(
+  --test-reporter=./test/support/slowest-reporter.mjs --test-reporter-destination=stdout
+  --test-reporter=spec --test-reporter-destination=stdout
+)
 
 echo "scripts/test.sh: node ${flags[*]} ${node_args[*]} (${#files[@]} files)"
 exec node "${flags[@]}" "${node_args[@]}" "${files[@]}"

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
 
 import { LAST_CHUNK_MERGE_RATIO, maxMergedChunkLength, splitText } from "../../src/chunk/split-text.js";
 import { estimateTokens } from "../../src/chunk/token-count.js";

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../support/bounded-test.js";
 
 import { listIngestFiles } from "../../src/cli/ingest-command.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";

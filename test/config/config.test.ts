@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
 
 import { parseApiKeys } from "../../src/config/api-keys.js";
 import { loadConfig, type Env } from "../../src/config/config.js";

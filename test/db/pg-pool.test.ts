@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import pg from "pg";
 import { pino } from "pino";
 import { createPgPool } from "../../src/db/pg-pool.js";

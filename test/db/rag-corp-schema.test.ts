@@ -3,7 +3,7 @@
  * dump of rag-corp's real schema, and the helpers built on it.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../support/bounded-test.js";
 
 import pg from "pg";
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import pg from "pg";
 import { replaceChunks } from "../../src/db/chunk-writer.js";
 import { migrate } from "../../src/db/migrate.js";

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { before, describe, test } from "node:test";
+import { before, describe, test } from "../support/bounded-test.js";
 import { parse, stringify } from "yaml";
 import { loadConfig } from "../../src/config/config.js";
 import { authorizeMetrics } from "../../src/ops/api-key-auth.js";

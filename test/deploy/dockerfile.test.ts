@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import { parseDockerfile, replayDockerfile, type DockerStage } from "../support/dockerfile-steps.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess } from "../support/worker-process.js";
@@ -50,10 +50,14 @@ describe("Dockerfile", () => {
     let roots: Map<string, string>;
     let env: TestEnvironment;
 
-    before(async () => {
-      roots = await replayDockerfile(ROOT);
-      env = await createTestEnvironment("docker", { embeddingDim: 16 });
-    });
+    // `npm ci` twice and a build: 65-130 s in a full run, 236 s on a loaded machine.
+    before(
+      async () => {
+        roots = await replayDockerfile(ROOT);
+        env = await createTestEnvironment("docker", { embeddingDim: 16 });
+      },
+      { timeout: 480_000 },
+    );
     after(async () => {
       await env.close();
       for (const dir of roots?.values() ?? []) await rm(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { before, describe, test } from "node:test";
+import { before, describe, test } from "../support/bounded-test.js";
 import { Redis } from "ioredis";
 import { parseAllDocuments } from "yaml";
 import { loadConfig, type Config } from "../../src/config/config.js";

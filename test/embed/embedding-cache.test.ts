@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { after, describe, it } from "node:test";
+import { after, describe, it } from "../support/bounded-test.js";
 
 import { Redis } from "ioredis";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
 
 import { createHashEmbedder, HASH_EMBEDDER_MODEL } from "../../src/embed/hash-embedder.js";
 import { hashFeature } from "../../src/embed/feature-hash.js";

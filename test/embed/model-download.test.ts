@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import { downloadModel } from "../../src/embed/model-download.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import { startFakeHub, TINY_BERT } from "../support/fake-hub.js";

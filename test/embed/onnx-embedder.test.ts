@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../support/bounded-test.js";
+import { wordsFrom } from "../support/text.js";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
@@ -27,11 +28,7 @@ const TEXTS = [
 // Words in and out of the tiny vocabulary, chosen by a fixed generator.
 const WORDS = ["river", "document", "chunking", "xylophone", "the", "embedded", "queue", "qwerty", "of"];
 function words(count: number, seed = 1): string[] {
-  let state = seed;
-  return Array.from({ length: count }, () => {
-    state = (state * 1103515245 + 12345) % 2147483648;
-    return WORDS[state % WORDS.length] ?? "the";
-  });
+  return wordsFrom(WORDS, count, seed);
 }
 
 function norm(vector: Float32Array): number {

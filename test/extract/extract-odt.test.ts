@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
 
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import { extractOdt } from "../../src/extract/extract-odt.js";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
 
 import { distance } from "fastest-levenshtein";
 

@@ -3,7 +3,7 @@
  * `exception`, redaction, cut strings, LOG_JSON=false and LOG_LEVEL in rag-corp's spellings.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
 import { loadConfig } from "../../src/config/config.js";
 import { ConfigError } from "../../src/errors/config-error.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";

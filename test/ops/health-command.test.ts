@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import { freePort } from "../support/private-redis.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import {

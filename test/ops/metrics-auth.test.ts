@@ -9,7 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import { parseApiKeys, type ApiKeyEntry } from "../../src/config/api-keys.js";
 import { parseRbacConfig, rbacKeyHash, type RbacConfig } from "../../src/config/rbac-config.js";
 import { createLogger } from "../../src/logging/logger.js";

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
+import { paragraph } from "../support/text.js";
 import { DocumentProducer } from "../../src/producer/enqueue-document.js";
 import { parseMetrics, select, single, total } from "../support/metrics-samples.js";
 import { startPrivateRedis, type PrivateRedis } from "../support/private-redis.js";
@@ -70,14 +71,6 @@ async function threadsReady(worker: WorkerProcess, count: number): Promise<void>
   const readyThreads = () =>
     new Set(worker.logs.filter((line) => line.message === "thread ready").map((line) => line["thread"]));
   await worker.waitForLog((line: LogLine) => line.message === "thread ready" && readyThreads().size >= count);
-}
-
-/** A paragraph of about 250 characters. */
-function paragraph(tag: string): string {
-  return Array.from(
-    { length: 4 },
-    (_, i) => `Paragraph ${tag} sentence ${i} describes ingestion work in plain words.`,
-  ).join(" ");
 }
 
 function runPromtool(body: string): Promise<{ code: number | null; output: string } | null> {

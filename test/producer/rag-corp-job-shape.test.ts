@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../support/bounded-test.js";
 import { Job, Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { DOCUMENT_JOB_NAME } from "../../src/producer/document-job.js";

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
 
 import {
   DEFAULT_INJECTION_RISK_THRESHOLD,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../support/bounded-test.js";
 
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import type { PermanentCode } from "../../src/errors/error-code.js";

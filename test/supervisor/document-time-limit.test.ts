@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
 
 import { createLogger } from "../../src/logging/logger.js";
 import { DocumentTimeLimit } from "../../src/supervisor/document-time-limit.js";

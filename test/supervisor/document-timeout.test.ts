@@ -8,7 +8,7 @@
  * page, all inside the extract stage) takes far longer than the limits set here.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import { makePdf } from "../support/document-fixtures.js";
 import { scrapeMetric } from "../support/metrics-samples.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";

@@ -4,7 +4,7 @@
  * finishes everything with exact chunk counts.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import { fileURLToPath } from "node:url";
 import type { Job } from "bullmq";
 import { DocumentProducer } from "../../src/producer/enqueue-document.js";
@@ -12,7 +12,7 @@ import { assertDocumentsReadyExactly } from "../support/document-assertions.js";
 import { startPrivateRedis } from "../support/private-redis.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
-import { paragraphsOfText } from "../support/document-fixtures.js";
+import { paragraphsOfText } from "../support/text.js";
 
 const SLOW_DOCUMENT_BYTES = 6_000_000;
 const WORKER_ENV = {

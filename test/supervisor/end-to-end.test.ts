@@ -3,20 +3,13 @@
  * real PostgreSQL, real files in a storage directory.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
+import { paragraph } from "../support/text.js";
 import { corruptPdf, makeDocx, makePdf } from "../support/document-fixtures.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
 const DIM = 64;
-
-/** A paragraph of about 250 characters whose words name it, so chunks can be traced back. */
-function paragraph(tag: string): string {
-  return Array.from(
-    { length: 4 },
-    (_, i) => `Paragraph ${tag} sentence ${i} describes ingestion work in plain words.`,
-  ).join(" ");
-}
 
 interface ChunkRow {
   chunk_index: number;

@@ -4,7 +4,7 @@
  * duplicate chunks.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import type { Job } from "bullmq";
 import { assertDocumentsReadyExactly } from "../support/document-assertions.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../support/bounded-test.js";
 import { chunkCharacters } from "../../src/chunk/character-chunker.js";
 import { normalizeRagCorpText } from "../../src/chunk/rag-corp-text.js";
 import { migrate } from "../../src/db/migrate.js";

@@ -9,7 +9,8 @@ import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
+import { paragraph } from "../support/text.js";
 import type { S3Storage } from "../../src/storage/s3-storage.js";
 import { makePdf } from "../support/document-fixtures.js";
 import { startLocalS3, type LocalS3 } from "../support/local-s3.js";
@@ -23,14 +24,6 @@ import {
 
 const DIM = 32;
 const PREFIX = "uploads";
-
-/** About 80 tokens (the estimate): with CHUNK_TOKENS=100, one paragraph per chunk. */
-function paragraph(tag: string): string {
-  return Array.from(
-    { length: 4 },
-    (_, i) => `Paragraph ${tag} sentence ${i} describes object storage in plain words.`,
-  ).join(" ");
-}
 
 describe("a worker whose STORAGE_URL is s3://", () => {
   let env: TestEnvironment;

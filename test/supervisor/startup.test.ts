@@ -1,6 +1,6 @@
 /** The worker refuses to start, with one clear line, when it cannot do its job. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import { createRagCorpDatabase } from "../support/rag-corp-database.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess } from "../support/worker-process.js";

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import type { Job } from "bullmq";
 import { assertDocumentsReadyExactly } from "../support/document-assertions.js";
 import { scrapeMetric } from "../support/metrics-samples.js";

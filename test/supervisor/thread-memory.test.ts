@@ -3,7 +3,7 @@
  * reason, Piscina replaces the thread, the next document succeeds and the supervisor lives on.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test } from "../support/bounded-test.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { scrapeMetric } from "../support/metrics-samples.js";
 import { startWorkerProcess, waitUntilServing, type WorkerProcess } from "../support/worker-process.js";

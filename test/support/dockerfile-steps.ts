@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
+/** One RUN step (`npm ci`, a build): about 60 s in a full run, 120 s on a loaded machine. */
+const RUN_TIMEOUT_MS = 300_000;
 
 export interface DockerInstruction {
   readonly keyword: string;
@@ -80,7 +82,14 @@ export async function replayDockerfile(contextDir: string): Promise<Map<string, 
       } else if (keyword === "RUN") {
         // chown to the image's `node` user is about image ownership, meaningless in a temp dir.
         const command = args.replace(/&& chown -R node:node \S+/g, "").replace(/\/app\//g, `${workdir}/`);
-        await run("bash", ["-c", command], { cwd: workdir, env, maxBuffer: 64 * 1024 * 1024 });
+        // Bounded: a stalled `npm ci` is killed and fails naming its command (execFile's error does).
+        await run("bash", ["-c", command], {
+          cwd: workdir,
+          env,
+          maxBuffer: 64 * 1024 * 1024,
+          timeout: RUN_TIMEOUT_MS,
+          killSignal: "SIGKILL",
+        });
       }
     }
     roots.set(stage.name, workdir);

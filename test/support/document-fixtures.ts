@@ -498,21 +498,5 @@ export function tinyPng(): Uint8Array {
   );
 }
 
-/**
- * Paragraphs of 60 pseudo-words, deterministic per seed, until about `bytes` long: plain text of
- * any size for load, drain and fault runs (a few MB is a few seconds of pipeline work).
- */
-export function paragraphsOfText(seed: number, bytes: number): string {
-  const paragraphs: string[] = [];
-  let size = 0;
-  for (let p = 0; size < bytes; p += 1) {
-    const words = Array.from(
-      { length: 60 },
-      (_, w) => `w${((seed * 7919 + p * 104_729 + w * 31) % 50_000).toString(36)}`,
-    );
-    const paragraph = `${words.join(" ")}.`;
-    paragraphs.push(paragraph);
-    size += paragraph.length + 2;
-  }
-  return paragraphs.join("\n\n");
-}
+/** Moved to the suite's one text generator; kept here for the bench and fault scripts that import it. */
+export { paragraphsOfText } from "./text.js";

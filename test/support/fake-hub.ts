@@ -1,9 +1,9 @@
 /** A local server laid out like the Hugging Face hub, serving the committed tiny model. */
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { closeServer, listen } from "./waits.js";
 
 export const TINY_BERT = fileURLToPath(new URL("../fixtures/tiny-bert", import.meta.url));
 
@@ -27,10 +27,10 @@ export async function startFakeHub(ids: readonly string[]) {
       },
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = await listen(server);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => closeServer(server, "the fake model hub to close"),
   };
 }

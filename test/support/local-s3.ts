@@ -3,14 +3,13 @@
  * temporary directory. It can be stopped and started again on the same port and directory, so a
  * test can take object storage away from a running worker and give it back with its objects.
  */
-import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import S3rver from "s3rver";
 import { S3Storage } from "../../src/storage/s3-storage.js";
+import { closeServer, listen as listenOn } from "./waits.js";
 
 // s3rver's built-in account: it checks request signatures against these.
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
@@ -41,10 +40,9 @@ export async function startLocalS3(bucket = "ragworker-test"): Promise<LocalS3> 
   let server: Server | null = null;
   const listen = async (port: number): Promise<number> => {
     const started = createServer(s3rver.callback());
-    started.listen(port, "127.0.0.1");
-    await once(started, "listening");
+    const bound = await listenOn(started, port);
     server = started;
-    return (started.address() as AddressInfo).port;
+    return bound;
   };
   const port = await listen(0);
   const endpoint = `http://127.0.0.1:${port}`;
@@ -52,10 +50,7 @@ export async function startLocalS3(bucket = "ragworker-test"): Promise<LocalS3> 
     const running = server;
     if (!running) return;
     server = null;
-    const closed = once(running, "close");
-    running.close();
-    running.closeAllConnections();
-    await closed;
+    await closeServer(running, `local S3 on port ${port} to close`);
   };
   return {
     endpoint,

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { closeServer, listen, within } from "./waits.js";
 
 export interface PrivateRedis {
   readonly url: string;
@@ -54,7 +55,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       if (await answersPing(port)) return;
       if (Date.now() > deadline) {
         started.kill("SIGKILL");
-        await exited;
+        await within(exited, `redis-server on port ${port} to exit after SIGKILL`);
         throw new Error(
           `redis-server on port ${port} did not answer PING within ${READY_TIMEOUT_MS} ms:\n${output}`,
         );
@@ -73,7 +74,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     running.kill("SIGTERM");
     const timer = setTimeout(() => running.kill("SIGKILL"), STOP_TIMEOUT_MS);
     try {
-      await exited;
+      await within(exited, `redis-server on port ${port} to exit`, STOP_TIMEOUT_MS * 2);
     } finally {
       clearTimeout(timer);
     }
@@ -100,11 +101,8 @@ function findRedisServer(): string {
 /** A loopback port nothing listens on right now (the OS picks it). */
 export async function freePort(): Promise<number> {
   const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const port = await listen(server);
+  await closeServer(server);
   if (port === 0) throw new Error("could not get a free port");
   return port;
 }

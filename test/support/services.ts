@@ -108,7 +108,12 @@ export function uniqueQueueName(label: string): string {
 }
 
 async function withAdminClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  // Both bounded: a DROP DATABASE stuck behind a lock fails with "Query read timeout".
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 10_000,
+    query_timeout: 30_000,
+  });
   try {
     await client.connect();
   } catch (error) {

@@ -14,6 +14,10 @@ import { DocumentProducer } from "../../src/producer/enqueue-document.js";
 import type { DocumentJobData } from "../../src/producer/document-job.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { createTestDatabase, redisUrl, uniqueQueueName, type TestDatabase } from "./services.js";
+import { within } from "./waits.js";
+
+/** How long `finished()` waits for a job by default: a few MB document on a busy machine. */
+export const JOB_TIMEOUT_MS = 60_000;
 
 export interface TestEnvironment {
   readonly database: TestDatabase;
@@ -37,8 +41,14 @@ export interface TestEnvironment {
   /** The document's status and error message now, or undefined when there is no such row. */
   documentRow(documentId: string): Promise<{ status: string; error_message: string | null } | undefined>;
   enqueue(data: DocumentJobData | Record<string, unknown>, attempts?: number): Promise<Job>;
-  /** Resolves with the job's final state once BullMQ says it completed or failed for good. */
-  finished(job: Job): Promise<{ state: "completed"; value: unknown } | { state: "failed"; reason: string }>;
+  /**
+   * Resolves with the job's final state once BullMQ says it completed or failed for good; fails
+   * after `timeoutMs` naming the job and the state it was left in.
+   */
+  finished(
+    job: Job,
+    timeoutMs?: number,
+  ): Promise<{ state: "completed"; value: unknown } | { state: "failed"; reason: string }>;
   close(): Promise<void>;
 }
 
@@ -63,7 +73,10 @@ export async function createTestEnvironment(
   const eventsConnection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
   eventsConnection.on("error", () => undefined);
   const queueEvents = new QueueEvents(queueName, { connection: eventsConnection });
-  await queueEvents.waitUntilReady();
+  await within(
+    queueEvents.waitUntilReady(),
+    `QueueEvents on ${queueName} to be ready (Redis at ${redisUrl()})`,
+  );
   queueEvents.on("error", () => undefined);
   // finished() adds a listener pair per job awaited; tests await dozens at once.
   queueEvents.setMaxListeners(0);
@@ -139,15 +152,19 @@ export async function createTestEnvironment(
       });
       return job;
     },
-    async finished(job) {
+    async finished(job, timeoutMs = JOB_TIMEOUT_MS) {
       // QueueEvents reports "failed" for every failed attempt; only the job's state says whether
       // it is final, so each event is checked against it.
       const jobId = job.id ?? "";
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`job ${jobId} did not finish within 60 s`));
-        }, 60_000);
+          void producer.queue.getJobState(jobId).then(
+            (state) =>
+              reject(new Error(`job ${jobId} did not finish within ${timeoutMs} ms (state: ${state})`)),
+            () => reject(new Error(`job ${jobId} did not finish within ${timeoutMs} ms`)),
+          );
+        }, timeoutMs);
         const settle = async () => {
           // State first: a job read before it completed would lack its return value.
           const state = await producer.queue.getJobState(jobId);
@@ -175,12 +192,17 @@ export async function createTestEnvironment(
       });
     },
     async close() {
-      await queueEvents.close();
+      const step = (what: string, work: Promise<unknown>) =>
+        within(work, `the test environment ${label}: ${what}`);
+      await step("QueueEvents to close", queueEvents.close());
       eventsConnection.disconnect();
-      await producer.queue.obliterate({ force: true }).catch(() => undefined);
-      await producer.close();
-      await db.end();
-      await database.drop();
+      await step(
+        "the queue to be obliterated",
+        producer.queue.obliterate({ force: true }).catch(() => undefined),
+      );
+      await step("the producer to close", producer.close());
+      await step("the pg pool to end", db.end());
+      await step("the database to be dropped", database.drop());
       await rm(storageDir, { recursive: true, force: true });
     },
   };

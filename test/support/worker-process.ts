@@ -4,20 +4,36 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { after } from "node:test";
 import { fileURLToPath } from "node:url";
+import { within, WAIT_TIMEOUT_MS } from "./waits.js";
 
 export const CLI_PATH = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
 export type LogLine = Record<string, unknown> & { message?: string };
 
+/**
+ * How long `exited()` and `stop()` wait by default: the worker's default drain (DRAIN_TIMEOUT_MS,
+ * 25 s) plus hand-back and closing, four times over for a busy machine.
+ */
+export const EXIT_TIMEOUT_MS = 120_000;
+
+/** Workers started and not yet exited, so none outlives its test file (see the end of this file). */
+const running = new Set<ChildProcess>();
+
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly logs: LogLine[];
   readonly stderr: () => string;
+  /** The first log line `predicate` accepts (already seen or to come); fails after `timeoutMs`. */
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
-  /** Resolves with the exit code (or signal name) once the process has ended. */
-  exited(): Promise<number | string>;
-  stop(signal?: NodeJS.Signals): Promise<number | string>;
+  /**
+   * Resolves with the exit code (or signal name) once the process has ended. After `timeoutMs` it
+   * kills the process (SIGKILL) and fails naming it.
+   */
+  exited(timeoutMs?: number): Promise<number | string>;
+  /** Sends `signal` (SIGTERM) and returns `exited(timeoutMs)`. */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | string>;
 }
 
 export function startWorkerProcess(
@@ -34,6 +50,8 @@ export function startWorkerProcess(
     ...(cwd ? { cwd } : {}),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const name = `worker pid ${child.pid ?? "?"} (${[...args].join(" ")})`;
+  running.add(child);
   const logs: LogLine[] = [];
   const waiters: Array<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = [];
   let buffered = "";
@@ -63,14 +81,32 @@ export function startWorkerProcess(
   child.stderr?.setEncoding("utf8").on("data", (text: string) => {
     stderrText += text;
   });
-  const exit = once(child, "exit").then(([code, signal]) => (code ?? signal) as number | string);
+  const exit = once(child, "exit").then(([code, signal]) => {
+    running.delete(child);
+    return (code ?? signal) as number | string;
+  });
+  const stderrTail = () => `stderr: ${stderrText.slice(-2000)}`;
 
-  const waitForLog = (predicate: (line: LogLine) => boolean, timeoutMs = 20_000): Promise<LogLine> => {
+  const exited = (timeoutMs = EXIT_TIMEOUT_MS): Promise<number | string> =>
+    within(exit, `${name} to exit`, timeoutMs, () => {
+      child.kill("SIGKILL");
+      return `killed it (SIGKILL); last log: ${JSON.stringify(logs.at(-1) ?? null)}; ${stderrTail()}`;
+    });
+
+  const waitForLog = (
+    predicate: (line: LogLine) => boolean,
+    timeoutMs = WAIT_TIMEOUT_MS,
+  ): Promise<LogLine> => {
     const seen = logs.find(predicate);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderrText.slice(-2000)}`));
+        reject(
+          new Error(
+            `${name}: no matching log line within ${timeoutMs} ms (waiting for ${String(predicate)}); ` +
+              `last log: ${JSON.stringify(logs.at(-1) ?? null)}; ${stderrTail()}`,
+          ),
+        );
       }, timeoutMs);
       waiters.push({
         predicate,
@@ -81,7 +117,9 @@ export function startWorkerProcess(
       });
       void exit.then((code) => {
         clearTimeout(timer);
-        reject(new Error(`worker exited (${code}) before the log line; stderr: ${stderrText.slice(-2000)}`));
+        reject(
+          new Error(`${name} exited (${code}) before the log line ${String(predicate)}; ${stderrTail()}`),
+        );
       });
     });
   };
@@ -91,12 +129,24 @@ export function startWorkerProcess(
     logs,
     stderr: () => stderrText,
     waitForLog,
-    exited: () => exit,
-    async stop(signal: NodeJS.Signals = "SIGTERM") {
+    exited,
+    async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = EXIT_TIMEOUT_MS) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exit;
+      return exited(timeoutMs);
     },
   };
+}
+
+// Under `node --test`, a worker a failed test left running is killed once the file's tests are
+// done; otherwise its pipes would keep the file's process alive until the file's timeout. Bench
+// and fault scripts, which also use this harness, are not test runs: nothing is registered there.
+if (process.env["NODE_TEST_CONTEXT"] !== undefined) {
+  after(
+    () => {
+      for (const child of running) child.kill("SIGKILL");
+    },
+    { timeout: 10_000 },
+  );
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../../support/bounded-test.js";
 import type { ChunkRow } from "../../../src/db/chunk-writer.js";
 import { documentStore } from "../../../src/db/document-store.js";
 import { migrate } from "../../../src/db/migrate.js";

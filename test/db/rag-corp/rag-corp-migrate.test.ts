@@ -3,7 +3,7 @@
  * ragworker's own bookkeeping tables, and rag-corp's tables left exactly as they were.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "../../support/bounded-test.js";
 import { detectDatabaseSchema } from "../../../src/db/database-schema.js";
 import { migrate } from "../../../src/db/migrate.js";
 import { findMissingColumns } from "../../../src/db/schema-requirements.js";
