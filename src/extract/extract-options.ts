@@ -1,3 +1,5 @@
+import { LIMIT_DEFAULTS } from "../config/limit-settings.js";
+
 /** Limits that extraction enforces itself, because only the parser sees pages and archive entries. */
 export interface ExtractOptions {
   /** More PDF pages, slides or sheets than this: TOO_MANY_PAGES (config MAX_PAGES). */
@@ -10,9 +12,10 @@ export interface ExtractOptions {
   readonly maxArchiveEntries: number;
 }
 
+/** The configuration's defaults (MAX_PAGES, MAX_ARCHIVE_*), declared in config/limit-settings.ts. */
 export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
-  maxPages: 2000,
-  maxUncompressedBytes: 256 * 1024 * 1024,
-  maxCompressionRatio: 200,
+  maxPages: LIMIT_DEFAULTS.maxPages,
+  maxUncompressedBytes: LIMIT_DEFAULTS.maxArchiveUncompressedBytes,
+  maxCompressionRatio: LIMIT_DEFAULTS.maxArchiveCompressionRatio,
   maxArchiveEntries: 10_000,
 };

@@ -1,15 +1,19 @@
 import { Queue, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
+import { JOB_DEFAULTS } from "../config/job-settings.js";
+import { SERVICE_SETTINGS } from "../config/service-settings.js";
+import { defaultOf } from "../config/setting.js";
 import { DOCUMENT_JOB_NAME, type DocumentJobData, type DocumentJobResult } from "./document-job.js";
 
 export type DocumentQueue = Queue<DocumentJobData, DocumentJobResult, typeof DOCUMENT_JOB_NAME>;
 
 /**
  * Retries with exponential backoff (1 s, 2 s, 4 s, ...) ride out a database restart or an
- * embedding service hiccup; old jobs are trimmed so Redis does not grow without bound.
+ * embedding service hiccup; old jobs are trimmed so Redis does not grow without bound. The
+ * attempts are JOB_ATTEMPTS' default.
  */
 export const DEFAULT_DOCUMENT_JOB_OPTIONS: JobsOptions = {
-  attempts: 5,
+  attempts: JOB_DEFAULTS.jobAttempts,
   backoff: { type: "exponential", delay: 1_000 },
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
@@ -23,7 +27,7 @@ export class DocumentProducer {
   readonly queue: DocumentQueue;
   private readonly connection: Redis;
 
-  constructor(redisUrl: string, queueName = "documents") {
+  constructor(redisUrl: string, queueName = defaultOf(SERVICE_SETTINGS.queueName)) {
     this.connection = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 3 });
     // Without a listener ioredis prints every reconnect failure; callers see the failed enqueue.
     this.connection.on("error", () => undefined);

@@ -1,17 +1,10 @@
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
-import type { S3Settings } from "../config/config.js";
+import { S3_DEFAULTS, type S3Settings } from "../config/s3-settings.js";
 import { FileStorage } from "./file-storage.js";
 import { parseS3Url } from "./s3-location.js";
 import { S3Storage } from "./s3-storage.js";
 import type { Storage } from "./storage.js";
-
-const DEFAULT_S3_SETTINGS: S3Settings = {
-  endpoint: null,
-  region: "us-east-1",
-  forcePathStyle: false,
-  credentials: null,
-};
 
 /**
  * `file://DIR` (absolute) or `file://./DIR` (relative to the working directory, which is how the
@@ -24,7 +17,7 @@ export function storagePathFromUrl(url: string): string {
 }
 
 /** The storage a `STORAGE_URL` names: `s3://BUCKET[/prefix]` or a `file://` directory. */
-export function createStorage(url: string, s3: S3Settings = DEFAULT_S3_SETTINGS): Storage {
+export function createStorage(url: string, s3: S3Settings = S3_DEFAULTS): Storage {
   if (url.startsWith("s3://")) {
     const { credentials, ...rest } = s3;
     return new S3Storage({ ...parseS3Url(url), ...rest, ...(credentials ? { credentials } : {}) });

@@ -8,9 +8,10 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL } from "../../src/config/service-settings.js";
 
-export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
-export const DEFAULT_DATABASE_URL = "postgres://ragworker:ragworker@127.0.0.1:5432/ragworker";
+// The worker's own defaults (declared once, in src/config/service-settings.ts).
+export { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL };
 
 /** PostgreSQL's limit on identifier length (NAMEDATALEN - 1). */
 const MAX_IDENTIFIER_LENGTH = 63;
