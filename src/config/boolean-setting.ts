@@ -4,7 +4,7 @@ import { z } from "zod";
  * Boolean settings read the way rag-corp's pydantic settings read them, so a deployment's values
  * mean the same to both workers: `1/0`, `true/false`, `yes/no`, `on/off`, `t/f`, `y/n`, in any
  * ASCII case. Anything else is an error, not false. (Blank values are the caller's business:
- * `read` in config.ts replaces them with the default before this schema sees them.)
+ * a setting (setting.ts) replaces them with its default before this schema sees them.)
  */
 const TRUE_WORDS: ReadonlySet<string> = new Set(["1", "true", "yes", "on", "t", "y"]);
 const FALSE_WORDS: ReadonlySet<string> = new Set(["0", "false", "no", "off", "f", "n"]);
