@@ -113,17 +113,13 @@ describe("normalizeRagCorpText", () => {
     assert.equal(normalizeRagCorpText(text).length, 1_000_001);
   });
 
-  it("strips like Python's str.strip in linear time, inner whitespace runs included", () => {
+  // The 2 M-character run: a quadratic strip would not finish within the test's timeout.
+  it("strips like Python's str.strip, a 2 M-character inner whitespace run included", () => {
     for (const text of ["", " ", "\u001Fa b\u0085", "\uFEFF a \uFEFF", "\u3000\u2028x\u2029"]) {
       assert.equal(stripPythonWhitespace(text), pythonStrip(text), JSON.stringify(text));
     }
     const text = `a${"\r".repeat(2_000_000)}b`;
-    const started = performance.now();
     assert.equal(normalizeRagCorpText(` ${text} `), text);
-    assert.ok(
-      performance.now() - started < 1000,
-      "stripping a text with a long whitespace run took over 1 s",
-    );
   });
 });
 
@@ -236,22 +232,21 @@ describe("chunkCharacters", () => {
     assert.throws(() => chunkCharacters("x", { size: 10, overlap: 1, maxChunks: 0 }), RangeError);
   });
 
-  it("chunks 5 MB in well under a second, surrogate pairs included", () => {
+  // A quadratic walk would not finish within the test's timeout. (No benchmark times this chunker
+  // yet; bench/throughput.ts runs the token chunker.)
+  it("chunks 5 MB, surrogate pairs included", () => {
     const texts = [
       "Estado 🚀 del despliegue ✅; equipo 👩‍💻 listo. ".repeat(110_000),
       Array.from({ length: 5_000_000 }, (_, index) => String.fromCharCode(97 + ((index * 11) % 26))).join(""),
       `${"\u00A0".repeat(800)}x`.repeat(6_200),
     ];
     for (const text of texts) {
-      const started = performance.now();
       const chunks = chunkCharacters(normalizeRagCorpText(text), {
         size: 900,
         overlap: 120,
         maxChunks: 100_000,
       });
-      const elapsed = performance.now() - started;
-      assert.ok(chunks.length > 6_000);
-      assert.ok(elapsed < 2000, `${text.slice(0, 10)}… took ${elapsed.toFixed(0)} ms`);
+      assert.ok(chunks.length > 6_000, `${text.slice(0, 10)}…: ${chunks.length} chunks`);
     }
   });
 });

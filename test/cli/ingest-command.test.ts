@@ -3,8 +3,6 @@
  * command walking a directory while a real worker makes every file READY.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,12 +10,7 @@ import { after, before, describe, it } from "../support/bounded-test.js";
 
 import { listIngestFiles } from "../../src/cli/ingest-command.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
-import {
-  CLI_PATH,
-  startWorkerProcess,
-  waitUntilServing,
-  type WorkerProcess,
-} from "../support/worker-process.js";
+import { startWorkerProcess, waitUntilServing, type WorkerProcess } from "../support/worker-process.js";
 
 async function writeTree(root: string, files: Record<string, string>): Promise<void> {
   for (const [path, text] of Object.entries(files)) {
@@ -131,21 +124,10 @@ describe("ragworker ingest DIR", () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function runIngest(args: string[]): Promise<{ code: number | null; output: string }> {
-    const child = spawn(process.execPath, [CLI_PATH, "ingest", ...args], {
-      env: { PATH: process.env["PATH"] ?? "", ...env.env() },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (output += text));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 90_000);
-    try {
-      const [code] = (await once(child, "exit")) as [number | null];
-      return { code, output };
-    } finally {
-      clearTimeout(timer);
-    }
+  async function runIngest(args: string[]): Promise<{ code: number | string; output: string }> {
+    const ingest = startWorkerProcess(env.env(), ["ingest", ...args]);
+    const code = await ingest.exited(90_000);
+    return { code, output: ingest.stdout() + ingest.stderr() };
   }
 
   it("ingests every regular file under the directory and follows them to READY", async () => {

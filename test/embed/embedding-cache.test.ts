@@ -393,14 +393,12 @@ describe("CachingEmbedder on the real Redis", () => {
     for (const backend of ["auto", "redis"] as const) {
       const redis = new Redis({ host: "127.0.0.1", port, maxRetriesPerRequest: 1 });
       const reasons: string[] = [];
-      const started = performance.now();
       const store = await openEmbeddingCacheStore({
         backend,
         redis,
         pingTimeoutMs: 500,
         onFallback: (reason) => reasons.push(reason),
       });
-      assert.ok(performance.now() - started < 3000);
       assert.equal(store.backend, "memory", backend);
       assert.equal(reasons.length, 1);
       await assertNoLongerConnecting(redis);
@@ -428,9 +426,7 @@ describe("CachingEmbedder on the real Redis", () => {
       assert.equal((await cached.embedWithStats(["before"])).hits, 1);
 
       await privateRedis.stop();
-      const started = performance.now();
       const result = await cached.embedWithStats(["before", "after"]);
-      assert.ok(performance.now() - started < 3000);
       assert.deepEqual({ hits: result.hits, misses: result.misses }, { hits: 0, misses: 2 });
       assert.deepEqual(provider.calls.at(-1), ["before", "after"]);
       assert.deepEqual(Array.from(result.vectors[1] ?? []), Array.from(Float32Array.from(fakeOf("after"))));

