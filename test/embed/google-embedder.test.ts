@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, describe, it } from "../support/bounded-test.js";
+import { closeServer as closeHttpServer, listen } from "../support/waits.js";
 
 import {
   batchEmbedContentsEndpoint,
@@ -54,16 +54,14 @@ async function startGoogle(handler: Handler): Promise<FakeGoogle> {
     });
   });
   openServers.add(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server);
   return { url: `http://127.0.0.1:${port}`, requests, close: () => closeServer(server) };
 }
 
 function closeServer(server: Server): Promise<void> {
   openServers.delete(server);
   // Keep-alive sockets from fetch, and requests left hanging, would hold close() open.
-  server.closeAllConnections();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
+  return closeHttpServer(server, "a Google stand-in to close");
 }
 
 after(async () => {

@@ -4,6 +4,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promi
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "../support/bounded-test.js";
+import { within } from "../support/waits.js";
 import { wordsFrom } from "../support/text.js";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -253,7 +254,11 @@ describe("ONNX embedder (tiny BERT fixture)", () => {
         worker.once("error", reject);
         worker.once("exit", (code) => reject(new Error(`worker exited with code ${code} before answering`)));
       });
-    const [first, second] = await Promise.all([inThread(), inThread()]);
+    const [first, second] = await within(
+      Promise.all([inThread(), inThread()]),
+      "two threads to embed the texts 20 times and answer",
+      120_000,
+    );
     const main = await embedder.embed(texts);
     for (const result of [first, second]) {
       assert.equal(result.model, "tiny-bert");

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, describe, it } from "../support/bounded-test.js";
+import { closeServer as closeHttpServer, listen, within } from "../support/waits.js";
 import { Worker } from "node:worker_threads";
 
 import {
@@ -52,8 +52,7 @@ async function startService(handler: Handler): Promise<FakeService> {
     });
   });
   openServers.add(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
@@ -64,8 +63,7 @@ async function startService(handler: Handler): Promise<FakeService> {
 function closeServer(server: Server): Promise<void> {
   openServers.delete(server);
   // Keep-alive sockets from fetch, and hung requests, would otherwise hold close() open.
-  server.closeAllConnections();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
+  return closeHttpServer(server, "an OpenAI stand-in to close");
 }
 
 after(async () => {
@@ -532,15 +530,20 @@ describe("createOpenAiEmbedder", () => {
         }),
     );
     try {
-      const results = await Promise.all(
-        workers.map(
-          (worker) =>
-            new Promise<unknown>((resolve, reject) => {
-              worker.once("message", resolve);
-              worker.once("error", reject);
-              worker.once("exit", (code) => reject(new Error(`thread exited with ${code} before answering`)));
-            }),
+      const results = await within(
+        Promise.all(
+          workers.map(
+            (worker) =>
+              new Promise<unknown>((resolve, reject) => {
+                worker.once("message", resolve);
+                worker.once("error", reject);
+                worker.once("exit", (code) =>
+                  reject(new Error(`thread exited with ${code} before answering`)),
+                );
+              }),
+          ),
         ),
+        "every embedder thread to answer",
       );
       assert.equal(results.length, threads);
       for (const result of results) {

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "../support/bounded-test.js";
+import { closeServer, onceWithin } from "../support/waits.js";
 import { parseApiKeys, type ApiKeyEntry } from "../../src/config/api-keys.js";
 import { parseRbacConfig, rbacKeyHash, type RbacConfig } from "../../src/config/rbac-config.js";
 import { createLogger } from "../../src/logging/logger.js";
@@ -288,13 +288,12 @@ describe("/metrics of the ops app with an RBAC configuration (in process)", () =
       logger: createLogger("silent"),
     });
     server = app.listen(0, "127.0.0.1");
-    await once(server, "listening");
+    await onceWithin(server, "listening", "the ops app to listen");
     port = (server.address() as AddressInfo).port;
   });
 
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await closeServer(server, "the ops app to close");
   });
 
   test("a key RBAC maps to admin reads /metrics, by X-API-Key and by Bearer", async () => {

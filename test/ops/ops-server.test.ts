@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { createServer, type Server } from "node:net";
 import { after, before, describe, test } from "../support/bounded-test.js";
+import { closeServer, listen } from "../support/waits.js";
 import { paragraph } from "../support/text.js";
 import { DocumentProducer } from "../../src/producer/enqueue-document.js";
 import { parseMetrics, select, single, total } from "../support/metrics-samples.js";
@@ -326,13 +326,12 @@ describe("an ops port already taken", () => {
   before(async () => {
     env = await createTestEnvironment("ops-port-taken", { embeddingDim: DIM });
     blocker = createServer((socket) => socket.destroy());
-    blocker.listen(0, "127.0.0.1");
-    await once(blocker, "listening");
+    await listen(blocker);
   });
 
   after(async () => {
     await worker?.stop();
-    await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    await closeServer(blocker, "the port blocker to close");
     await env?.close();
   });
 

@@ -12,11 +12,11 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "../support/bounded-test.js";
+import { freePort } from "../support/private-redis.js";
 import { parse, stringify } from "yaml";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess, waitUntilServing } from "../support/worker-process.js";
@@ -43,17 +43,6 @@ interface ActiveTarget {
 interface QuerySample {
   metric: Record<string, string>;
   value: [number, string];
-}
-
-/** A port nothing listens on right now (the kernel's pick, released at once). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  assert.ok(address && typeof address === "object");
-  await new Promise((resolve) => server.close(resolve));
-  return address.port;
 }
 
 /** Polls `read` until it returns a value; fails naming `what` and the last thing seen. */

@@ -3,10 +3,9 @@
  * stand-ins for the answers s3rver cannot be made to give (a chunked body, 503, silence).
  */
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "../support/bounded-test.js";
+import { closeServer, listen } from "../support/waits.js";
 
 import { loadConfig } from "../../src/config/config.js";
 import type { ErrorCode } from "../../src/errors/error-code.js";
@@ -46,17 +45,13 @@ async function standIn(
     requests += 1;
     handler(request, response);
   });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
+  const port = await listen(server);
   return {
     server,
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     requests: () => requests,
     close: async () => {
-      const closed = once(server, "close");
-      server.close();
-      server.closeAllConnections();
-      await closed;
+      await closeServer(server, "the S3 stand-in to close");
     },
   };
 }

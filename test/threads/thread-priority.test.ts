@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { after, before, describe, test } from "../support/bounded-test.js";
+import { onceWithin } from "../support/waits.js";
 import { Worker } from "node:worker_threads";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
@@ -32,10 +33,7 @@ async function inWorker<T>(body: string): Promise<{ worker: Worker; reply: T }> 
     const { lowerThreadPriority } = await import(${JSON.stringify(module)});
     ${body}`;
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`));
-  const reply = await new Promise<T>((resolve, reject) => {
-    worker.once("message", resolve);
-    worker.once("error", reject);
-  });
+  const [reply] = (await onceWithin(worker, "message", "the thread's reply")) as [T];
   return { worker, reply };
 }
 
@@ -55,7 +53,7 @@ describe("lowerThreadPriority", () => {
         if (after.has(tid)) assert.equal(after.get(tid), nice, `thread ${tid}`);
     } finally {
       worker.postMessage("done");
-      await new Promise((resolve) => worker.once("exit", resolve));
+      await onceWithin(worker, "exit", "the thread to exit");
     }
   });
 
