@@ -1,12 +1,12 @@
 /** The shutdown state machine on its own: phases, order, deadlines, and the signals each phase aborts. */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
+import { onceWithin } from "../support/waits.js";
 import { Shutdown, type ShutdownPhase } from "../../src/supervisor/shutdown.js";
 
-const aborted = (signal: AbortSignal): Promise<void> =>
-  signal.aborted
-    ? Promise.resolve()
-    : new Promise((resolve) => signal.addEventListener("abort", () => resolve()));
+const aborted = async (signal: AbortSignal, what = "a shutdown signal to abort"): Promise<void> => {
+  if (!signal.aborted) await onceWithin(signal, "abort", what);
+};
 
 function record(shutdown: Shutdown): ShutdownPhase[] {
   const phases: ShutdownPhase[] = [];
