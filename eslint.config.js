@@ -2,6 +2,103 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
+/**
+ * The folders' boundaries (README, "Design"): what each folder of src/ must not import. The
+ * supervisor orchestrates (it never parses, chunks or embeds) and talks to the threads only
+ * through src/protocol/; ops owns the types it counts; the pipeline's parts know nothing of who
+ * runs them. A crossing fails `npm run lint`, hence `npm test`.
+ */
+const FOLDERS = [
+  "chunk",
+  "cli",
+  "config",
+  "db",
+  "embed",
+  "errors",
+  "extract",
+  "logging",
+  "models",
+  "ops",
+  "producer",
+  "protocol",
+  "safety",
+  "storage",
+  "supervisor",
+  "text",
+  "threads",
+];
+const BOUNDARIES = {
+  supervisor: {
+    allowed: ["config", "db", "errors", "logging", "models", "ops", "producer", "protocol"],
+    why: "the supervisor orchestrates: it never parses, chunks or embeds, and reaches threads only through src/protocol/",
+  },
+  ops: {
+    allowed: ["config", "db", "logging", "safety", "text"],
+    why: "ops counts and serves what the supervisor gives it, in types ops owns (JobOutcome)",
+  },
+  threads: {
+    allowed: [
+      "chunk",
+      "config",
+      "db",
+      "embed",
+      "errors",
+      "extract",
+      "logging",
+      "protocol",
+      "safety",
+      "storage",
+      "text",
+    ],
+    why: "threads run the pipeline and answer through src/protocol/; they know nothing of the supervisor or ops",
+  },
+  protocol: {
+    allowed: ["config", "db", "errors"],
+    why: "the protocol is data both sides share: it depends on neither side",
+  },
+  extract: { allowed: ["config", "errors"], why: "a pipeline part knows nothing of who runs it" },
+  chunk: {
+    allowed: ["config", "errors", "extract", "text"],
+    why: "a pipeline part knows nothing of who runs it",
+  },
+  embed: {
+    allowed: ["config", "errors", "logging", "protocol", "text"],
+    why: "a pipeline part knows nothing of who runs it (protocol: the shared embedding semaphore)",
+  },
+  db: {
+    allowed: ["config", "errors", "logging", "text"],
+    why: "a pipeline part knows nothing of who runs it",
+  },
+  storage: { allowed: ["config", "errors"], why: "a pipeline part knows nothing of who runs it" },
+  producer: { allowed: ["config"], why: "the producer only enqueues jobs" },
+  models: { allowed: ["errors"], why: "the model download only fetches files" },
+  config: {
+    allowed: ["chunk", "embed", "errors", "logging", "storage", "text"],
+    why: "configuration is read first and knows nothing of the processes that use it",
+  },
+  errors: { allowed: ["config", "text"], why: "error classes are leaves" },
+  logging: { allowed: ["errors"], why: "logging is a leaf" },
+  text: { allowed: [], why: "text helpers are leaves" },
+  safety: { allowed: [], why: "the prompt-injection scan is a leaf" },
+};
+
+function boundaryRules() {
+  return Object.entries(BOUNDARIES).map(([folder, { allowed, why }]) => ({
+    files: [`src/${folder}/**/*.ts`],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: FOLDERS.filter((other) => other !== folder && !allowed.includes(other)).map((other) => ({
+            group: [`../${other}/*`, `../../${other}/*`],
+            message: `src/${folder}/ must not import src/${other}/: ${why}.`,
+          })),
+        },
+      ],
+    },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", ".ragworker/", "data/", "bench-results/", "bench/.compiled/"] },
   js.configs.recommended,
@@ -27,5 +124,6 @@ export default tseslint.config(
     ],
     rules: { "no-console": "off" },
   },
+  ...boundaryRules(),
   prettier,
 );

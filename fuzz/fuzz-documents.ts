@@ -290,7 +290,7 @@ async function main(): Promise<void> {
         const code = /^([A-Z_]+):/.exec(job?.failedReason ?? "")?.[1] ?? "(job not failed)";
         reasons.set(code, (reasons.get(code) ?? 0) + 1);
         tally(seedName, code);
-        if (code === "THREAD_CRASHED" || code === "INTERRUPTED") {
+        if (code === "THREAD_CRASHED" || code === "UNEXPECTED_ERROR") {
           notable.push({ file: document.file, why: job?.failedReason ?? "" });
         }
       } else {

@@ -11,7 +11,7 @@ import type * as DocumentStoreModule from "../../src/db/document-store.js";
 import type * as LoggerModule from "../../src/logging/logger.js";
 import type * as PgPoolModule from "../../src/db/pg-pool.js";
 import type * as ProcessDocumentModule from "../../src/threads/process-document.js";
-import type * as SemaphoreModule from "../../src/embed/shared-semaphore.js";
+import type * as SemaphoreModule from "../../src/protocol/shared-semaphore.js";
 import type * as StorageModule from "../../src/storage/create-storage.js";
 import type { DocumentTask } from "../../src/protocol/thread-protocol.js";
 
@@ -32,7 +32,7 @@ export async function createCompiledPipeline(label: number): Promise<CompiledPip
   const { createLogger } = await fromDist<typeof LoggerModule>("logging/logger.js");
   const { createPgPool } = await fromDist<typeof PgPoolModule>("db/pg-pool.js");
   const { processDocument } = await fromDist<typeof ProcessDocumentModule>("threads/process-document.js");
-  const { SharedSemaphore } = await fromDist<typeof SemaphoreModule>("embed/shared-semaphore.js");
+  const { SharedSemaphore } = await fromDist<typeof SemaphoreModule>("protocol/shared-semaphore.js");
   const { createStorage } = await fromDist<typeof StorageModule>("storage/create-storage.js");
 
   const config = loadConfig(process.env);
@@ -77,7 +77,9 @@ export async function createCompiledPipeline(label: number): Promise<CompiledPip
         timeLimitFlag: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
       };
       const result = await processDocument(task, deps);
-      if (!result.ok) throw new Error(`${result.code}: ${result.message}`);
+      // Never cancelled here, so never handed back; every other failure throws like the processor.
+      if (result.kind === "handed-back") throw new Error("INTERRUPTED: handed back");
+      if (result.kind !== "done") throw new Error(`${result.code}: ${result.message}`);
       return { status: result.status, chunksCreated: result.chunksCreated };
     },
     async close() {

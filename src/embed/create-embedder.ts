@@ -8,7 +8,7 @@ import { createFakeEmbedder } from "./fake-embedder.js";
 import { createGoogleEmbedder } from "./google-embedder.js";
 import { createHashEmbedder } from "./hash-embedder.js";
 import { createOpenAiEmbedder } from "./openai-embedder.js";
-import { SharedSemaphore } from "./shared-semaphore.js";
+import { SharedSemaphore } from "../protocol/shared-semaphore.js";
 
 export type EmbedderConfig = Pick<Config, "embeddingProvider" | "embeddingDim" | "embedding" | "redisUrl">;
 

@@ -23,7 +23,7 @@ import { PermanentError } from "../errors/permanent-error.js";
 import { TransientError } from "../errors/transient-error.js";
 import type { Embedder } from "./embedder.js";
 import type { Float64Embedder } from "./float64-embedder.js";
-import type { SharedSemaphore } from "./shared-semaphore.js";
+import type { SharedSemaphore } from "../protocol/shared-semaphore.js";
 import { describeRequestFailure } from "./describe-request-failure.js";
 
 export const GOOGLE_EMBEDDER_MESSAGE = "Failed to call embedding provider";

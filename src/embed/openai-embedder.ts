@@ -18,7 +18,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { PermanentError } from "../errors/permanent-error.js";
 import { TransientError } from "../errors/transient-error.js";
 import type { Embedder } from "./embedder.js";
-import type { SharedSemaphore } from "./shared-semaphore.js";
+import type { SharedSemaphore } from "../protocol/shared-semaphore.js";
 import { describeRequestFailure } from "./describe-request-failure.js";
 
 export interface OpenAiEmbedderOptions {

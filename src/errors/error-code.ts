@@ -3,7 +3,6 @@
  * are part of the contract: add new ones, never rename.
  */
 export const PERMANENT_CODES = [
-  "INVALID_TASK",
   "UNSUPPORTED_TYPE",
   "CORRUPT_FILE",
   "ENCRYPTED_FILE",
@@ -16,7 +15,6 @@ export const PERMANENT_CODES = [
   "STORAGE_NOT_FOUND",
   "EMBEDDING_REJECTED",
   "DATABASE_REJECTED",
-  "CONFIG_INVALID",
   "TOO_MANY_PAGES",
   "DECOMPRESSION_BOMB",
 ] as const;
@@ -26,9 +24,13 @@ export const TRANSIENT_CODES = [
   "STORAGE_UNAVAILABLE",
   "EMBEDDING_UNAVAILABLE",
   "THREAD_CRASHED",
-  "INTERRUPTED",
 ] as const;
 
 export type PermanentCode = (typeof PERMANENT_CODES)[number];
 export type TransientCode = (typeof TRANSIENT_CODES)[number];
-export type ErrorCode = PermanentCode | TransientCode;
+/**
+ * Neither the document's fault nor a dependency's: the worker handed the job back at its drain
+ * deadline (HandBackError), or the pipeline threw an error it does not know (UnexpectedError, a bug).
+ */
+export type OtherCode = "INTERRUPTED" | "UNEXPECTED_ERROR";
+export type ErrorCode = PermanentCode | TransientCode | OtherCode;

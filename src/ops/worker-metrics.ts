@@ -1,11 +1,44 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { Piscina } from "piscina";
 import type { Queue } from "bullmq";
-import type { TaskResult } from "../protocol/thread-protocol.js";
 import { PROMPT_INJECTION_SLUGS } from "../safety/prompt-injection.js";
 import { withTimeout } from "./with-timeout.js";
 
 const STAGES = ["read", "extract", "chunk", "embed", "persist"] as const;
+
+/** rag-corp's labels of rag_worker_processed_total: the document's status after the attempt. */
+export type ProcessedStatus =
+  "READY" | "INVALID" | "MISSING" | "PROCESSING" | "UNKNOWN" | "FAILED" | "PENDING";
+
+/** Figures a thread measured for one document. */
+export interface JobStats {
+  readonly threadId: number;
+  readonly bytes: number;
+  readonly embeddingsComputed: number;
+  readonly embeddingsReused: number;
+  readonly embeddingCacheHits: number;
+  readonly embeddingCacheMisses: number;
+  readonly stageSeconds: Partial<Record<(typeof STAGES)[number], number>>;
+  readonly injectionPatterns: Readonly<Record<string, number>>;
+}
+
+/** One job attempt's outcome, as the metrics count it (the supervisor maps its results to this). */
+export interface JobOutcome {
+  /**
+   * The `status` label: the document's status when the job completes, FAILED when it fails for
+   * good, PENDING when it goes back to the queue (to be retried, or handed back at the drain).
+   */
+  readonly status: ProcessedStatus;
+  readonly chunksCreated: number;
+  /** What the thread measured; null when no thread answered (it died, or was terminated). */
+  readonly stats: JobStats | null;
+  /**
+   * Besides the document's outcome, something wrong with the worker itself: the thread died
+   * under the job (rag_worker_thread_crashes_total), or the pipeline threw an error it does not
+   * know, a bug (rag_worker_unexpected_errors_total).
+   */
+  readonly fault?: "thread-crash" | "unexpected-error";
+}
 // rag-corp's buckets for rag_worker_duration_seconds, kept so its dashboards' quantiles match.
 const JOB_DURATION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -30,6 +63,7 @@ export class WorkerMetrics {
   private readonly processed: Counter<"status">;
   private readonly failed: Counter;
   private readonly threadCrashes: Counter;
+  private readonly unexpectedErrors: Counter;
   private readonly duration: Histogram;
   private readonly injection: Counter<"pattern">;
   private readonly cacheHits: Counter<"kind">;
@@ -67,6 +101,11 @@ export class WorkerMetrics {
     this.threadCrashes = new Counter({
       name: "rag_worker_thread_crashes_total",
       help: "Tasks whose thread died under them (uncaught error, exit, memory limit); Piscina replaced the thread.",
+      registers,
+    });
+    this.unexpectedErrors = new Counter({
+      name: "rag_worker_unexpected_errors_total",
+      help: "Job attempts that failed with an error the pipeline does not know (a bug); they are retried like a transient failure.",
       registers,
     });
     this.duration = new Histogram({
@@ -222,24 +261,19 @@ export class WorkerMetrics {
   }
 
   /** One job attempt's outcome, with the figures its thread measured. */
-  recordOutcome(result: TaskResult | null, seconds: number, willRetry: boolean): void {
+  recordOutcome(outcome: JobOutcome, seconds: number): void {
     this.duration.observe(seconds);
-    if (!result) {
-      this.threadCrashes.inc();
-      if (!willRetry) this.failed.inc();
-      this.processed.inc({ status: willRetry ? "PENDING" : "FAILED" });
-      return;
-    }
-    // A failure that goes back to the queue leaves its document PENDING, hence the label.
-    const status = result.ok ? result.status : willRetry && result.retryable ? "PENDING" : "FAILED";
+    const { status, stats } = outcome;
+    if (outcome.fault === "thread-crash") this.threadCrashes.inc();
+    if (outcome.fault === "unexpected-error") this.unexpectedErrors.inc();
     this.processed.inc({ status });
     if (status === "FAILED" || status === "INVALID") this.failed.inc();
-    const { stats } = result;
+    if (!stats) return;
     const thread = String(stats.threadId);
     this.threadDocuments.inc({ thread, status });
-    if (result.ok && result.chunksCreated > 0) {
-      this.chunks.inc(result.chunksCreated);
-      this.threadChunks.inc({ thread }, result.chunksCreated);
+    if (outcome.chunksCreated > 0) {
+      this.chunks.inc(outcome.chunksCreated);
+      this.threadChunks.inc({ thread }, outcome.chunksCreated);
     }
     this.bytes.inc(stats.bytes);
     this.embeddings.inc({ source: "computed" }, stats.embeddingsComputed);

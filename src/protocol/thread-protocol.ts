@@ -1,8 +1,9 @@
 /**
  * The supervisor↔thread protocol, the one module both sides import: what a thread is started
  * with (ThreadData), what it is given (DocumentTask) and returns (TaskResult) for each document,
- * the flags the supervisor raises in shared memory (CancelFlag), and the messages besides tasks
- * (a thread's start-up report, the close request and its answers).
+ * the flags the supervisor raises in shared memory (CancelFlag; the embedding permits are a
+ * SharedSemaphore, ./shared-semaphore.ts), and the messages besides tasks (each thread's start-up
+ * report, the close request and its answers).
  */
 import type { Config } from "../config/config.js";
 import type { DatabaseSchema } from "../db/database-schema.js";
@@ -85,23 +86,32 @@ export interface TaskStats {
 export type OutcomeStatus = "READY" | "INVALID" | "MISSING" | "PROCESSING" | "PENDING" | "FAILED" | "UNKNOWN";
 
 /**
- * Errors do not survive the trip between threads with their class and fields, so a thread
- * returns failures as data and the supervisor turns them back into BullMQ's retry decision.
+ * What a thread answers for one document, each kind with one meaning. Errors do not survive the
+ * trip between threads with their class and fields, so failures come back as data and the
+ * supervisor turns them into BullMQ's decision:
+ * - `done`: the document reached `status` (READY, or found INVALID, MISSING, FAILED…); the job completes.
+ * - `failed-permanently`: retrying cannot help; the job fails for good.
+ * - `failed-retryable`: a dependency failed; the job is retried while it has attempts left.
+ * - `handed-back`: stopped at the drain deadline; the job goes back to the queue, no attempt spent.
+ * - `unexpected-error`: the pipeline threw an error it does not know (a bug); retried like a
+ *   retryable failure, and reported as a bug.
  */
 export type TaskResult =
   | {
-      readonly ok: true;
+      readonly kind: "done";
       readonly status: OutcomeStatus;
       readonly chunksCreated: number;
       readonly stats: TaskStats;
     }
   | {
-      readonly ok: false;
+      readonly kind: "failed-permanently" | "failed-retryable" | "unexpected-error";
       readonly code: ErrorCode;
       readonly message: string;
-      readonly retryable: boolean;
       readonly stats: TaskStats;
-    };
+    }
+  | { readonly kind: "handed-back"; readonly stats: TaskStats };
+
+export type TaskResultKind = TaskResult["kind"];
 
 /**
  * Piscina has no per-thread teardown hook, so the supervisor and its threads talk over a named
@@ -116,4 +126,32 @@ export function isThreadControlMessage(value: unknown): value is ThreadControlMe
   if (typeof value !== "object" || value === null) return false;
   const type = (value as { type?: unknown }).type;
   return type === "close" || type === "closed";
+}
+
+/** The text each thread embeds at start, to check its embedder answers with EMBEDDING_DIM dimensions. */
+export const EMBEDDER_PROBE_TEXT = "ragworker dimension probe";
+
+/**
+ * What each thread reports once at start, through Piscina's `message` event (the thread's
+ * `parentPort`): its embedder loaded and embedded the probe text with EMBEDDING_DIM dimensions
+ * ("ready"), or not ("refused", with the one line the supervisor refuses to start with).
+ */
+export type ThreadReport =
+  | {
+      readonly type: "ready";
+      readonly threadId: number;
+      readonly provider: string;
+      readonly model: string;
+      readonly dimension: number;
+      /** Most tokens one input of the model holds, where the embedder knows it. */
+      readonly maxInputTokens: number | null;
+      /** Longest chunk the token chunker can make (a merged last chunk); null for the character chunker. */
+      readonly longestChunkTokens: number | null;
+    }
+  | { readonly type: "refused"; readonly threadId: number; readonly reason: string };
+
+export function isThreadReport(value: unknown): value is ThreadReport {
+  if (typeof value !== "object" || value === null) return false;
+  const { type, threadId } = value as { type?: unknown; threadId?: unknown };
+  return (type === "ready" || type === "refused") && typeof threadId === "number";
 }

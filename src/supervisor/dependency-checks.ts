@@ -1,20 +1,14 @@
 import { Redis } from "ioredis";
 import pg from "pg";
-import { maxMergedChunkLength } from "../chunk/split-text.js";
-import type { ChunkUnit } from "../config/config.js";
+import type { Piscina } from "piscina";
 import { maskUrl } from "../config/mask-url.js";
 import { detectDatabaseSchema, type DatabaseSchema } from "../db/database-schema.js";
 import { readEmbeddingColumn, type EmbeddingColumn } from "../db/embedding-column.js";
 import { findMissingColumns } from "../db/schema-requirements.js";
-import { createEmbedder, type EmbedderConfig } from "../embed/create-embedder.js";
-import type { Embedder } from "../embed/embedder.js";
 import type { Logger } from "../logging/logger.js";
+import { errorReason } from "../errors/error-reason.js";
 import { StartupError } from "../errors/startup-error.js";
-
-function reason(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0]);
-  return error instanceof Error ? error.message || error.name : String(error);
-}
+import { isThreadReport, type ThreadReport } from "../protocol/thread-protocol.js";
 
 export async function pingRedis(url: string, timeoutMs: number): Promise<void> {
   const redis = new Redis(url, {
@@ -32,7 +26,7 @@ export async function pingRedis(url: string, timeoutMs: number): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new StartupError(`redis unreachable at ${maskUrl(url)}: ${reason(error)}`, { cause: error });
+    throw new StartupError(`redis unreachable at ${maskUrl(url)}: ${errorReason(error)}`, { cause: error });
   } finally {
     redis.disconnect();
   }
@@ -65,7 +59,9 @@ export async function checkDatabase(
   try {
     await client.connect();
   } catch (error) {
-    throw new StartupError(`postgresql unreachable at ${maskUrl(url)}: ${reason(error)}`, { cause: error });
+    throw new StartupError(`postgresql unreachable at ${maskUrl(url)}: ${errorReason(error)}`, {
+      cause: error,
+    });
   }
   try {
     const schema = await detectDatabaseSchema(client);
@@ -93,51 +89,65 @@ export async function checkDatabase(
   }
 }
 
+/** Longest the supervisor waits for every thread to load its embedder and report. */
+export const THREAD_START_TIMEOUT_MS = 120_000;
+
 /**
- * Embeds one probe text with the configured provider (loading the model once, here) and checks
- * its dimension against EMBEDDING_DIM, which the column was already checked against.
+ * Waits for every thread's start-up report (bounded): each thread loads its embedder and embeds a
+ * probe text (the supervisor never embeds). Refuses with the first refusal's one line, or when a
+ * thread dies or the reports do not all come in time; warns once when token chunks can outgrow
+ * the model's input.
  */
-export async function probeEmbedder(
-  config: EmbedderConfig & { readonly chunkSize: number; readonly chunkUnit: ChunkUnit },
-  semaphore: SharedArrayBuffer,
+export async function awaitThreadReports(
+  pool: Pick<Piscina, "on" | "off">,
+  config: { readonly threads: number; readonly chunkSize: number },
   logger: Logger,
-): Promise<void> {
-  let embedder: Embedder | undefined;
+  timeoutMs: number = THREAD_START_TIMEOUT_MS,
+): Promise<Extract<ThreadReport, { type: "ready" }>> {
+  const ready = new Map<number, Extract<ThreadReport, { type: "ready" }>>();
+  let onMessage: ((message: unknown) => void) | undefined;
+  let onError: ((error: unknown) => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    embedder = await createEmbedder(config, semaphore, logger);
-    const [vector] = await embedder.embed(["ragworker dimension probe"]);
-    const dimension = vector?.length ?? 0;
-    if (dimension !== config.embeddingDim) {
-      throw new StartupError(
-        `EMBEDDING_DIM is ${config.embeddingDim} but the ${config.embeddingProvider} model ${embedder.model} gives ${dimension} dimensions`,
+    await new Promise<void>((resolve, reject) => {
+      onMessage = (message) => {
+        if (!isThreadReport(message)) return;
+        if (message.type === "refused") return reject(new StartupError(message.reason));
+        ready.set(message.threadId, message);
+        if (ready.size >= config.threads) resolve();
+      };
+      onError = (error) =>
+        reject(new StartupError(`a thread failed to start: ${errorReason(error)}`, { cause: error }));
+      timer = setTimeout(
+        () =>
+          reject(
+            new StartupError(
+              `threads did not load their embedder within ${timeoutMs / 1000} s (${ready.size} of ${config.threads} did)`,
+            ),
+          ),
+        timeoutMs,
       );
-    }
-    logger.info(
-      { provider: config.embeddingProvider, model: embedder.model, dimension },
-      "embedder probe passed",
-    );
-    const longest = maxMergedChunkLength(config.chunkSize);
-    // Only token sizes can be held against the model's input; characters are not tokens.
-    if (
-      config.chunkUnit === "tokens" &&
-      embedder.maxInputTokens !== undefined &&
-      longest > embedder.maxInputTokens
-    ) {
-      // Not fatal: the chunks are still stored whole and found by their first tokens' meaning.
-      logger.warn(
-        { chunkSize: config.chunkSize, longestChunk: longest, maxInputTokens: embedder.maxInputTokens },
-        "chunks can be longer than the model's input (CHUNK_TOKENS + 25% for a merged last chunk): their ends are truncated when embedded; lower CHUNK_TOKENS",
-      );
-    }
-  } catch (error) {
-    if (error instanceof StartupError) throw error;
-    throw new StartupError(
-      `embedding provider ${config.embeddingProvider} failed its probe: ${reason(error)}`,
-      {
-        cause: error,
-      },
-    );
+      pool.on("message", onMessage);
+      pool.on("error", onError);
+    });
   } finally {
-    await embedder?.close?.();
+    clearTimeout(timer);
+    if (onMessage) pool.off("message", onMessage);
+    if (onError) pool.off("error", onError);
   }
+  const [report] = ready.values();
+  if (!report) throw new StartupError("no thread reported its embedder");
+  logger.info(
+    { provider: report.provider, model: report.model, dimension: report.dimension, threads: ready.size },
+    "embedder probe passed",
+  );
+  const { longestChunkTokens: longest, maxInputTokens } = report;
+  if (longest !== null && maxInputTokens !== null && longest > maxInputTokens) {
+    // Not fatal: the chunks are still stored whole and found by their first tokens' meaning.
+    logger.warn(
+      { chunkSize: config.chunkSize, longestChunk: longest, maxInputTokens },
+      "chunks can be longer than the model's input (CHUNK_TOKENS + 25% for a merged last chunk): their ends are truncated when embedded; lower CHUNK_TOKENS",
+    );
+  }
+  return report;
 }

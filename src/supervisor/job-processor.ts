@@ -2,17 +2,23 @@ import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { Piscina } from "piscina";
 import type { DocumentStore } from "../db/document-store.js";
 import type { Queryable } from "../db/queryable.js";
+import type { ErrorCode } from "../errors/error-code.js";
+import { ThreadCrashedError } from "../errors/thread-crashed-error.js";
 import { describeError } from "../logging/describe-error.js";
 import { jobLogger } from "../logging/job-logger.js";
 import type { Logger } from "../logging/logger.js";
-import type { WorkerMetrics } from "../ops/worker-metrics.js";
+import type { JobOutcome, WorkerMetrics } from "../ops/worker-metrics.js";
 import type { DocumentJobResult } from "../producer/document-job.js";
 import { CancelFlag, type DocumentTask, type TaskResult } from "../protocol/thread-protocol.js";
 import { documentTimeoutError } from "../errors/document-timeout-error.js";
 import { DocumentTimeLimit } from "./document-time-limit.js";
 
+/** What the processor uses of a BullMQ job. */
+export type QueueJob = Pick<Job, "id" | "data" | "attemptsMade" | "opts" | "moveToDelayed">;
+
 export interface JobProcessorDeps {
-  readonly pool: Piscina;
+  /** The thread pool (only its `run`). */
+  readonly pool: Pick<Piscina, "run">;
   /** The supervisor's own small connection pool, for claims a dead thread could not release. */
   readonly db: Queryable;
   /** The documents' tables (ragworker's or rag-corp's), for releasing those claims. */
@@ -42,7 +48,7 @@ function field(data: unknown, name: string): unknown {
  * backoff) or DelayedError after moving the job back (drain deadline: no attempt spent).
  */
 export function createJobProcessor(deps: JobProcessorDeps) {
-  return async (job: Job, token?: string): Promise<DocumentJobResult> => {
+  return async (job: QueueJob, token?: string): Promise<DocumentJobResult> => {
     const jobId = job.id ?? "unknown";
     const requestId = field(job.data, "requestId");
     const task: DocumentTask = {
@@ -95,7 +101,7 @@ function finishedStatus(error: unknown, task: DocumentTask): string {
 }
 
 async function runJob(
-  job: Job,
+  job: QueueJob,
   token: string | undefined,
   task: DocumentTask,
   deps: JobProcessorDeps,
@@ -109,32 +115,79 @@ async function runJob(
   try {
     result = await deps.pool.run(task, { signal: AbortSignal.any([deps.hardAbort, timeLimit.signal]) });
   } catch (error) {
-    if (deps.handBack.aborted) return handBack(job, token, task, deps);
+    // The thread did not answer: which signal terminated it says why, or none did and it died.
+    if (deps.hardAbort.aborted) {
+      deps.metrics.recordOutcome({ status: "PENDING", chunksCreated: 0, stats: null }, seconds());
+      return handBack(job, token, task, deps);
+    }
     if (timeLimit.signal.aborted) {
-      deps.metrics.recordOutcome(null, seconds(), false);
+      deps.metrics.recordOutcome(
+        { status: "FAILED", chunksCreated: 0, stats: null, fault: "thread-crash" },
+        seconds(),
+      );
       return timedOut(task, deps);
     }
-    deps.metrics.recordOutcome(null, seconds(), willRetry);
-    return threadFailed(task, error, deps);
+    deps.metrics.recordOutcome(
+      { status: willRetry ? "PENDING" : "FAILED", chunksCreated: 0, stats: null, fault: "thread-crash" },
+      seconds(),
+    );
+    return threadFailed(task, new ThreadCrashedError(error), deps);
   } finally {
     timeLimit.clear();
     deps.metrics.taskEnded();
   }
-  // Only a task that stopped because of the deadline goes back; a real failure stays one.
-  if (!result.ok && result.code === "INTERRUPTED" && deps.handBack.aborted) {
-    return handBack(job, token, task, deps);
+  deps.metrics.recordOutcome(jobOutcome(result, willRetry), seconds());
+  switch (result.kind) {
+    case "done":
+      return { status: result.status, chunksCreated: result.chunksCreated };
+    case "handed-back":
+      return handBack(job, token, task, deps);
+    case "failed-permanently":
+      // A document failing for good is an outcome (the thread logged why).
+      throw new UnrecoverableError(failureReason(result));
+    case "failed-retryable":
+    case "unexpected-error": {
+      // rag-corp's exception, re-raised so the queue retries it; a bug is also logged as one.
+      const reason = failureReason(result);
+      if (result.kind === "unexpected-error") {
+        deps.logger.error(
+          { error: reason, will_retry: willRetry },
+          "unexpected error in a thread (a bug); the job is retried as a failure",
+        );
+      }
+      deps.logger.error(
+        { error: reason, error_code: result.code, will_retry: willRetry },
+        "Worker job falló con excepción",
+      );
+      throw new Error(reason);
+    }
   }
-  deps.metrics.recordOutcome(result, seconds(), willRetry);
-  if (result.ok) return { status: result.status, chunksCreated: result.chunksCreated };
-  const reason = `${result.code}: ${result.message}`;
-  // A document failing for good is an outcome (the thread logged why); one that fails for now is
-  // rag-corp's exception, re-raised so the queue retries it.
-  if (!result.retryable) throw new UnrecoverableError(reason);
-  deps.logger.error(
-    { error: reason, error_code: result.code, will_retry: willRetry },
-    "Worker job falló con excepción",
-  );
-  throw new Error(reason);
+}
+
+/** The `CODE: message` every failed job carries as its reason (BullMQ's failedReason). */
+function failureReason(failure: { readonly code: ErrorCode; readonly message: string }): string {
+  return `${failure.code}: ${failure.message}`;
+}
+
+/** A thread's answer as the metrics count it: rag-corp's status label, and a bug counted as one. */
+function jobOutcome(result: TaskResult, willRetry: boolean): JobOutcome {
+  switch (result.kind) {
+    case "done":
+      return { status: result.status, chunksCreated: result.chunksCreated, stats: result.stats };
+    case "handed-back":
+      return { status: "PENDING", chunksCreated: 0, stats: result.stats };
+    case "failed-permanently":
+      return { status: "FAILED", chunksCreated: 0, stats: result.stats };
+    case "failed-retryable":
+      return { status: willRetry ? "PENDING" : "FAILED", chunksCreated: 0, stats: result.stats };
+    case "unexpected-error":
+      return {
+        status: willRetry ? "PENDING" : "FAILED",
+        chunksCreated: 0,
+        stats: result.stats,
+        fault: "unexpected-error",
+      };
+  }
 }
 
 /**
@@ -143,7 +196,7 @@ async function runJob(
  */
 async function timedOut(task: DocumentTask, deps: JobProcessorDeps): Promise<never> {
   const error = documentTimeoutError(deps.documentTimeoutMs);
-  const message = `${error.code}: ${error.message}`;
+  const message = failureReason(error);
   // The thread was terminated and replaced; `error` says it was the time limit.
   deps.logger.error(
     { error: message, will_retry: false, err: describeError(error) },
@@ -157,11 +210,15 @@ async function timedOut(task: DocumentTask, deps: JobProcessorDeps): Promise<nev
  * A thread that died (crash, memory limit) could not release its claim: do it here so the
  * document is `PENDING` for the retry, or `FAILED` when this was the last attempt.
  */
-async function threadFailed(task: DocumentTask, error: unknown, deps: JobProcessorDeps): Promise<never> {
+async function threadFailed(
+  task: DocumentTask,
+  error: ThreadCrashedError,
+  deps: JobProcessorDeps,
+): Promise<never> {
   const willRetry = task.attempt < task.maxAttempts;
-  const message = `THREAD_CRASHED: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+  const message = failureReason(error).slice(0, 500);
   deps.logger.error(
-    { error: message, will_retry: willRetry, err: describeError(error) },
+    { error: message, will_retry: willRetry, err: describeError(error.cause) },
     "Worker job falló con excepción",
   );
   await releaseClaimForThread(
@@ -176,7 +233,7 @@ async function threadFailed(task: DocumentTask, error: unknown, deps: JobProcess
 
 /** Drain deadline: the job goes back to the queue at once, without spending an attempt. */
 async function handBack(
-  job: Job,
+  job: QueueJob,
   token: string | undefined,
   task: DocumentTask,
   deps: JobProcessorDeps,

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import type { Config } from "../config/config.js";
-import { downloadModel } from "../embed/model-download.js";
+import { downloadModel } from "../models/model-download.js";
 import type { Logger } from "../logging/logger.js";
 import { StartupError } from "../errors/startup-error.js";
 

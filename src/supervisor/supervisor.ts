@@ -10,9 +10,8 @@ import type { Logger } from "../logging/logger.js";
 import { closeOpsServer, startOpsServer } from "../ops/ops-server.js";
 import { WorkerMetrics } from "../ops/worker-metrics.js";
 import { closeThreads } from "./close-threads.js";
-import { SharedSemaphore } from "../embed/shared-semaphore.js";
 import { CancelFlag } from "../protocol/thread-protocol.js";
-import { checkDatabase, pingRedis, probeEmbedder } from "./dependency-checks.js";
+import { awaitThreadReports, checkDatabase, pingRedis } from "./dependency-checks.js";
 import { createJobProcessor } from "./job-processor.js";
 import { ReleaseStack } from "./release-stack.js";
 import { resolveModel } from "./resolve-model.js";
@@ -69,14 +68,10 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
     });
     releases.push("supervisor database pool", () => db.end());
 
-    const embeddingSemaphore = SharedSemaphore.create(config.embedding.maxConcurrency);
-    await probeEmbedder(config, embeddingSemaphore, logger);
-    const pool = createThreadPool(
-      config,
-      { columnKind: column.kind, schema },
-      { embeddingSemaphore, cancelFlag },
-    );
+    const pool = createThreadPool(config, { columnKind: column.kind, schema }, { cancelFlag });
     releases.push("thread pool", () => closeThreads(pool, logger, THREAD_CLOSE_TIMEOUT_MS));
+    // Each thread loads its embedder and embeds a probe text; the supervisor only hears the results.
+    await awaitThreadReports(pool, config, logger);
 
     // Workers need maxRetriesPerRequest null: blocking commands must wait through reconnects.
     const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });

@@ -2,6 +2,7 @@ import { Piscina } from "piscina";
 import type { Config } from "../config/config.js";
 import type { DatabaseSchema } from "../db/database-schema.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
+import { SharedSemaphore } from "../protocol/shared-semaphore.js";
 import type { ThreadData } from "../protocol/thread-protocol.js";
 
 /**
@@ -11,9 +12,11 @@ import type { ThreadData } from "../protocol/thread-protocol.js";
 export function createThreadPool(
   config: Config,
   database: { columnKind: EmbeddingColumnKind; schema: DatabaseSchema },
-  shared: { embeddingSemaphore: SharedArrayBuffer; cancelFlag: SharedArrayBuffer },
+  shared: { cancelFlag: SharedArrayBuffer },
 ): Piscina {
-  const workerData: ThreadData = { config, ...database, ...shared };
+  // Embedding requests are limited across every thread: one semaphore in shared memory.
+  const embeddingSemaphore = SharedSemaphore.create(config.embedding.maxConcurrency);
+  const workerData: ThreadData = { config, ...database, ...shared, embeddingSemaphore };
   return new Piscina({
     filename: new URL("../threads/thread-entry.js", import.meta.url).href,
     minThreads: config.threads,

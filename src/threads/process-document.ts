@@ -11,8 +11,9 @@ import type { EmbeddingColumnKind } from "../db/embedding-column.js";
 import { CachingEmbedder } from "../embed/embedding-cache.js";
 import type { Embedder } from "../embed/embedder.js";
 import { PermanentError } from "../errors/permanent-error.js";
+import { HandBackError } from "../errors/hand-back-error.js";
 import { RagworkerError } from "../errors/ragworker-error.js";
-import { TransientError } from "../errors/transient-error.js";
+import { UnexpectedError } from "../errors/unexpected-error.js";
 import { extractDocument } from "../extract/extract-document.js";
 import { DEFAULT_EXTRACT_OPTIONS } from "../extract/extract-options.js";
 import { describeError } from "../logging/describe-error.js";
@@ -64,7 +65,7 @@ export interface PipelineDeps {
  */
 function checkpoint(deps: PipelineDeps): void {
   if (deps.cancelled()) {
-    throw new TransientError("INTERRUPTED", "handed back to the queue: the worker is draining");
+    throw new HandBackError();
   }
   if (deps.timedOut()) {
     throw documentTimeoutError(deps.config.documentTimeoutMs);
@@ -167,7 +168,7 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
       { field, value: typeof value === "string" ? value.slice(0, 200) : String(value), job_id: task.jobId },
       "Job inválido: UUID malformado",
     );
-    return { ok: true, status: "INVALID", chunksCreated: 0, stats: stats.snapshot() };
+    return { kind: "done", status: "INVALID", chunksCreated: 0, stats: stats.snapshot() };
   }
   const { documentId, workspaceId } = ids.data;
 
@@ -177,11 +178,11 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
     const document = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
     if (!document) {
       logger.warn("document not found in this workspace");
-      return { ok: true, status: "MISSING", chunksCreated: 0, stats: stats.snapshot() };
+      return { kind: "done", status: "MISSING", chunksCreated: 0, stats: stats.snapshot() };
     }
     if (document.status === "READY") {
       logger.info("document already READY; nothing to do");
-      return { ok: true, status: "READY", chunksCreated: 0, stats: stats.snapshot() };
+      return { kind: "done", status: "READY", chunksCreated: 0, stats: stats.snapshot() };
     }
     const claim = await database("claim", () =>
       deps.store.claim(deps.pool, {
@@ -195,7 +196,7 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
       const observed = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
       const status = observed?.status ?? "MISSING";
       logger.info({ observedStatus: status }, "document not claimable; leaving it as it is");
-      return { ok: true, status, chunksCreated: 0, stats: stats.snapshot() };
+      return { kind: "done", status, chunksCreated: 0, stats: stats.snapshot() };
     }
     claimed = true;
     return await runClaimed(
@@ -366,7 +367,7 @@ async function runClaimed(
   if (!outcome.replaced) {
     deps.logger.warn({ observedStatus: outcome.observedStatus }, "claim was taken over; results discarded");
     return {
-      ok: true,
+      kind: "done",
       status: outcome.observedStatus ?? "MISSING",
       chunksCreated: 0,
       stats: stats.snapshot(),
@@ -376,18 +377,20 @@ async function runClaimed(
     { chunks: outcome.chunksCreated, format: detected.format, bytes: stats.bytes },
     "document READY",
   );
-  return { ok: true, status: "READY", chunksCreated: outcome.chunksCreated, stats: stats.snapshot() };
+  return { kind: "done", status: "READY", chunksCreated: outcome.chunksCreated, stats: stats.snapshot() };
 }
 
-function toTyped(error: unknown): RagworkerError {
-  if (error instanceof RagworkerError) return error;
-  // An unexpected throw (a parser bug, say) is not known to be permanent: let the attempts decide.
-  return new TransientError(
-    "INTERRUPTED",
-    error instanceof Error ? error.message : String(error),
-    {},
-    { cause: error },
-  );
+/**
+ * The one place an error becomes an outcome, by its class alone: handed back at the drain
+ * deadline, a failure the pipeline knows (permanent or not), or anything else, a bug.
+ */
+function classify(error: unknown): { kind: Exclude<TaskResult["kind"], "done">; typed: RagworkerError } {
+  if (error instanceof HandBackError) return { kind: "handed-back", typed: error };
+  if (error instanceof RagworkerError) {
+    return { kind: error.retryable ? "failed-retryable" : "failed-permanently", typed: error };
+  }
+  // Not known to be permanent: the attempts decide, and the log says it is a bug.
+  return { kind: "unexpected-error", typed: new UnexpectedError(error) };
 }
 
 async function fail(
@@ -398,19 +401,21 @@ async function fail(
   stats: StatsRecorder,
   claimed: boolean,
 ): Promise<TaskResult> {
-  const typed = toTyped(error);
+  const { kind, typed } = classify(error);
   // Handed back at the drain deadline: the job goes back to the queue whatever its attempts.
-  const handedBack = typed.code === "INTERRUPTED" && deps.cancelled();
-  const willRetry = handedBack || (typed.retryable && task.attempt < task.maxAttempts);
+  const willRetry =
+    kind === "handed-back" || (kind !== "failed-permanently" && task.attempt < task.maxAttempts);
   const message = documentErrorMessage(typed.message);
-  deps.logger[willRetry ? "warn" : "error"]({ err: describeError(typed), willRetry }, "document failed");
-  const failure: TaskResult = {
-    ok: false,
-    code: typed.code,
-    message,
-    retryable: typed.retryable,
-    stats: stats.snapshot(),
-  };
+  // An unexpected error is a bug: its stack is logged, and the supervisor counts it as one.
+  const err = describeError(kind === "unexpected-error" ? typed.cause : typed);
+  deps.logger[willRetry ? "warn" : "error"](
+    { err, willRetry, ...(kind === "unexpected-error" ? { bug: true } : {}) },
+    "document failed",
+  );
+  const failure: TaskResult =
+    kind === "handed-back"
+      ? { kind, stats: stats.snapshot() }
+      : { kind, code: typed.code, message, stats: stats.snapshot() };
   // Failed before its claim (the database was down for the lookup, say): the row was never touched.
   if (!claimed) return failure;
   let released: boolean;
@@ -432,7 +437,7 @@ async function fail(
     const observed = await deps.store.load(deps.pool, documentId, String(task.workspaceId)).catch(() => null);
     const status = observed ? (observed.status ?? "UNKNOWN") : "MISSING";
     deps.logger.warn({ observedStatus: status }, "document changed hands; not retried");
-    return { ok: true, status, chunksCreated: 0, stats: stats.snapshot() };
+    return { kind: "done", status, chunksCreated: 0, stats: stats.snapshot() };
   }
   return failure;
 }

@@ -1,7 +1,8 @@
-import { BroadcastChannel, threadId, workerData } from "node:worker_threads";
+import { BroadcastChannel, parentPort, threadId, workerData } from "node:worker_threads";
 import { documentStore } from "../db/document-store.js";
 import { createPgPool, warmPool } from "../db/pg-pool.js";
 import { createEmbedder } from "../embed/create-embedder.js";
+import type { Embedder } from "../embed/embedder.js";
 import { describeError } from "../logging/describe-error.js";
 import { jobLogger } from "../logging/job-logger.js";
 import { createLogger } from "../logging/logger.js";
@@ -15,8 +16,11 @@ import {
   THREAD_CONTROL_CHANNEL,
   type DocumentTask,
   type TaskResult,
+  type TaskStats,
   type ThreadData,
+  type ThreadReport,
 } from "../protocol/thread-protocol.js";
+import { embedderFailed, probeEmbedder } from "./embedder-probe.js";
 
 /**
  * Parsers inflate with the global DecompressionStream when there is one (pdf.js for its streams,
@@ -34,6 +38,21 @@ function keepDecompressionOffNativeZlib(): void {
     configurable: true,
     enumerable: false,
   });
+}
+
+function emptyStats(thread: number): TaskStats {
+  return {
+    threadId: thread,
+    bytes: 0,
+    chunks: 0,
+    embeddingsComputed: 0,
+    embeddingsReused: 0,
+    embeddingCacheHits: 0,
+    embeddingCacheMisses: 0,
+    format: null,
+    stageSeconds: {},
+    injectionPatterns: {},
+  };
 }
 
 /**
@@ -71,9 +90,19 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   await warmPool(pool, config.dbPoolMin).catch((error: unknown) => {
     logger.warn({ err: describeError(error) }, "could not open database connections at thread start");
   });
-  const embedder = await createEmbedder(config, embeddingSemaphore, logger);
   const storage = createStorage(config.storageUrl, config.s3);
-  logger.info({ embedder: embedder.model, storage: storage.description, nice }, "thread ready");
+  // The embedder is loaded and probed here, in the thread, never in the supervisor; the result is
+  // reported to the supervisor, which refuses to start unless every thread reports "ready".
+  let embedder: Embedder | undefined;
+  let report: ThreadReport;
+  try {
+    embedder = await createEmbedder(config, embeddingSemaphore, logger);
+    report = await probeEmbedder(embedder, config, threadId);
+  } catch (error) {
+    report = { type: "refused", threadId, reason: embedderFailed(config, error) };
+  }
+  parentPort?.postMessage(report);
+  if (report.type === "refused") logger.error({ reason: report.reason }, "embedder probe failed");
 
   const control = new BroadcastChannel(THREAD_CONTROL_CHANNEL);
   // Must not keep the thread alive by itself: Piscina decides when threads end.
@@ -83,12 +112,24 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   control.onmessage = (event) => {
     const data = (event as MessageEvent).data;
     if (!isThreadControlMessage(data) || data.type !== "close") return;
-    closing ??= Promise.all([pool.end(), embedder.close?.(), storage.close?.()]).then(
+    closing ??= Promise.all([pool.end(), embedder?.close?.(), storage.close?.()]).then(
       () => undefined,
       (error: unknown) => logger.warn({ err: describeError(error) }, "error while closing the thread"),
     );
     void closing.then(() => control.postMessage({ type: "closed", threadId }));
   };
+  if (!embedder) {
+    // No embedder (a replacement thread whose model or service failed to load): every task goes
+    // back to the queue as a retryable failure, untouched, rather than the thread crashing in a loop.
+    const reason = report.type === "refused" ? report.reason : "no embedder";
+    return async () => ({
+      kind: "failed-retryable",
+      code: "EMBEDDING_UNAVAILABLE",
+      message: reason,
+      stats: emptyStats(threadId),
+    });
+  }
+  logger.info({ embedder: embedder.model, storage: storage.description, nice }, "thread ready");
 
   const deps = {
     pool,

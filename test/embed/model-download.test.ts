@@ -4,7 +4,7 @@ import { readFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "../support/bounded-test.js";
-import { downloadModel } from "../../src/embed/model-download.js";
+import { downloadModel } from "../../src/models/model-download.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import { startFakeHub, TINY_BERT } from "../support/fake-hub.js";
 

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 
 import { createOpenAiEmbedder } from "../../dist/embed/openai-embedder.js";
-import { SharedSemaphore } from "../../dist/embed/shared-semaphore.js";
+import { SharedSemaphore } from "../../dist/protocol/shared-semaphore.js";
 
 const { url, semaphoreBuffer, calls, dimension, thread } = workerData;
 

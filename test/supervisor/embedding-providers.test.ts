@@ -69,7 +69,7 @@ describe("embedding providers through the worker", () => {
       });
       await worker.waitForLog((line) => line.message === "Worker arrancando");
       const probeCalls = service.inputs.length;
-      assert.equal(probeCalls, 1, "one probe request at start");
+      assert.equal(probeCalls, 2, "one probe request per thread at start (WORKER_THREADS=2)");
 
       const { documentId, workspaceId } = await env.insertDocument({
         bytes: "First paragraph about embeddings.\n\nSecond paragraph about services.",

@@ -1,0 +1,138 @@
+/**
+ * The supervisor's decision for each outcome a thread reports, in-process with a stand-in pool:
+ * BullMQ's answer, the metrics, and no decision taken from an error code and the drain together.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { describe, it } from "node:test";
+import { DelayedError, UnrecoverableError } from "bullmq";
+import type { DocumentStore, ReleaseRequest } from "../../src/db/document-store.js";
+import { createLogger } from "../../src/logging/logger.js";
+import { WorkerMetrics } from "../../src/ops/worker-metrics.js";
+import type { TaskResult, TaskStats } from "../../src/protocol/thread-protocol.js";
+import { createJobProcessor, type QueueJob } from "../../src/supervisor/job-processor.js";
+import { parseMetrics, select, single } from "../support/metrics-samples.js";
+
+const stats: TaskStats = {
+  threadId: 1,
+  bytes: 0,
+  chunks: 0,
+  embeddingsComputed: 0,
+  embeddingsReused: 0,
+  embeddingCacheHits: 0,
+  embeddingCacheMisses: 0,
+  format: null,
+  stageSeconds: {},
+  injectionPatterns: {},
+};
+
+function setUp(answer: () => Promise<TaskResult>, options: { draining: boolean; attemptsMade?: number }) {
+  const releases: ReleaseRequest[] = [];
+  const store: DocumentStore = {
+    schema: "ragworker",
+    load: async () => null,
+    claim: async () => null,
+    release: async (_db, release) => {
+      releases.push(release);
+      return true;
+    },
+    replaceChunks: async () => {
+      throw new Error("not used");
+    },
+    findStoredEmbeddings: async () => new Map(),
+  };
+  const handBack = new AbortController();
+  if (options.draining) handBack.abort();
+  const metrics = new WorkerMetrics();
+  const movedBack: number[] = [];
+  const job: QueueJob = {
+    id: "job-1",
+    data: { documentId: randomUUID(), workspaceId: randomUUID() },
+    attemptsMade: options.attemptsMade ?? 0,
+    opts: { attempts: 3 },
+    moveToDelayed: async (timestamp: number) => {
+      movedBack.push(timestamp);
+    },
+  };
+  const process = createJobProcessor({
+    pool: { run: answer },
+    db: { query: async <R extends object>() => ({ rows: [] as R[] }) },
+    store,
+    logger: createLogger("silent"),
+    handBack: handBack.signal,
+    hardAbort: new AbortController().signal,
+    metrics,
+    documentTimeoutMs: 60_000,
+    documentTimeoutGraceMs: 1_000,
+  });
+  const counts = async () => {
+    const samples = parseMetrics(await metrics.registry.metrics());
+    return {
+      pending: select(samples, "rag_worker_processed_total", { status: "PENDING" })[0]?.value ?? 0,
+      failed: select(samples, "rag_worker_processed_total", { status: "FAILED" })[0]?.value ?? 0,
+      bugs: single(samples, "rag_worker_unexpected_errors_total"),
+      crashes: single(samples, "rag_worker_thread_crashes_total"),
+    };
+  };
+  return { run: () => process(job, "token"), releases, movedBack, counts };
+}
+
+describe("job processor outcomes", { timeout: 10_000 }, () => {
+  it("an unexpected error during the drain is retried as a failure and counted as a bug, not handed back", async () => {
+    const { run, movedBack, counts } = setUp(
+      async () => ({ kind: "unexpected-error", code: "UNEXPECTED_ERROR", message: "a parser bug", stats }),
+      { draining: true },
+    );
+    await assert.rejects(run(), (error: Error) => {
+      assert.ok(!(error instanceof DelayedError) && !(error instanceof UnrecoverableError));
+      assert.equal(error.message, "UNEXPECTED_ERROR: a parser bug");
+      return true;
+    });
+    assert.deepEqual(movedBack, [], "not moved back to the queue");
+    assert.deepEqual(await counts(), { pending: 1, failed: 0, bugs: 1, crashes: 0 });
+  });
+
+  it("handed back: moved back to the queue (DelayedError), counted PENDING, no bug", async () => {
+    const { run, movedBack, releases, counts } = setUp(async () => ({ kind: "handed-back", stats }), {
+      draining: true,
+    });
+    await assert.rejects(run(), DelayedError);
+    assert.equal(movedBack.length, 1);
+    assert.deepEqual(
+      releases.map((release) => release.status),
+      ["PENDING"],
+    );
+    assert.deepEqual(await counts(), { pending: 1, failed: 0, bugs: 0, crashes: 0 });
+  });
+
+  it("a permanent failure ends the job for good; a retryable one on its last attempt too", async () => {
+    const permanent = setUp(
+      async () => ({ kind: "failed-permanently", code: "CORRUPT_FILE", message: "bad", stats }),
+      { draining: false },
+    );
+    await assert.rejects(permanent.run(), UnrecoverableError);
+    assert.deepEqual(await permanent.counts(), { pending: 0, failed: 1, bugs: 0, crashes: 0 });
+
+    const last = setUp(
+      async () => ({ kind: "failed-retryable", code: "DATABASE_UNAVAILABLE", message: "down", stats }),
+      { draining: false, attemptsMade: 2 },
+    );
+    await assert.rejects(last.run(), /^Error: DATABASE_UNAVAILABLE: down$/);
+    assert.deepEqual(await last.counts(), { pending: 0, failed: 1, bugs: 0, crashes: 0 });
+  });
+
+  it("a thread that dies is a typed crash: THREAD_CRASHED, retried, its claim released PENDING", async () => {
+    const { run, releases, counts } = setUp(
+      async () => {
+        throw new Error("worker exited with code: 1");
+      },
+      { draining: true },
+    );
+    await assert.rejects(run(), /^Error: THREAD_CRASHED: worker exited with code: 1$/);
+    assert.deepEqual(
+      releases.map((release) => [release.status, release.errorMessage]),
+      [["PENDING", "THREAD_CRASHED: worker exited with code: 1"]],
+    );
+    assert.deepEqual(await counts(), { pending: 1, failed: 0, bugs: 0, crashes: 1 });
+  });
+});
