@@ -1,6 +1,6 @@
 /** rag-corp's counting rules for the job metrics, on WorkerMetrics itself. */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
 import { WorkerMetrics, type JobOutcome, type JobStats } from "../../src/ops/worker-metrics.js";
 import { parseMetrics, select, single } from "../support/metrics-samples.js";
 

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { describe, it } from "node:test";
+import { describe, it } from "../support/bounded-test.js";
 import { DelayedError, UnrecoverableError } from "bullmq";
 import type { DocumentStore, ReleaseRequest } from "../../src/db/document-store.js";
 import { createLogger } from "../../src/logging/logger.js";
