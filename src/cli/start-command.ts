@@ -1,20 +1,32 @@
 import type { Config } from "../config/config.js";
-import { createLogger } from "../logging/logger.js";
-import { describeError } from "../logging/describe-error.js";
 import { StartupError } from "../errors/startup-error.js";
+import { describeError } from "../logging/describe-error.js";
+import { createLogger } from "../logging/logger.js";
 import { installSignalHandlers } from "../supervisor/signals.js";
-import { startSupervisor } from "../supervisor/supervisor.js";
+import { FORCE_CLOSE_GRACE_MS, HAND_BACK_GRACE_MS, Shutdown } from "../supervisor/shutdown.js";
+import { startSupervisor, type Supervisor } from "../supervisor/supervisor.js";
 import { exitWithError } from "./exit-with-error.js";
 
 export async function startCommand(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel, { module: "supervisor" }, { json: config.logJson });
+  // pino writes asynchronously: exit only once the last lines (the drain's) are out.
+  const exit = (code: number) => logger.flush(() => process.exit(code));
+  const shutdown = new Shutdown({
+    drainTimeoutMs: config.drainTimeoutMs,
+    handBackGraceMs: HAND_BACK_GRACE_MS,
+    forceCloseGraceMs: FORCE_CLOSE_GRACE_MS,
+  });
+  let supervisor: Supervisor | undefined;
+  // Before any start-up work: a SIGTERM during the checks or a model download stops them cleanly.
+  installSignalHandlers(shutdown, logger, { drain: () => supervisor?.stop(shutdown.cause), exit });
   try {
-    const supervisor = await startSupervisor(config, logger);
-    installSignalHandlers(supervisor, logger, (code) => {
-      // pino writes asynchronously: exit only once the last lines (the drain's) are out.
-      logger.flush(() => process.exit(code));
-    });
+    supervisor = await startSupervisor(config, logger, shutdown);
   } catch (error) {
+    if (shutdown.startup.aborted) {
+      logger.info({ reason: shutdown.cause }, "worker stopped during start-up");
+      exit(0);
+      return;
+    }
     if (error instanceof StartupError) exitWithError(error.message);
     logger.fatal({ err: describeError(error) }, "worker failed to start");
     exitWithError(`worker failed to start: ${error instanceof Error ? error.message : String(error)}`);

@@ -12,6 +12,7 @@ import type { DocumentJobResult } from "../producer/document-job.js";
 import { CancelFlag, type DocumentTask, type TaskResult } from "../protocol/thread-protocol.js";
 import { documentTimeoutError } from "../errors/document-timeout-error.js";
 import { DocumentTimeLimit } from "./document-time-limit.js";
+import type { Shutdown } from "./shutdown.js";
 
 /** What the processor uses of a BullMQ job. */
 export type QueueJob = Pick<Job, "id" | "data" | "attemptsMade" | "opts" | "moveToDelayed">;
@@ -24,13 +25,12 @@ export interface JobProcessorDeps {
   /** The documents' tables (ragworker's or rag-corp's), for releasing those claims. */
   readonly store: DocumentStore;
   readonly logger: Logger;
-  /** Aborts when the drain deadline passes: running jobs are handed back to the queue. */
-  readonly handBack: AbortSignal;
   /**
-   * Aborts the thread's task itself (terminating the thread): only for a thread that ignored the
-   * cancel flag long after the deadline, since terminating one inside native code is not safe.
+   * The one shutdown path: once it is "terminating", a task still running is aborted, terminating
+   * its thread (only for a thread that ignored the cancel flag past the grace: terminating one
+   * inside native code is not safe).
    */
-  readonly hardAbort: AbortSignal;
+  readonly shutdown: Pick<Shutdown, "terminating">;
   readonly metrics: WorkerMetrics;
   /** DOCUMENT_TIMEOUT_MS: the task's flag is raised after this long... */
   readonly documentTimeoutMs: number;
@@ -113,10 +113,12 @@ async function runJob(
   deps.metrics.taskStarted();
   const timeLimit = new DocumentTimeLimit(task.timeLimitFlag, deps);
   try {
-    result = await deps.pool.run(task, { signal: AbortSignal.any([deps.hardAbort, timeLimit.signal]) });
+    result = await deps.pool.run(task, {
+      signal: AbortSignal.any([deps.shutdown.terminating, timeLimit.signal]),
+    });
   } catch (error) {
     // The thread did not answer: which signal terminated it says why, or none did and it died.
-    if (deps.hardAbort.aborted) {
+    if (deps.shutdown.terminating.aborted) {
       deps.metrics.recordOutcome({ status: "PENDING", chunksCreated: 0, stats: null }, seconds());
       return handBack(job, token, task, deps);
     }

@@ -14,6 +14,8 @@
  *   by force FORCE_CLOSE_GRACE_MS after that (`forceClose` aborts).
  * - stopped: everything released.
  */
+import { CancelFlag } from "../protocol/thread-protocol.js";
+
 export type ShutdownPhase = "starting" | "running" | "draining" | "handing back" | "terminating" | "stopped";
 
 const ORDER: readonly ShutdownPhase[] = [
@@ -49,13 +51,10 @@ export class Shutdown {
   private readonly listeners: Array<(phase: ShutdownPhase, reason: string) => void> = [];
   private reason = "";
 
-  /**
-   * @param cancelFlag raised on entering "handing back": the threads' shared stop-at-checkpoint flag.
-   */
-  constructor(
-    private readonly deadlines: ShutdownDeadlines,
-    private readonly cancelFlag: { raise(): void } = { raise: () => undefined },
-  ) {}
+  /** The threads' shared stop-at-checkpoint flag, raised on entering "handing back". */
+  readonly cancelFlag: SharedArrayBuffer = CancelFlag.create();
+
+  constructor(private readonly deadlines: ShutdownDeadlines) {}
 
   get phase(): ShutdownPhase {
     return this.current;
@@ -131,7 +130,7 @@ export class Shutdown {
   private handBack(): void {
     if (this.current !== "draining") return;
     this.enter("handing back");
-    this.cancelFlag.raise();
+    new CancelFlag(this.cancelFlag).raise();
     this.handBackController.abort();
     this.after(this.deadlines.handBackGraceMs, () => this.terminate());
   }
@@ -152,4 +151,27 @@ export class Shutdown {
     this.current = phase;
     for (const listener of this.listeners) listener(phase, this.reason);
   }
+}
+
+/**
+ * `work`, or a rejection as soon as `signal` aborts: a start-up step (a model download, waiting
+ * for threads) is not waited out once a shutdown began. The step itself is left to finish or fail
+ * in the background; what it acquired is released by whoever owns it.
+ */
+export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error as Error);
+      },
+    );
+  });
 }

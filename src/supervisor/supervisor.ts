@@ -1,62 +1,69 @@
-import { Queue, Worker } from "bullmq";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import type { Config } from "../config/config.js";
 import { maskUrl } from "../config/mask-url.js";
-import { documentStore } from "../db/document-store.js";
-import { documentErrorMessage } from "../errors/document-error-message.js";
+import { documentStore, type DocumentStore } from "../db/document-store.js";
+import type { EmbeddingColumn } from "../db/embedding-column.js";
 import { createPgPool } from "../db/pg-pool.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
 import { closeOpsServer, startOpsServer } from "../ops/ops-server.js";
 import { WorkerMetrics } from "../ops/worker-metrics.js";
 import { closeThreads } from "./close-threads.js";
-import { CancelFlag } from "../protocol/thread-protocol.js";
 import { awaitThreadReports, checkDatabase, pingRedis } from "./dependency-checks.js";
 import { createJobProcessor } from "./job-processor.js";
+import { closeQueueWorker, createQueueWorker } from "./queue-worker.js";
 import { ReleaseStack } from "./release-stack.js";
 import { resolveModel } from "./resolve-model.js";
+import { abortable, type Shutdown } from "./shutdown.js";
 import { createThreadPool } from "./thread-pool.js";
 
 const STARTUP_CHECK_TIMEOUT_MS = 3_000;
 const THREAD_CLOSE_TIMEOUT_MS = 5_000;
-// Threads stop at their next checkpoint once asked (an embedding batch at most, normally well
-// under this); one still running after it is terminated.
-const HARD_ABORT_GRACE_MS = 3_000;
-// After the deadline and the grace, a queue worker still closing is waiting on Redis (completions
-// and hand-backs cannot reach it): it is closed by force so the process still exits.
-const FORCE_CLOSE_AFTER_GRACE_MS = 2_000;
 
 export interface Supervisor {
-  /** Drains and releases everything; safe to call more than once (later calls share the first). */
+  /**
+   * Drains (see Shutdown) and releases everything, last acquired first; safe to call more than
+   * once (later calls share the first). Rejects naming every resource that failed to close.
+   */
   stop(reason: string): Promise<void>;
-  /** Skips the rest of the drain wait: running jobs are handed back to the queue now. */
-  hurry(): void;
-  readonly draining: boolean;
+}
+
+interface Checked {
+  readonly config: Config;
+  readonly column: EmbeddingColumn;
+  readonly store: DocumentStore;
 }
 
 /**
- * Starts the worker: checks Redis and PostgreSQL (refusing to start without them), starts the
- * threads, then begins fetching jobs. Throws StartupError with a one-line reason.
+ * Redis and PostgreSQL answer, the schema has every column, the model is on disk: the worker
+ * refuses to start otherwise (StartupError, one line). A shutdown during these steps stops them.
  */
-export async function startSupervisor(requested: Config, logger: Logger): Promise<Supervisor> {
-  await pingRedis(requested.redisUrl, STARTUP_CHECK_TIMEOUT_MS);
-  const { column, schema } = await checkDatabase(
-    requested.databaseUrl,
-    requested.embeddingDim,
-    STARTUP_CHECK_TIMEOUT_MS,
-    { nodes: requested.nodes.enabled },
+async function checkDependencies(requested: Config, logger: Logger, stop: AbortSignal): Promise<Checked> {
+  await abortable(pingRedis(requested.redisUrl, STARTUP_CHECK_TIMEOUT_MS), stop);
+  const { column, schema } = await abortable(
+    checkDatabase(requested.databaseUrl, requested.embeddingDim, STARTUP_CHECK_TIMEOUT_MS, {
+      nodes: requested.nodes.enabled,
+    }),
+    stop,
   );
-  const store = documentStore(schema);
-  const config = await resolveModel(requested, logger);
+  const config = await abortable(resolveModel(requested, logger), stop);
+  return { config, column, store: documentStore(schema) };
+}
 
+/**
+ * Starts the worker under `shutdown`, acquiring each resource onto a release stack: checks its
+ * dependencies, starts the threads (each probes its embedder), the ops server, then fetches jobs.
+ * A shutdown begun during start-up stops it, releasing what was acquired, and rejects.
+ */
+export async function startSupervisor(
+  requested: Config,
+  logger: Logger,
+  shutdown: Shutdown,
+): Promise<Supervisor> {
+  const stopStartup = shutdown.startup;
+  const { config, column, store } = await checkDependencies(requested, logger, stopStartup);
   const releases = new ReleaseStack();
-  const handBack = new AbortController();
-  const hardAbort = new AbortController();
-  const cancelFlag = CancelFlag.create();
-  handBack.signal.addEventListener("abort", () => {
-    new CancelFlag(cancelFlag).raise();
-    setTimeout(() => hardAbort.abort(), HARD_ABORT_GRACE_MS).unref();
-  });
   try {
     const db = createPgPool({
       url: config.databaseUrl,
@@ -68,10 +75,14 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
     });
     releases.push("supervisor database pool", () => db.end());
 
-    const pool = createThreadPool(config, { columnKind: column.kind, schema }, { cancelFlag });
+    const pool = createThreadPool(
+      config,
+      { columnKind: column.kind, schema: store.schema },
+      { cancelFlag: shutdown.cancelFlag },
+    );
     releases.push("thread pool", () => closeThreads(pool, logger, THREAD_CLOSE_TIMEOUT_MS));
     // Each thread loads its embedder and embeds a probe text; the supervisor only hears the results.
-    await awaitThreadReports(pool, config, logger);
+    await abortable(awaitThreadReports(pool, config, logger), stopStartup);
 
     // Workers need maxRetriesPerRequest null: blocking commands must wait through reconnects.
     const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
@@ -79,13 +90,11 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
     releases.push("redis connection", () => {
       connection.disconnect();
     });
-
     const queue = new Queue(config.queueName, { connection });
     queue.on("error", (error) => logger.warn({ err: describeError(error) }, "queue error"));
     releases.push("queue handle", () => queue.close());
-    const metrics = new WorkerMetrics({ pool, queue, redisReady: () => connection.status === "ready" });
 
-    let draining = false;
+    const metrics = new WorkerMetrics({ pool, queue, redisReady: () => connection.status === "ready" });
     const server = await startOpsServer({
       host: config.httpHost,
       port: config.httpPort,
@@ -94,7 +103,7 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
         redis: connection,
         db,
         liveThreads: () => pool.threads.length,
-        draining: () => draining,
+        draining: () => shutdown.stopping,
       },
       requireAuth: config.metricsRequireAuth,
       apiKeys: config.apiKeys,
@@ -103,135 +112,84 @@ export async function startSupervisor(requested: Config, logger: Logger): Promis
     });
     if (server) releases.push("ops server", () => closeOpsServer(server));
 
-    const worker = new Worker(
-      config.queueName,
-      createJobProcessor({
+    const worker = createQueueWorker({
+      config,
+      connection,
+      db,
+      store,
+      logger,
+      processor: createJobProcessor({
         pool,
         db,
         store,
         logger,
-        handBack: handBack.signal,
-        hardAbort: hardAbort.signal,
+        shutdown,
         metrics,
         documentTimeoutMs: config.documentTimeoutMs,
         documentTimeoutGraceMs: config.documentTimeoutGraceMs,
       }),
-      {
-        connection,
-        concurrency: config.threads,
-        autorun: false,
-        // The supervisor's event loop stays free (threads do the work), so renewals are on time;
-        // the stalled check runs as often as a lock lasts, so a killed worker's jobs return soon.
-        lockDuration: config.jobLockMs,
-        stalledInterval: config.jobLockMs,
-      },
-    );
-    worker.on("error", (error) => logger.error({ err: describeError(error) }, "queue worker error"));
-    worker.on("failed", (job, error) => {
-      logger.warn(
-        { jobId: job?.id, attemptsMade: job?.attemptsMade, err: { message: error.message } },
-        "job attempt failed",
-      );
-      // A job failed for good by BullMQ itself (stalled too often after its workers were killed)
-      // never reached a thread that could record it: its document must not stay PROCESSING.
-      const documentId = (job?.data as { documentId?: unknown } | undefined)?.documentId;
-      const jobId = job?.id;
-      if (!job || !jobId || typeof documentId !== "string") return;
-      void job
-        .getState()
-        .then(async (state) => {
-          if (state !== "failed") return;
-          await store.release(db, {
-            id: documentId,
-            jobId,
-            status: "FAILED",
-            errorMessage: documentErrorMessage(error.message),
-          });
-        })
-        .catch((releaseError: unknown) =>
-          logger.error(
-            { err: describeError(releaseError) },
-            "could not mark the failed job's document FAILED",
-          ),
-        );
     });
-    const forceClose = new AbortController();
-    releases.push("queue worker", async () => {
-      const onForce = new Promise<void>((resolve) =>
-        forceClose.signal.addEventListener("abort", () => resolve()),
-      );
-      const closing = worker.close();
-      const closed = await Promise.race([closing.then(() => true), onForce.then(() => false)]);
-      if (!closed) {
-        logger.error(
-          "queue worker still closing long after the deadline (Redis unreachable?); closing it by force",
-        );
-        // close(true) itself waits on Redis for its connections; give it a moment, not forever.
-        const forced = worker.close(true).catch((error: unknown) => {
-          logger.warn({ err: describeError(error) }, "forced close of the queue worker failed");
-        });
-        await Promise.race([
-          forced,
-          new Promise((resolve) => setTimeout(resolve, FORCE_CLOSE_AFTER_GRACE_MS)),
-        ]);
-      }
-    });
+    // Released first at the drain: no new job is fetched; running ones finish or are handed back.
+    releases.push("queue worker", () => closeQueueWorker(worker, shutdown.forceClose, logger));
 
+    // The last chance for a shutdown begun during start-up: from the next line on, it drains.
+    stopStartup.throwIfAborted();
+    shutdown.started();
     void worker
       .run()
       .catch((error: unknown) => logger.fatal({ err: describeError(error) }, "queue worker stopped"));
-    // rag-corp's start-up line (its fields first); ragworker's own after them.
-    logger.info(
-      {
-        queue: config.queueName,
-        http_port: config.httpPort,
-        redis_configured: config.redisUrl !== "",
-        db_pool_min: config.dbPoolMin,
-        db_pool_max: config.dbPoolMax,
-        threads: config.threads,
-        redis: maskUrl(config.redisUrl),
-        database: maskUrl(config.databaseUrl),
-        embedding_column: column.kind,
-        embedding_dim: column.dimension,
-      },
-      "Worker arrancando",
-    );
-
-    let stopping: Promise<void> | undefined;
-    const stop = (reason: string): Promise<void> => {
-      stopping ??= (async () => {
-        draining = true;
-        logger.info(
-          { reason, drainTimeoutMs: config.drainTimeoutMs },
-          "draining: no new jobs, waiting for running ones",
-        );
-        const deadline = setTimeout(() => handBack.abort(), config.drainTimeoutMs);
-        const force = setTimeout(
-          () => forceClose.abort(),
-          config.drainTimeoutMs + HARD_ABORT_GRACE_MS + FORCE_CLOSE_AFTER_GRACE_MS,
-        );
-        try {
-          await releases.releaseAll(logger);
-        } finally {
-          clearTimeout(deadline);
-          clearTimeout(force);
-        }
-        logger.info("worker stopped");
-      })();
-      return stopping;
-    };
-    return {
-      stop,
-      hurry: () => {
-        handBack.abort();
-        setTimeout(() => forceClose.abort(), HARD_ABORT_GRACE_MS + FORCE_CLOSE_AFTER_GRACE_MS).unref();
-      },
-      get draining() {
-        return draining;
-      },
-    };
+    logStarted(config, column, logger);
+    return { stop: createStop(shutdown, releases, config, logger) };
   } catch (error) {
-    await releases.releaseAll(logger);
+    const failed = await releases.releaseAll(logger);
+    if (failed.length > 0) logger.error({ resources: failed }, "could not release after a failed start");
     throw error;
   }
+}
+
+/**
+ * The drain: the shutdown begins (if a signal did not begin it), the release stack unwinds — the
+ * queue worker first, which waits for running jobs or hands them back at the deadline — and the
+ * returned promise rejects naming every resource that failed to close.
+ */
+export function createStop(
+  shutdown: Shutdown,
+  releases: ReleaseStack,
+  config: Pick<Config, "drainTimeoutMs">,
+  logger: Logger,
+): (reason: string) => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  return (reason) => {
+    stopping ??= (async () => {
+      shutdown.begin(reason);
+      logger.info(
+        { reason: shutdown.cause || reason, drain_timeout_ms: config.drainTimeoutMs },
+        "draining: no new jobs, waiting for running ones",
+      );
+      const failed = await releases.releaseAll(logger);
+      shutdown.finish();
+      if (failed.length > 0) throw new Error(`could not close: ${failed.join(", ")}`);
+      logger.info("worker stopped");
+    })();
+    return stopping;
+  };
+}
+
+/** rag-corp's start-up line (its fields first); ragworker's own after them. */
+function logStarted(config: Config, column: EmbeddingColumn, logger: Logger): void {
+  logger.info(
+    {
+      queue: config.queueName,
+      http_port: config.httpPort,
+      redis_configured: config.redisUrl !== "",
+      db_pool_min: config.dbPoolMin,
+      db_pool_max: config.dbPoolMax,
+      threads: config.threads,
+      redis: maskUrl(config.redisUrl),
+      database: maskUrl(config.databaseUrl),
+      embedding_column: column.kind,
+      embedding_dim: column.dimension,
+    },
+    "Worker arrancando",
+  );
 }

@@ -26,7 +26,7 @@ const stats: TaskStats = {
   injectionPatterns: {},
 };
 
-function setUp(answer: () => Promise<TaskResult>, options: { draining: boolean; attemptsMade?: number }) {
+function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: number } = {}) {
   const releases: ReleaseRequest[] = [];
   const store: DocumentStore = {
     schema: "ragworker",
@@ -41,8 +41,6 @@ function setUp(answer: () => Promise<TaskResult>, options: { draining: boolean; 
     },
     findStoredEmbeddings: async () => new Map(),
   };
-  const handBack = new AbortController();
-  if (options.draining) handBack.abort();
   const metrics = new WorkerMetrics();
   const movedBack: number[] = [];
   const job: QueueJob = {
@@ -59,8 +57,7 @@ function setUp(answer: () => Promise<TaskResult>, options: { draining: boolean; 
     db: { query: async <R extends object>() => ({ rows: [] as R[] }) },
     store,
     logger: createLogger("silent"),
-    handBack: handBack.signal,
-    hardAbort: new AbortController().signal,
+    shutdown: { terminating: new AbortController().signal },
     metrics,
     documentTimeoutMs: 60_000,
     documentTimeoutGraceMs: 1_000,
@@ -81,7 +78,7 @@ describe("job processor outcomes", { timeout: 10_000 }, () => {
   it("an unexpected error during the drain is retried as a failure and counted as a bug, not handed back", async () => {
     const { run, movedBack, counts } = setUp(
       async () => ({ kind: "unexpected-error", code: "UNEXPECTED_ERROR", message: "a parser bug", stats }),
-      { draining: true },
+      {},
     );
     await assert.rejects(run(), (error: Error) => {
       assert.ok(!(error instanceof DelayedError) && !(error instanceof UnrecoverableError));
@@ -93,9 +90,7 @@ describe("job processor outcomes", { timeout: 10_000 }, () => {
   });
 
   it("handed back: moved back to the queue (DelayedError), counted PENDING, no bug", async () => {
-    const { run, movedBack, releases, counts } = setUp(async () => ({ kind: "handed-back", stats }), {
-      draining: true,
-    });
+    const { run, movedBack, releases, counts } = setUp(async () => ({ kind: "handed-back", stats }), {});
     await assert.rejects(run(), DelayedError);
     assert.equal(movedBack.length, 1);
     assert.deepEqual(
@@ -108,26 +103,23 @@ describe("job processor outcomes", { timeout: 10_000 }, () => {
   it("a permanent failure ends the job for good; a retryable one on its last attempt too", async () => {
     const permanent = setUp(
       async () => ({ kind: "failed-permanently", code: "CORRUPT_FILE", message: "bad", stats }),
-      { draining: false },
+      {},
     );
     await assert.rejects(permanent.run(), UnrecoverableError);
     assert.deepEqual(await permanent.counts(), { pending: 0, failed: 1, bugs: 0, crashes: 0 });
 
     const last = setUp(
       async () => ({ kind: "failed-retryable", code: "DATABASE_UNAVAILABLE", message: "down", stats }),
-      { draining: false, attemptsMade: 2 },
+      { attemptsMade: 2 },
     );
     await assert.rejects(last.run(), /^Error: DATABASE_UNAVAILABLE: down$/);
     assert.deepEqual(await last.counts(), { pending: 0, failed: 1, bugs: 0, crashes: 0 });
   });
 
   it("a thread that dies is a typed crash: THREAD_CRASHED, retried, its claim released PENDING", async () => {
-    const { run, releases, counts } = setUp(
-      async () => {
-        throw new Error("worker exited with code: 1");
-      },
-      { draining: true },
-    );
+    const { run, releases, counts } = setUp(async () => {
+      throw new Error("worker exited with code: 1");
+    }, {});
     await assert.rejects(run(), /^Error: THREAD_CRASHED: worker exited with code: 1$/);
     assert.deepEqual(
       releases.map((release) => [release.status, release.errorMessage]),

@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "../support/bounded-test.js";
 import { onceWithin } from "../support/waits.js";
-import { Shutdown, type ShutdownPhase } from "../../src/supervisor/shutdown.js";
+import { CancelFlag } from "../../src/protocol/thread-protocol.js";
+import { abortable, Shutdown, type ShutdownPhase } from "../../src/supervisor/shutdown.js";
 
 const aborted = async (signal: AbortSignal, what = "a shutdown signal to abort"): Promise<void> => {
   if (!signal.aborted) await onceWithin(signal, "abort", what);
@@ -32,19 +33,17 @@ describe("Shutdown", () => {
   });
 
   it("drains, hands back at the deadline (raising the cancel flag), then terminates, then force-closes", async () => {
-    let raised = 0;
-    const shutdown = new Shutdown(
-      { drainTimeoutMs: 20, handBackGraceMs: 20, forceCloseGraceMs: 20 },
-      { raise: () => (raised += 1) },
-    );
+    const shutdown = new Shutdown({ drainTimeoutMs: 20, handBackGraceMs: 20, forceCloseGraceMs: 20 });
+    const flag = new CancelFlag(shutdown.cancelFlag);
     const phases = record(shutdown);
     shutdown.started();
     assert.equal(shutdown.stopping, false);
     shutdown.begin("SIGTERM");
     assert.equal(shutdown.stopping, true);
     assert.equal(shutdown.handingBack.aborted, false, "running jobs may still finish");
+    assert.equal(flag.raised, false);
     await aborted(shutdown.handingBack);
-    assert.equal(raised, 1);
+    assert.equal(flag.raised, true, "threads are asked to stop at their next checkpoint");
     assert.equal(shutdown.terminating.aborted, false);
     await aborted(shutdown.terminating);
     await aborted(shutdown.forceClose);
@@ -80,5 +79,14 @@ describe("Shutdown", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(shutdown.handingBack.aborted, false, "the jobs had finished: nothing was handed back");
     assert.equal(shutdown.phase, "stopped");
+  });
+
+  it("abortable: a start-up step is not waited out once the shutdown began", async () => {
+    const never = new Promise<string>(() => undefined);
+    const shutdown = new Shutdown({ drainTimeoutMs: 10, handBackGraceMs: 10, forceCloseGraceMs: 10 });
+    const waiting = abortable(never, shutdown.startup);
+    shutdown.begin("SIGTERM");
+    await assert.rejects(waiting, /start-up stopped by SIGTERM/);
+    assert.equal(await abortable(Promise.resolve("done"), new AbortController().signal), "done");
   });
 });

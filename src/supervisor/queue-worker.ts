@@ -1,0 +1,89 @@
+import { Worker, type Processor } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "../config/config.js";
+import type { DocumentStore } from "../db/document-store.js";
+import type { Queryable } from "../db/queryable.js";
+import { documentErrorMessage } from "../errors/document-error-message.js";
+import { describeError } from "../logging/describe-error.js";
+import type { Logger } from "../logging/logger.js";
+import { FORCE_CLOSE_GRACE_MS } from "./shutdown.js";
+
+export interface QueueWorkerDeps {
+  readonly config: Pick<Config, "queueName" | "threads" | "jobLockMs">;
+  readonly connection: Redis;
+  readonly processor: Processor;
+  readonly db: Queryable;
+  readonly store: DocumentStore;
+  readonly logger: Logger;
+}
+
+/**
+ * The BullMQ worker that fetches jobs (not started: `run()` it). Jobs BullMQ fails by itself
+ * (stalled too often after their workers were killed) never reached a thread that could record
+ * the failure: their documents are marked FAILED here, so none stays PROCESSING.
+ */
+export function createQueueWorker(deps: QueueWorkerDeps): Worker {
+  const { config, logger } = deps;
+  const worker = new Worker(config.queueName, deps.processor, {
+    connection: deps.connection,
+    concurrency: config.threads,
+    autorun: false,
+    // The supervisor's event loop stays free (threads do the work), so renewals are on time;
+    // the stalled check runs as often as a lock lasts, so a killed worker's jobs return soon.
+    lockDuration: config.jobLockMs,
+    stalledInterval: config.jobLockMs,
+  });
+  worker.on("error", (error) => logger.error({ err: describeError(error) }, "queue worker error"));
+  worker.on("failed", (job, error) => {
+    logger.warn(
+      { job_id: job?.id, attempts_made: job?.attemptsMade, err: { message: error.message } },
+      "job attempt failed",
+    );
+    const documentId = (job?.data as { documentId?: unknown } | undefined)?.documentId;
+    const jobId = job?.id;
+    if (!job || !jobId || typeof documentId !== "string") return;
+    void job
+      .getState()
+      .then(async (state) => {
+        if (state !== "failed") return;
+        await deps.store.release(deps.db, {
+          id: documentId,
+          jobId,
+          status: "FAILED",
+          errorMessage: documentErrorMessage(error.message),
+        });
+      })
+      .catch((releaseError: unknown) =>
+        logger.error({ err: describeError(releaseError) }, "could not mark the failed job's document FAILED"),
+      );
+  });
+  return worker;
+}
+
+/**
+ * Closes the queue worker: it waits for the running jobs (finished, or handed back once the drain
+ * deadline passes). One still closing when `forceClose` aborts waits on a Redis that does not
+ * answer (completions and hand-backs cannot reach it): it is closed by force so the process exits.
+ */
+export async function closeQueueWorker(
+  worker: Worker,
+  forceClose: AbortSignal,
+  logger: Logger,
+): Promise<void> {
+  const forced = new Promise<false>((resolve) => {
+    if (forceClose.aborted) resolve(false);
+    forceClose.addEventListener("abort", () => resolve(false));
+  });
+  const closed = await Promise.race([worker.close().then(() => true as const), forced]);
+  if (closed) return;
+  logger.error(
+    "queue worker still closing long after the deadline (Redis unreachable?); closing it by force",
+  );
+  // close(true) itself waits on Redis for its connections; give it a moment, not forever.
+  await Promise.race([
+    worker.close(true).catch((error: unknown) => {
+      logger.warn({ err: describeError(error) }, "forced close of the queue worker failed");
+    }),
+    new Promise((resolve) => setTimeout(resolve, FORCE_CLOSE_GRACE_MS)),
+  ]);
+}
