@@ -5,7 +5,7 @@
  * SharedSemaphore, ./shared-semaphore.ts), and the messages besides tasks (each thread's start-up
  * report, the close request and its answers).
  */
-import type { Config } from "../config/config.js";
+import type { ThreadSettings } from "../config/thread-settings.js";
 import type { DatabaseSchema } from "../db/database-schema.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
 import type { ErrorCode } from "../errors/error-code.js";
@@ -38,7 +38,8 @@ export class CancelFlag {
 
 /** Passed to every thread as Piscina's `workerData`: plain data, cloned into each thread. */
 export interface ThreadData {
-  readonly config: Config;
+  /** Only the settings threads read: no API keys, no RBAC, nothing of the supervisor's own. */
+  readonly config: ThreadSettings;
   readonly columnKind: EmbeddingColumnKind;
   /** Whose tables the database has, as the supervisor found at start. */
   readonly schema: DatabaseSchema;

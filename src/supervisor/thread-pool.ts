@@ -1,5 +1,6 @@
 import { Piscina } from "piscina";
 import type { Config } from "../config/config.js";
+import { threadSettings } from "../config/thread-settings.js";
 import type { DatabaseSchema } from "../db/database-schema.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
 import { SharedSemaphore } from "../protocol/shared-semaphore.js";
@@ -16,7 +17,12 @@ export function createThreadPool(
 ): Piscina {
   // Embedding requests are limited across every thread: one semaphore in shared memory.
   const embeddingSemaphore = SharedSemaphore.create(config.embedding.maxConcurrency);
-  const workerData: ThreadData = { config, ...database, ...shared, embeddingSemaphore };
+  const workerData: ThreadData = {
+    config: threadSettings(config),
+    ...database,
+    ...shared,
+    embeddingSemaphore,
+  };
   return new Piscina({
     filename: new URL("../threads/thread-entry.js", import.meta.url).href,
     minThreads: config.threads,
