@@ -301,50 +301,6 @@ describe("ragworker on rag-corp's database, storage, embedding space and setting
     assert.deepEqual(await chunksOf(empty), []);
   });
 
-  it("an unsupported file is FAILED with a readable error_message, and not retried", async () => {
-    const documentId = await upload(
-      "archive.bin",
-      new Uint8Array([0, 1, 2, 3, 255, 254, 0, 7]),
-      "application/octet-stream",
-    );
-    const row = await waitForStatus(ragCorp, documentId, ["FAILED", "READY"]);
-    assert.equal(row.status, "FAILED");
-    assert.ok(
-      (row.error_message ?? "").length > 0 && (row.error_message ?? "").length <= 500,
-      row.error_message ?? "",
-    );
-  });
-
-  it("a document cancelled through rag-corp's cancel use case is not processed, and not overwritten", async () => {
-    const uploaded = await ragCorp.uploadDocument({
-      workspaceId,
-      fileName: "cancelled.txt",
-      bytes: "This text must never become chunks.",
-      mimeType: "text/plain",
-      storage: s3.storage(),
-    });
-    // rag-corp's cancel: PROCESSING → FAILED with its message (the job had been picked up).
-    await ragCorp.db.query("UPDATE documents SET status = 'PROCESSING' WHERE id = $1", [uploaded.documentId]);
-    await ragCorp.db.query(
-      "UPDATE documents SET status = 'FAILED', error_message = 'Processing cancelled manually' WHERE id = $1 AND status = 'PROCESSING'",
-      [uploaded.documentId],
-    );
-    const jobId = await producer.enqueue({ documentId: uploaded.documentId, workspaceId }, { attempts: 3 });
-    const job = await producer.queue.getJob(jobId);
-    assert.ok(job);
-    const deadline = Date.now() + 20_000;
-    while (!(await job.isCompleted()) && !(await job.isFailed())) {
-      if (Date.now() > deadline) assert.fail("the job for the cancelled document did not finish within 20 s");
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const row = await ragCorp.db.query<{ status: string; error_message: string }>(
-      "SELECT status, error_message FROM documents WHERE id = $1",
-      [uploaded.documentId],
-    );
-    assert.deepEqual(row.rows[0], { status: "FAILED", error_message: "Processing cancelled manually" });
-    assert.deepEqual(await chunksOf(uploaded.documentId), []);
-  });
-
   it("reprocessing (rag-corp sets PENDING and enqueues again) replaces the chunks, from the embedding cache", async () => {
     const documentId = await upload("again.txt", REPORT.replaceAll("EMEA", "APAC"), "text/plain");
     await waitForStatus(ragCorp, documentId, ["READY"]);

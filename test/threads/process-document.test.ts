@@ -5,7 +5,7 @@
  * Each test makes its own documents, so each passes alone and in any order.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -18,7 +18,15 @@ import { createFakeEmbedder } from "../../src/embed/fake-embedder.js";
 import type { TaskResult } from "../../src/protocol/thread-protocol.js";
 import { FileStorage } from "../../src/storage/file-storage.js";
 import { processDocument } from "../../src/threads/process-document.js";
-import { corruptPdf, makeDocx, makePdf, tinyPng } from "../support/document-fixtures.js";
+import {
+  corruptPdf,
+  makeDocx,
+  makeEncryptedOfficeFile,
+  makePdf,
+  makeZip,
+  makeZipBomb,
+  tinyPng,
+} from "../support/document-fixtures.js";
 import {
   chunkRows,
   createPipelineWorld,
@@ -30,6 +38,8 @@ import { createTestEnvironment, type TestEnvironment } from "../support/test-env
 import { paragraph } from "../support/text.js";
 
 const DIM = 64;
+const fidelityFixture = (name: string): Promise<Buffer> =>
+  readFile(new URL(`../fixtures/fidelity/${name}`, import.meta.url));
 
 /** The outcome without its stats (timings differ run to run). */
 function outcome(result: TaskResult): Record<string, unknown> {
@@ -184,18 +194,6 @@ describe("processDocument against a real database", () => {
     assert.match(row?.error_message ?? "", /corrupt pdf/i);
   });
 
-  it("an unsupported file fails for good: the row FAILED naming it", async () => {
-    const doc = await env.insertDocument({
-      bytes: tinyPng(),
-      fileName: "picture.png",
-      mimeType: "image/png",
-    });
-    const result = await processDocument(documentTask(doc), world.deps);
-    assert.equal(result.kind, "failed-permanently");
-    assert.equal(result.kind === "failed-permanently" ? result.code : null, "UNSUPPORTED_TYPE");
-    assert.equal((await env.documentRow(doc.documentId))?.status, "FAILED");
-  });
-
   it("a storage key outside the storage directory is refused for good", async () => {
     const doc = await env.insertDocument({ bytes: "x", fileName: "x.txt" });
     await env.db.query("UPDATE documents SET storage_key = '../../etc/passwd' WHERE id = $1", [
@@ -302,6 +300,68 @@ describe("processDocument against a real database", () => {
     const contents = (await chunksOf(doc.documentId)).map((chunk) => chunk.content);
     assert.ok(contents.every((content) => /Paragraph n\d/.test(content) && !/Paragraph o\d/.test(content)));
   });
+
+  // Extraction's refusals: each fails the document for good with its reason (MAX_PAGES=4 here).
+  const refusals: Array<{
+    label: string;
+    bytes: () => Promise<Uint8Array>;
+    fileName: string;
+    reason: RegExp;
+  }> = [
+    {
+      label: "a PDF over MAX_PAGES",
+      bytes: () => makePdf(["1", "2", "3", "4", "5"]),
+      fileName: "long.pdf",
+      reason: /^too many pages: 5 > MAX_PAGES=4$/,
+    },
+    {
+      label: "a DOCX zip bomb",
+      bytes: async () => makeZipBomb(16 * 1024 * 1024),
+      fileName: "bomb.docx",
+      reason: /^decompression bomb refused \(docx\): .*MAX_ARCHIVE_COMPRESSION_RATIO=200$/,
+    },
+    {
+      label: "a password-protected PDF (LibreOffice)",
+      bytes: () => fidelityFixture("protected-libreoffice.pdf"),
+      fileName: "protected.pdf",
+      reason: /encrypted/,
+    },
+    {
+      label: "a password-protected ODT (LibreOffice)",
+      bytes: () => fidelityFixture("protected-libreoffice.odt"),
+      fileName: "protected.odt",
+      reason: /^encrypted odt/,
+    },
+    {
+      label: "a password-sealed office file",
+      bytes: async () => makeEncryptedOfficeFile(),
+      fileName: "sealed.xlsx",
+      reason: /encrypted/,
+    },
+    {
+      label: "an image",
+      bytes: async () => tinyPng(),
+      fileName: "photo.png",
+      reason: /^unsupported type: image\/png$/,
+    },
+    {
+      label: "a plain zip",
+      bytes: async () => makeZip({ "a.txt": "hello" }),
+      fileName: "a.zip",
+      reason: /^unsupported type: application\/zip$/,
+    },
+  ];
+  for (const refusal of refusals) {
+    it(`${refusal.label} fails for good: the row FAILED with its reason`, async () => {
+      const doc = await env.insertDocument({ bytes: await refusal.bytes(), fileName: refusal.fileName });
+      const limited = world.with({ config: { ...world.deps.config, maxPages: 4 } });
+      const result = await processDocument(documentTask(doc, { attempt: 1, maxAttempts: 3 }), limited);
+      assert.equal(result.kind, "failed-permanently");
+      const row = await env.documentRow(doc.documentId);
+      assert.equal(row?.status, "FAILED");
+      assert.match(row?.error_message ?? "", refusal.reason);
+    });
+  }
 
   it("the cancel flag raised (drain deadline): handed back, the row PENDING even on the last attempt", async () => {
     const doc = await env.insertDocument({ bytes: paragraph("h"), fileName: "h.txt" });
@@ -437,5 +497,50 @@ describe("processDocument on rag-corp's schema", () => {
     );
     assert.equal(nodes.rows.length, Math.ceil(expected.length / 2));
     assert.equal(nodes.rows[0]?.node_text, `${expected[0]} ${expected[1]}`);
+  });
+  it("an unsupported file is FAILED with a readable error_message", async () => {
+    const workspaceId = await ragCorp.createWorkspace();
+    const { documentId } = await ragCorp.uploadDocument({
+      workspaceId,
+      fileName: "archive.bin",
+      bytes: new Uint8Array([0, 1, 2, 3, 255, 254, 0, 7]),
+      mimeType: "application/octet-stream",
+      storage: new FileStorage(storageDir),
+    });
+    const result = await processDocument(documentTask({ documentId, workspaceId }), world.deps);
+    assert.equal(result.kind, "failed-permanently");
+    const row = await ragCorp.db.query<{ status: string; error_message: string | null }>(
+      "SELECT status, error_message FROM documents WHERE id = $1",
+      [documentId],
+    );
+    assert.equal(row.rows[0]?.status, "FAILED");
+    const message = row.rows[0]?.error_message ?? "";
+    assert.ok(message.length > 0 && message.length <= 500, message);
+  });
+
+  it("a document cancelled through rag-corp's cancel use case is not processed, and not overwritten", async () => {
+    const workspaceId = await ragCorp.createWorkspace();
+    const { documentId } = await ragCorp.uploadDocument({
+      workspaceId,
+      fileName: "cancelled.txt",
+      bytes: "This text must never become chunks.",
+      mimeType: "text/plain",
+      storage: new FileStorage(storageDir),
+    });
+    // rag-corp's cancel: PROCESSING → FAILED with its message (the job had been picked up).
+    await ragCorp.db.query("UPDATE documents SET status = 'PROCESSING' WHERE id = $1", [documentId]);
+    await ragCorp.db.query(
+      "UPDATE documents SET status = 'FAILED', error_message = 'Processing cancelled manually' WHERE id = $1 AND status = 'PROCESSING'",
+      [documentId],
+    );
+    const result = await processDocument(documentTask({ documentId, workspaceId }), world.deps);
+    assert.deepEqual(outcome(result), { kind: "done", status: "FAILED", chunksCreated: 0 });
+    const row = await ragCorp.db.query<{ status: string; error_message: string | null }>(
+      "SELECT status, error_message FROM documents WHERE id = $1",
+      [documentId],
+    );
+    assert.deepEqual(row.rows[0], { status: "FAILED", error_message: "Processing cancelled manually" });
+    const chunks = await ragCorp.db.query("SELECT 1 FROM chunks WHERE document_id = $1", [documentId]);
+    assert.equal(chunks.rows.length, 0);
   });
 });
