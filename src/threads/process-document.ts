@@ -18,11 +18,8 @@ import { extractDocument } from "../extract/extract-document.js";
 import { DEFAULT_EXTRACT_OPTIONS } from "../extract/extract-options.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
-import {
-  detectPromptInjection,
-  promptInjectionMetadata,
-  promptInjectionMetadataJson,
-} from "../safety/prompt-injection.js";
+import type { ExtractedDocument } from "../extract/extracted-document.js";
+import { buildChunkRows } from "./chunk-rows.js";
 import type { Storage } from "../storage/storage.js";
 import type { DocumentTask, PipelineStage, TaskResult, TaskStats } from "../protocol/thread-protocol.js";
 import { documentTimeoutError } from "../errors/document-timeout-error.js";
@@ -268,6 +265,19 @@ async function embedNodes(
   }));
 }
 
+/** rag-corp's character chunker by default; the token chunker (in the model's tokens) when set. */
+function chunkExtracted(document: ExtractedDocument, deps: PipelineDeps): DocumentChunk[] {
+  const sizes = {
+    size: deps.config.chunkSize,
+    overlap: deps.config.chunkOverlap,
+    maxChunks: deps.config.maxChunks,
+    maxExtractedChars: deps.config.maxExtractedChars,
+  };
+  if (deps.config.chunkUnit === "characters") return chunkByCharacters(document, sizes);
+  const countTokens = deps.embedder.countTokens?.bind(deps.embedder);
+  return chunkDocument(document, { ...sizes, ...(countTokens ? { countTokens } : {}) });
+}
+
 async function runClaimed(
   task: DocumentTask,
   workspaceId: string,
@@ -300,52 +310,18 @@ async function runClaimed(
   }
 
   checkpoint(deps);
-  // Chunks are sized in the model's own tokens when the embedder has a tokenizer.
-  const countTokens = deps.embedder.countTokens?.bind(deps.embedder);
-  const sizes = {
-    size: deps.config.chunkSize,
-    overlap: deps.config.chunkOverlap,
-    maxChunks: deps.config.maxChunks,
-    maxExtractedChars: deps.config.maxExtractedChars,
-  };
-  const chunks = await stats.time("chunk", () =>
-    deps.config.chunkUnit === "characters"
-      ? chunkByCharacters(document, sizes)
-      : chunkDocument(document, { ...sizes, ...(countTokens ? { countTokens } : {}) }),
-  );
+  const chunks = await stats.time("chunk", () => chunkExtracted(document, deps));
   stats.chunks = chunks.length;
 
   const hashes = chunks.map((chunk) => createHash("sha256").update(chunk.content).digest("hex"));
   const vectorByHash = await stats.time("embed", () => embedNew(chunks, hashes, workspaceId, deps, stats));
 
-  const rows = chunks.map((chunk, position) => {
-    const scan = detectPromptInjection(chunk.content);
-    for (const pattern of scan.patterns) {
+  const rows = buildChunkRows(chunks, hashes, vectorByHash, {
+    schema: deps.store.schema,
+    embedder: deps.embedder,
+    onPattern: (pattern) => {
       stats.injectionPatterns[pattern] = (stats.injectionPatterns[pattern] ?? 0) + 1;
-    }
-    // rag-corp's tables get exactly the keys rag-corp writes (its filter reads them); ragworker's
-    // own schema also keeps where the chunk came from and which model embedded it.
-    const injectionMetadata = promptInjectionMetadata(scan);
-    const injection: Record<string, unknown> = { ...injectionMetadata };
-    const ragCorp = deps.store.schema === "rag-corp";
-    const metadata = ragCorp
-      ? injection
-      : {
-          ...chunk.metadata,
-          embedding_model: deps.embedder.model,
-          embedding_dim: deps.embedder.dimension,
-          ...injection,
-        };
-    return {
-      index: chunk.index,
-      content: chunk.content,
-      metadata,
-      embedding: vectorByHash.get(hashes[position] ?? "") ?? new Float32Array(deps.embedder.dimension),
-      contentHash: hashes[position] ?? "",
-      embeddingModel: deps.embedder.model,
-      // As Python's json.dumps writes it (`1.0`, not `1`): jsonb keeps the written scale.
-      ...(ragCorp ? { metadataJson: promptInjectionMetadataJson(injectionMetadata) } : {}),
-    };
+    },
   });
   const nodes = deps.config.nodes.enabled
     ? await stats.time("embed", () => embedNodes(chunks, deps, stats))
