@@ -37,7 +37,7 @@ export const SERVICE_SETTINGS = {
   }),
   httpPort: setting("WORKER_HTTP_PORT", integer(0, 65535, "a port"), {
     default: "8001",
-    describe: "the ops server's port; `0`: any free port",
+    describe: "the ops server's port; `0`: a free port the system picks",
   }),
   threads: setting("WORKER_THREADS", integer(1, 256), {
     default: () => String(availableParallelism()),

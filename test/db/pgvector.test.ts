@@ -18,7 +18,7 @@ import { migrate, type MigrateResult } from "../../src/db/migrate.js";
 import { EMBEDDING_DIM_CONSTRAINT } from "../../src/db/migrations.js";
 import { assertVectorUsable } from "../support/rag-corp-database.js";
 import { SeededRandom } from "../support/seeded-random.js";
-import { createTestDatabase, type TestDatabase } from "../support/services.js";
+import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../support/services.js";
 
 /** Small enough to read in a failure message, not a default anyone would pick by accident. */
 const DIM = 24;
@@ -72,6 +72,36 @@ function planNodes(plan: unknown): Array<{ type: string; index?: string }> {
   };
   visit(plan);
   return nodes;
+}
+
+/**
+ * A LOGIN role without superuser rights that owns `database` (so it may create tables in its
+ * public schema), and the database's URL as that role. `admin` must be a superuser.
+ */
+async function createPlainOwner(
+  admin: pg.Client,
+  database: TestDatabase,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const role = `rw_plain_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  const password = randomUUID();
+  await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER PASSWORD '${password}'`);
+  await admin.query(`ALTER DATABASE ${database.name} OWNER TO ${role}`);
+  const url = new URL(database.url);
+  url.username = role;
+  url.password = password;
+  return {
+    url: url.toString(),
+    // After the database is dropped: a role that owns a database cannot be dropped.
+    async drop() {
+      const cleanup = new pg.Client({ connectionString: adminDatabaseUrl() });
+      await cleanup.connect();
+      try {
+        await cleanup.query(`DROP ROLE IF EXISTS ${role}`);
+      } finally {
+        await cleanup.end();
+      }
+    },
+  };
 }
 
 async function isSuperuser(client: pg.Client): Promise<boolean> {
@@ -225,28 +255,37 @@ describe("real[] fallback in a database without pgvector", () => {
   let database: TestDatabase;
   let client: pg.Client;
   let pool: pg.Pool;
-  let superuser: boolean;
+  let plainRole: { url: string; drop(): Promise<void> } | undefined;
 
   before(async () => {
     // template0: no `vector` extension, and a role that is not a superuser cannot create it.
     database = await createTestDatabase("pgvector_absent", { pgvector: false });
-    client = new pg.Client({ connectionString: database.url });
+    let url = database.url;
+    const probe = new pg.Client({ connectionString: url });
+    await probe.connect();
+    try {
+      // A superuser could create the extension anywhere: migrate as a plain role instead.
+      if (await isSuperuser(probe)) {
+        plainRole = await createPlainOwner(probe, database);
+        url = plainRole.url;
+      }
+    } finally {
+      await probe.end();
+    }
+    client = new pg.Client({ connectionString: url });
     await client.connect();
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    superuser = await isSuperuser(client);
+    pool = new pg.Pool({ connectionString: url, max: 2 });
   });
 
   after(async () => {
     await pool?.end();
     await client?.end();
     await database?.drop();
+    await plainRole?.drop();
   });
 
-  it("migrate falls back to real[] with a dimension CHECK, and chunk-writer's rows read back", async (t) => {
-    if (superuser) {
-      t.skip("the test role is a superuser: migrate would create the extension in any database");
-      return;
-    }
+  it("migrate falls back to real[] with a dimension CHECK, and chunk-writer's rows read back", async () => {
+    assert.equal(await isSuperuser(client), false, "migrating as a role that cannot create the extension");
     const extension = await client.query("SELECT 1 FROM pg_extension WHERE extname = 'vector'");
     assert.equal(extension.rows.length, 0, "a template0 database has no vector extension");
 
