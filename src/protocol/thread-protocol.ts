@@ -83,6 +83,22 @@ export interface TaskStats {
   readonly injectionPatterns: Readonly<Record<string, number>>;
 }
 
+/** The figures of a task that did no work (answered before reading anything). */
+export function emptyTaskStats(threadId: number): TaskStats {
+  return {
+    threadId,
+    bytes: 0,
+    chunks: 0,
+    embeddingsComputed: 0,
+    embeddingsReused: 0,
+    embeddingCacheHits: 0,
+    embeddingCacheMisses: 0,
+    format: null,
+    stageSeconds: {},
+    injectionPatterns: {},
+  };
+}
+
 /** rag-corp's job outcomes (the `status` label of rag_worker_processed_total). */
 export type OutcomeStatus = "READY" | "INVALID" | "MISSING" | "PROCESSING" | "PENDING" | "FAILED" | "UNKNOWN";
 

@@ -14,9 +14,9 @@ import { jobLogger } from "../logging/job-logger.js";
 import type { Logger } from "../logging/logger.js";
 import {
   CancelFlag,
+  emptyTaskStats,
   type DocumentTask,
   type TaskResult,
-  type TaskStats,
   type ThreadData,
   type ThreadReport,
 } from "../protocol/thread-protocol.js";
@@ -43,21 +43,6 @@ export interface Pipeline {
   run(task: DocumentTask): Promise<TaskResult>;
   /** Closes the database pool, the embedder and the storage; logs (does not throw) a failure. */
   close(): Promise<void>;
-}
-
-function emptyStats(thread: number): TaskStats {
-  return {
-    threadId: thread,
-    bytes: 0,
-    chunks: 0,
-    embeddingsComputed: 0,
-    embeddingsReused: 0,
-    embeddingCacheHits: 0,
-    embeddingCacheMisses: 0,
-    format: null,
-    stageSeconds: {},
-    injectionPatterns: {},
-  };
 }
 
 /**
@@ -112,7 +97,7 @@ export async function createPipeline(data: ThreadData, options: PipelineOptions)
         kind: "failed-retryable",
         code: "EMBEDDING_UNAVAILABLE",
         message: reason,
-        stats: emptyStats(threadId),
+        stats: emptyTaskStats(threadId),
       }),
       close,
     };

@@ -9,22 +9,11 @@ import { DelayedError, UnrecoverableError } from "bullmq";
 import type { DocumentStore, ReleaseRequest } from "../../src/db/document-store.js";
 import { createLogger } from "../../src/logging/logger.js";
 import { WorkerMetrics } from "../../src/ops/worker-metrics.js";
-import type { TaskResult, TaskStats } from "../../src/protocol/thread-protocol.js";
+import { emptyTaskStats, type TaskResult, type TaskStats } from "../../src/protocol/thread-protocol.js";
 import { createJobProcessor, type QueueJob } from "../../src/supervisor/job-processor.js";
 import { parseMetrics, select, single } from "../support/metrics-samples.js";
 
-const stats: TaskStats = {
-  threadId: 1,
-  bytes: 0,
-  chunks: 0,
-  embeddingsComputed: 0,
-  embeddingsReused: 0,
-  embeddingCacheHits: 0,
-  embeddingCacheMisses: 0,
-  format: null,
-  stageSeconds: {},
-  injectionPatterns: {},
-};
+const stats: TaskStats = emptyTaskStats(1);
 
 function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: number } = {}) {
   const releases: ReleaseRequest[] = [];

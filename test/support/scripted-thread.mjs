@@ -1,7 +1,8 @@
 /**
  * A Piscina thread module for testing the supervisor's job processor against a real pool, with no
  * pipeline behind it: each task is answered as the task's `requestId` scripts it (the processor
- * copies it from the job's data). Plain JavaScript so that Piscina's threads load it as it is.
+ * copies it from the job's data). Plain JavaScript so that Piscina's threads load it as it is (and the
+ * protocol from dist/).
  *
  *   done | failed-permanently | failed-retryable | unexpected-error | handed-back
  *                the TaskResult of that kind (src/protocol/thread-protocol.ts)
@@ -16,19 +17,10 @@
 import process from "node:process";
 import { setInterval } from "node:timers";
 import { parentPort, threadId } from "node:worker_threads";
+// The compiled protocol (npm test builds dist/ first): the same empty figures the pipeline uses.
+import { emptyTaskStats } from "../../dist/protocol/thread-protocol.js";
 
-const stats = {
-  threadId,
-  bytes: 0,
-  chunks: 0,
-  embeddingsComputed: 0,
-  embeddingsReused: 0,
-  embeddingCacheHits: 0,
-  embeddingCacheMisses: 0,
-  format: null,
-  stageSeconds: {},
-  injectionPatterns: {},
-};
+const stats = emptyTaskStats(threadId);
 
 const CODES = {
   "failed-permanently": "CORRUPT_FILE",
