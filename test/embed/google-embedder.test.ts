@@ -1,7 +1,12 @@
+import type { ServerResponse } from "node:http";
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { after, describe, it } from "../support/bounded-test.js";
-import { closeServer as closeHttpServer, listen } from "../support/waits.js";
+import {
+  recordingServers,
+  sendJson,
+  type RecordedRequest,
+  type RecordingHandler,
+} from "../support/recording-server.js";
 
 import {
   batchEmbedContentsEndpoint,
@@ -20,58 +25,10 @@ const API_KEY = "AIza-test-0123456789abcdef";
 const DIMENSION = 768;
 const PATH = "/v1beta/models/text-embedding-004:batchEmbedContents";
 
-interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: IncomingMessage["headers"];
-  readonly body: string;
-}
+const servers = recordingServers("a Google stand-in");
+const startGoogle = servers.start;
 
-type Handler = (request: RecordedRequest, count: number, response: ServerResponse) => void;
-
-interface FakeGoogle {
-  readonly url: string;
-  readonly requests: RecordedRequest[];
-  close(): Promise<void>;
-}
-
-const openServers = new Set<Server>();
-
-async function startGoogle(handler: Handler): Promise<FakeGoogle> {
-  const requests: RecordedRequest[] = [];
-  const server = createServer((incoming, response) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.on("end", () => {
-      const request: RecordedRequest = {
-        method: incoming.method ?? "",
-        path: incoming.url ?? "",
-        headers: incoming.headers,
-        body: Buffer.concat(chunks).toString("utf8"),
-      };
-      requests.push(request);
-      handler(request, requests.length, response);
-    });
-  });
-  openServers.add(server);
-  const port = await listen(server);
-  return { url: `http://127.0.0.1:${port}`, requests, close: () => closeServer(server) };
-}
-
-function closeServer(server: Server): Promise<void> {
-  openServers.delete(server);
-  // Keep-alive sockets from fetch, and requests left hanging, would hold close() open.
-  return closeHttpServer(server, "a Google stand-in to close");
-}
-
-after(async () => {
-  await Promise.all([...openServers].map((server) => closeServer(server)));
-});
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { "content-type": "application/json" });
-  response.end(JSON.stringify(body));
-}
+after(() => servers.closeAll());
 
 function googleError(response: ServerResponse, code: number, status: string, message: string): void {
   sendJson(response, code, { error: { code, message, status } });
@@ -110,7 +67,7 @@ function vectorFor(text: string): number[] {
   return Array.from({ length: DIMENSION }, (_, at) => number + (at % 4) * 0.25);
 }
 
-const answer: Handler = (request, _count, response) =>
+const answer: RecordingHandler = (request, _count, response) =>
   sendJson(response, 200, { embeddings: textsOf(request).map((text) => ({ values: vectorFor(text) })) });
 
 interface Harness {

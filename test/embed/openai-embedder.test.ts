@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { after, describe, it } from "../support/bounded-test.js";
-import { closeServer as closeHttpServer, listen, within } from "../support/waits.js";
+import {
+  recordingServers,
+  sendJson,
+  type RecordedRequest,
+  type RecordingHandler,
+} from "../support/recording-server.js";
+import { within } from "../support/waits.js";
 import { Worker } from "node:worker_threads";
 
 import {
@@ -17,63 +22,10 @@ import { TransientError } from "../../src/errors/transient-error.js";
 const API_KEY = "sk-test-0123456789abcdef";
 const DIMENSION = 4;
 
-interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: IncomingMessage["headers"];
-  readonly body: string;
-}
+const servers = recordingServers("an OpenAI stand-in");
+const startService = servers.start;
 
-/** What the handler does with the n-th request (from 1): answer it, or never answer (a hang). */
-type Handler = (request: RecordedRequest, count: number, response: ServerResponse) => void;
-
-interface FakeService {
-  readonly url: string;
-  readonly requests: RecordedRequest[];
-  close(): Promise<void>;
-}
-
-const openServers = new Set<Server>();
-
-async function startService(handler: Handler): Promise<FakeService> {
-  const requests: RecordedRequest[] = [];
-  const server = createServer((incoming, response) => {
-    const chunks: Buffer[] = [];
-    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-    incoming.on("end", () => {
-      const request: RecordedRequest = {
-        method: incoming.method ?? "",
-        path: incoming.url ?? "",
-        headers: incoming.headers,
-        body: Buffer.concat(chunks).toString("utf8"),
-      };
-      requests.push(request);
-      handler(request, requests.length, response);
-    });
-  });
-  openServers.add(server);
-  const port = await listen(server);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () => closeServer(server),
-  };
-}
-
-function closeServer(server: Server): Promise<void> {
-  openServers.delete(server);
-  // Keep-alive sockets from fetch, and hung requests, would otherwise hold close() open.
-  return closeHttpServer(server, "an OpenAI stand-in to close");
-}
-
-after(async () => {
-  await Promise.all([...openServers].map((server) => closeServer(server)));
-});
-
-function sendJson(response: ServerResponse, status: number, body: unknown, headers = {}): void {
-  response.writeHead(status, { "content-type": "application/json", ...headers });
-  response.end(JSON.stringify(body));
-}
+after(() => servers.closeAll());
 
 /** An OpenAI-style answer for `input`: vector i is [i, i + 0.5, …], listed in `order`. */
 function embeddingsFor(input: readonly string[], order?: readonly number[]): unknown {
@@ -93,7 +45,8 @@ function inputOf(request: RecordedRequest): string[] {
   return (JSON.parse(request.body) as { input: string[] }).input;
 }
 
-const ok: Handler = (request, _count, response) => sendJson(response, 200, embeddingsFor(inputOf(request)));
+const ok: RecordingHandler = (request, _count, response) =>
+  sendJson(response, 200, embeddingsFor(inputOf(request)));
 
 interface Harness {
   readonly sleeps: number[];
