@@ -11,9 +11,9 @@ import {
   releaseRagCorpClaim,
 } from "./rag-corp/rag-corp-document-repository.js";
 import { findRagCorpStoredEmbeddings } from "./rag-corp/rag-corp-stored-embeddings.js";
-import { findStoredEmbeddings } from "./stored-embeddings.js";
+import { findStoredEmbeddings, type EmbeddingLookup } from "./stored-embeddings.js";
 
-export type { NodeRow };
+export type { EmbeddingLookup, NodeRow };
 
 export interface ClaimRequest {
   readonly id: string;
@@ -37,13 +37,6 @@ export interface ChunkWrite {
   readonly chunks: readonly ChunkRow[];
   /** rag-corp's 2-tier nodes; null when 2-tier retrieval is off. */
   readonly nodes: readonly NodeRow[] | null;
-}
-
-export interface EmbeddingLookup {
-  readonly workspaceId: string;
-  readonly model: string;
-  readonly dimension: number;
-  readonly contentHashes: readonly string[];
 }
 
 /**

@@ -1,5 +1,13 @@
 import type { Queryable } from "./queryable.js";
 
+/** Which stored vectors a document's chunks could reuse: same workspace, same model and size. */
+export interface EmbeddingLookup {
+  readonly workspaceId: string;
+  readonly model: string;
+  readonly dimension: number;
+  readonly contentHashes: readonly string[];
+}
+
 /** Parses `'{0.1,0.2}'` (real[]) or `'[0.1,0.2]'` (vector) as PostgreSQL prints them. */
 export function parseEmbeddingText(text: string): Float32Array {
   const inner = text.trim().slice(1, -1);
@@ -13,7 +21,7 @@ export function parseEmbeddingText(text: string): Float32Array {
  */
 export async function findStoredEmbeddings(
   db: Queryable,
-  lookup: { workspaceId: string; model: string; dimension: number; contentHashes: readonly string[] },
+  lookup: EmbeddingLookup,
 ): Promise<Map<string, Float32Array>> {
   // One index probe per hash (LATERAL … LIMIT 1). The `= ANY($1)` form this replaced was planned
   // as a sequential scan of chunks until the table was large: measured here, 8 ms a document at
@@ -33,7 +41,7 @@ export async function findStoredEmbeddings(
  */
 export async function probeStoredEmbeddings(
   db: Queryable,
-  lookup: { workspaceId: string; model: string; dimension: number; contentHashes: readonly string[] },
+  lookup: EmbeddingLookup,
   probe: string,
 ): Promise<Map<string, Float32Array>> {
   if (lookup.contentHashes.length === 0) return new Map();

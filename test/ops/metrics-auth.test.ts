@@ -9,6 +9,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "../support/bounded-test.js";
+import { opsGet, type OpsAnswer } from "../support/ops-http.js";
 import { closeServer, onceWithin } from "../support/waits.js";
 import { parseApiKeys, type ApiKeyEntry } from "../../src/config/api-keys.js";
 import { parseRbacConfig, rbacKeyHash, type RbacConfig } from "../../src/config/rbac-config.js";
@@ -25,25 +26,10 @@ const secret = (prefix: string): string => `${prefix}-${randomBytes(16).toString
 /** rag-corp's denial body as Python's json.dumps writes it (", " and ": ", é as \u00e9). */
 const PYTHON_DENIAL = String.raw`{"detail": "Acceso denegado para m\u00e9tricas"}`;
 
-interface Answer {
-  status: number;
-  contentType: string;
-  text: string;
-}
+const scrapeAt = (port: number, headers: Record<string, string> = {}): Promise<OpsAnswer> =>
+  opsGet(port, "/metrics", headers);
 
-async function scrapeAt(port: number, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`, {
-    headers,
-    signal: AbortSignal.timeout(10_000),
-  });
-  return {
-    status: response.status,
-    contentType: response.headers.get("content-type") ?? "",
-    text: await response.text(),
-  };
-}
-
-function assertDenied(answer: Answer, status: 401 | 403): void {
+function assertDenied(answer: OpsAnswer, status: 401 | 403): void {
   assert.equal(answer.status, status, answer.text.slice(0, 200));
   assert.equal(answer.text, PYTHON_DENIAL);
   assert.deepEqual(JSON.parse(answer.text), { detail: "Acceso denegado para métricas" });
@@ -418,11 +404,7 @@ describe("/metrics of the worker with METRICS_REQUIRE_AUTH=1", () => {
 
   test("/healthz and /readyz stay open without a key", async () => {
     for (const path of ["/healthz", "/readyz"]) {
-      const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-        signal: AbortSignal.timeout(10_000),
-      });
-      assert.equal(response.status, 200, path);
-      await response.body?.cancel();
+      assert.equal((await opsGet(port, path)).status, 200, path);
     }
   });
 

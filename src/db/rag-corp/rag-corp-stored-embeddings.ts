@@ -1,5 +1,5 @@
 import type { Queryable } from "../queryable.js";
-import { probeStoredEmbeddings } from "../stored-embeddings.js";
+import { probeStoredEmbeddings, type EmbeddingLookup } from "../stored-embeddings.js";
 
 /**
  * findStoredEmbeddings for rag-corp's tables: chunk contents are keyed in ragworker_chunk_keys,
@@ -7,7 +7,7 @@ import { probeStoredEmbeddings } from "../stored-embeddings.js";
  */
 export async function findRagCorpStoredEmbeddings(
   db: Queryable,
-  lookup: { workspaceId: string; model: string; dimension: number; contentHashes: readonly string[] },
+  lookup: EmbeddingLookup,
 ): Promise<Map<string, Float32Array>> {
   return probeStoredEmbeddings(
     db,
