@@ -15,7 +15,7 @@
  * fails the document when it has more than `maxChunks` chunks.
  */
 import { PermanentError } from "../errors/permanent-error.js";
-import { pythonStripBounds } from "./rag-corp-text.js";
+import { pythonStripBounds } from "../text/python-whitespace.js";
 
 /** Tried in this order; the first kind found in the window decides the cut. */
 export const CHARACTER_SEPARATORS: readonly string[] = ["\n\n", "\n", ". ", "; ", ", ", " "];
