@@ -1,7 +1,8 @@
 import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { LOG_LEVEL_NAMES, pinoLevelOf } from "../logging/logger.js";
-import { flag, integer, matching, milliseconds, reader, text, urlWith } from "./readers.js";
+import { acceptedBy, flag, integer, matching, milliseconds, reader, text, urlWith } from "./readers.js";
+import { parseRedisUrl, REDIS_URL_EXPECTED } from "./redis-connection.js";
 import { setting } from "./setting.js";
 
 export const DEFAULT_DATABASE_URL = "postgres://ragworker:ragworker@127.0.0.1:5432/ragworker";
@@ -18,9 +19,10 @@ const logLevel = reader(
 
 /** The process and what it connects to: queue, database, ops server, pool sizes, logs. */
 export const SERVICE_SETTINGS = {
-  redisUrl: setting("REDIS_URL", urlWith(["redis:", "rediss:"]), {
+  redisUrl: setting("REDIS_URL", acceptedBy(parseRedisUrl, REDIS_URL_EXPECTED), {
     default: DEFAULT_REDIS_URL,
-    describe: "the queue; the worker refuses to start when Redis does not answer within 3 s",
+    describe:
+      "the queue; the worker refuses to start when Redis does not answer within 3 s. Sentinel: `redis+sentinel://[:password@]s1:26379,s2:26379/mymaster[/db]` (`?sentinel_password=` for the sentinels'); follows failovers",
   }),
   databaseUrl: setting("DATABASE_URL", urlWith(["postgres:", "postgresql:"]), {
     default: DEFAULT_DATABASE_URL,

@@ -1,5 +1,5 @@
-import { Redis } from "ioredis";
 import type { Config } from "../config/config.js";
+import { createRedis } from "../config/redis-connection.js";
 import type { Logger } from "../logging/logger.js";
 import type { Embedder } from "./embedder.js";
 import { CachingEmbedder } from "./embedding-cache.js";
@@ -29,7 +29,7 @@ export async function createEmbedder(
   const redis =
     backend === "memory"
       ? undefined
-      : new Redis(config.redisUrl, {
+      : createRedis(config.redisUrl, {
           lazyConnect: false,
           maxRetriesPerRequest: 1,
           enableOfflineQueue: false,

@@ -1,6 +1,6 @@
-import { Redis } from "ioredis";
 import pg from "pg";
 import type { Config } from "../config/config.js";
+import { createRedis, probeRedisOptions } from "../config/redis-connection.js";
 import { probeDatabase, probeRedis, type Readiness } from "./readiness.js";
 
 const TIMEOUT_MS = 2_000;
@@ -32,13 +32,7 @@ export async function askLocalReadiness(config: Pick<Config, "httpHost" | "httpP
 export async function checkDependenciesDirectly(
   config: Pick<Config, "redisUrl" | "databaseUrl">,
 ): Promise<Readiness> {
-  const redis = new Redis(config.redisUrl, {
-    lazyConnect: true,
-    connectTimeout: TIMEOUT_MS,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
+  const redis = createRedis(config.redisUrl, probeRedisOptions(TIMEOUT_MS));
   redis.on("error", () => undefined); // the probe's result says it
   const client = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: TIMEOUT_MS });
   client.on("error", () => undefined); // the probe's result says it

@@ -1,6 +1,7 @@
 import { Queue, type JobsOptions } from "bullmq";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { JOB_DEFAULTS } from "../config/job-settings.js";
+import { createRedis } from "../config/redis-connection.js";
 import { SERVICE_SETTINGS } from "../config/service-settings.js";
 import { defaultOf } from "../config/setting.js";
 import { DOCUMENT_JOB_NAME, type DocumentJobData, type DocumentJobResult } from "./document-job.js";
@@ -28,7 +29,7 @@ export class DocumentProducer {
   private readonly connection: Redis;
 
   constructor(redisUrl: string, queueName = defaultOf(SERVICE_SETTINGS.queueName)) {
-    this.connection = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 3 });
+    this.connection = createRedis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 3 });
     // Without a listener ioredis prints every reconnect failure; callers see the failed enqueue.
     this.connection.on("error", () => undefined);
     this.queue = new Queue(queueName, { connection: this.connection });

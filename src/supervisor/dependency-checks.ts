@@ -1,7 +1,7 @@
-import { Redis } from "ioredis";
 import pg from "pg";
 import type { Piscina } from "piscina";
 import { maskUrl } from "../config/mask-url.js";
+import { createRedis, probeRedisOptions } from "../config/redis-connection.js";
 import { detectDatabaseSchema, type DatabaseSchema } from "../db/database-schema.js";
 import { readEmbeddingColumn, type EmbeddingColumn } from "../db/embedding-column.js";
 import { findMissingColumns } from "../db/schema-requirements.js";
@@ -11,14 +11,7 @@ import { StartupError } from "../errors/startup-error.js";
 import { isThreadReport, type ThreadReport } from "../protocol/thread-protocol.js";
 
 export async function pingRedis(url: string, timeoutMs: number): Promise<void> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
+  const redis = createRedis(url, probeRedisOptions(timeoutMs));
   redis.on("error", () => {
     // The failure is reported by connect() below; this listener keeps ioredis from printing it too.
   });

@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import type { Config } from "../config/config.js";
 import { maskUrl } from "../config/mask-url.js";
+import { createRedis } from "../config/redis-connection.js";
 import { documentStore, type DocumentStore } from "../db/document-store.js";
 import type { EmbeddingColumn } from "../db/embedding-column.js";
 import { createPgPool } from "../db/pg-pool.js";
@@ -84,8 +84,9 @@ export async function startSupervisor(
     // Each thread loads its embedder and embeds a probe text; the supervisor only hears the results.
     await abortable(awaitThreadReports(pool, config, logger), stopStartup);
 
-    // Workers need maxRetriesPerRequest null: blocking commands must wait through reconnects.
-    const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    // Workers need maxRetriesPerRequest null: blocking commands must wait through reconnects
+    // (a Sentinel failover included: each reconnect asks the sentinels for the new primary).
+    const connection = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
     connection.on("error", (error) => logger.warn({ err: describeError(error) }, "redis connection error"));
     releases.push("redis connection", () => {
       connection.disconnect();
