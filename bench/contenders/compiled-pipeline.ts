@@ -56,8 +56,9 @@ export async function createCompiledPipeline(label: number): Promise<CompiledPip
     await pipeline.close();
     throw new Error(`bench contender ${label}: ${pipeline.report.reason}`);
   }
-  // The contenders measure the pipeline, not the time limit: the task's flag is never raised.
+  // The contenders measure the pipeline, not the time limit or cancels: these flags are never raised.
   const timeLimitFlag = CancelFlag.create();
+  const cancelledFlag = CancelFlag.create();
   return {
     async run(job) {
       const data = job.data as Record<string, unknown>;
@@ -69,6 +70,7 @@ export async function createCompiledPipeline(label: number): Promise<CompiledPip
         attempt: job.attemptsMade + 1,
         maxAttempts: job.opts.attempts ?? 1,
         timeLimitFlag,
+        cancelledFlag,
       };
       const result = await pipeline.run(task);
       // Never cancelled here, so never handed back; every other failure throws like the processor.

@@ -12,6 +12,7 @@ import { JOB_SETTINGS } from "./job-settings.js";
 import { LIMIT_SETTINGS } from "./limit-settings.js";
 import { assertProductionReady } from "./production-guard.js";
 import type { RbacConfig } from "./rbac-config.js";
+import { RECONCILE_SETTINGS } from "./reconcile-settings.js";
 import { readS3Settings, type S3Settings } from "./s3-settings.js";
 import { SERVICE_SETTINGS } from "./service-settings.js";
 import { readGroup, type Env } from "./setting.js";
@@ -86,12 +87,20 @@ export interface Config {
   readonly documentTimeoutGraceMs: number;
   readonly jobAttempts: number;
   readonly claimTtlMs: number;
+  /** How often the supervisor looks for its running documents cancelled or deleted by the API. */
+  readonly cancelCheckIntervalMs: number;
   /** BullMQ lock duration; a dead worker's jobs are picked up again after about this long. */
   readonly jobLockMs: number;
   /** Heap limit of each thread: a file that exhausts it kills that thread only, not the process. */
   readonly threadMaxHeapMb: number;
   /** Nice steps the pool threads run below the supervisor (Linux); 0 leaves them as they are. */
   readonly threadNice: number;
+  /** How often the reconciler looks for documents to enqueue again; 0 = never. */
+  readonly reconcileIntervalMs: number;
+  /** A PENDING document unchanged this long with no live job is enqueued again. */
+  readonly reconcilePendingAgeMs: number;
+  /** Documents the reconciler looks at per kind and pass. */
+  readonly reconcileBatchSize: number;
 }
 
 /**
@@ -111,6 +120,7 @@ export function loadConfig(env: Env = process.env): Config {
     nodes: readGroup(env, NODE_SETTINGS),
     ...readGroup(env, LIMIT_SETTINGS),
     ...readGroup(env, JOB_SETTINGS),
+    ...readGroup(env, RECONCILE_SETTINGS),
   };
   checkCrossFieldRules(config);
   return config;

@@ -18,6 +18,11 @@ export const JOB_SETTINGS = {
     describe:
       "a `PROCESSING` claim older than this may be taken over by another job; must exceed `DOCUMENT_TIMEOUT_MS` + `DOCUMENT_TIMEOUT_GRACE_MS`, the longest a live job holds it",
   }),
+  cancelCheckIntervalMs: setting("CANCEL_CHECK_INTERVAL_MS", milliseconds(50, 60_000), {
+    default: "1000",
+    describe:
+      "how often the supervisor looks for its running documents cancelled or deleted by the API (one query for all); a cancelled document's thread stops at its next checkpoint after that",
+  }),
   jobAttempts: setting("JOB_ATTEMPTS", integer(1, 100), {
     default: "5",
     describe:

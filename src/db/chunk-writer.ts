@@ -20,7 +20,15 @@ const ROWS_PER_STATEMENT = 1_000;
 
 export type ReplaceOutcome =
   | { readonly replaced: true; readonly chunksCreated: number }
-  | { readonly replaced: false; readonly observedStatus: DocumentStatus | null };
+  | {
+      readonly replaced: false;
+      readonly observedStatus: DocumentStatus | null;
+      /**
+       * The document was cancelled under this job: soft-deleted, or moved out of `PROCESSING` while
+       * the claim is still this job's (only a cancel does that; a takeover changes the claim).
+       */
+      readonly cancelled: boolean;
+    };
 
 /**
  * Swaps a document's chunks and marks it `READY` in one transaction: readers see the old chunks
@@ -35,13 +43,23 @@ export async function replaceChunks(
   write: { documentId: string; jobId: string; columnKind: EmbeddingColumnKind; chunks: readonly ChunkRow[] },
 ): Promise<ReplaceOutcome> {
   return inTransaction(pool, async (client): Promise<ReplaceOutcome> => {
-    const locked = await client.query<{ status: DocumentStatus | null; processing_job_id: string | null }>(
-      "SELECT status, processing_job_id FROM documents WHERE id = $1 FOR UPDATE",
+    const locked = await client.query<{
+      status: DocumentStatus | null;
+      processing_job_id: string | null;
+      deleted: boolean;
+    }>(
+      `SELECT status, processing_job_id, deleted_at IS NOT NULL AS deleted
+         FROM documents WHERE id = $1 FOR UPDATE`,
       [write.documentId],
     );
     const row = locked.rows[0];
-    if (!row || row.status !== "PROCESSING" || row.processing_job_id !== write.jobId) {
-      return { replaced: false, observedStatus: row?.status ?? null };
+    if (!row || row.deleted || row.status !== "PROCESSING" || row.processing_job_id !== write.jobId) {
+      const ours = row?.processing_job_id === write.jobId;
+      return {
+        replaced: false,
+        observedStatus: row?.status ?? null,
+        cancelled: row !== undefined && (row.deleted || ours),
+      };
     }
     await client.query("DELETE FROM chunks WHERE document_id = $1", [write.documentId]);
     for (let start = 0; start < write.chunks.length; start += ROWS_PER_STATEMENT) {

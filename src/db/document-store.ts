@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { findCancelledJobs, type RunningJob } from "./cancelled-jobs.js";
 import { replaceChunks, type ChunkRow, type ReplaceOutcome } from "./chunk-writer.js";
 import type { DatabaseSchema } from "./database-schema.js";
 import { claimDocument, loadDocument, releaseClaim, type DocumentRow } from "./document-repository.js";
@@ -11,9 +12,22 @@ import {
   releaseRagCorpClaim,
 } from "./rag-corp/rag-corp-document-repository.js";
 import { findRagCorpStoredEmbeddings } from "./rag-corp/rag-corp-stored-embeddings.js";
+import { findRagCorpCancelledJobs } from "./rag-corp/rag-corp-cancelled-jobs.js";
+import {
+  findRagCorpExpiredClaims,
+  findRagCorpStalePending,
+} from "./rag-corp/rag-corp-reconcile-candidates.js";
+import {
+  findExpiredClaims,
+  findStalePending,
+  type ExpiredClaimQuery,
+  type ReconcileCandidate,
+  type StalePendingQuery,
+} from "./reconcile-candidates.js";
 import { findStoredEmbeddings, type EmbeddingLookup } from "./stored-embeddings.js";
 
-export type { EmbeddingLookup, NodeRow };
+export type { ExpiredClaimQuery, ReconcileCandidate, StalePendingQuery };
+export type { EmbeddingLookup, NodeRow, RunningJob };
 
 export interface ClaimRequest {
   readonly id: string;
@@ -50,6 +64,12 @@ export interface DocumentStore {
   release(db: Queryable, release: ReleaseRequest): Promise<boolean>;
   replaceChunks(pool: pg.Pool, write: ChunkWrite): Promise<ReplaceOutcome>;
   findStoredEmbeddings(db: Queryable, lookup: EmbeddingLookup): Promise<Map<string, Float32Array>>;
+  /** The reconciler's candidates: `PENDING` left alone too long (no job may hold them). */
+  findStalePending(db: Queryable, query: StalePendingQuery): Promise<ReconcileCandidate[]>;
+  /** The reconciler's candidates: `PROCESSING` whose claim a job could take over. */
+  findExpiredClaims(db: Queryable, query: ExpiredClaimQuery): Promise<ReconcileCandidate[]>;
+  /** Of the running jobs, the ids of those whose document was cancelled or deleted. */
+  findCancelled(db: Queryable, running: readonly RunningJob[]): Promise<Set<string>>;
 }
 
 const RAGWORKER_STORE: DocumentStore = {
@@ -63,6 +83,9 @@ const RAGWORKER_STORE: DocumentStore = {
     return replaceChunks(pool, write);
   },
   findStoredEmbeddings,
+  findStalePending,
+  findExpiredClaims,
+  findCancelled: findCancelledJobs,
 };
 
 const RAG_CORP_STORE: DocumentStore = {
@@ -72,6 +95,9 @@ const RAG_CORP_STORE: DocumentStore = {
   release: releaseRagCorpClaim,
   replaceChunks: replaceRagCorpChunks,
   findStoredEmbeddings: findRagCorpStoredEmbeddings,
+  findStalePending: findRagCorpStalePending,
+  findExpiredClaims: findRagCorpExpiredClaims,
+  findCancelled: findRagCorpCancelledJobs,
 };
 
 export function documentStore(schema: DatabaseSchema): DocumentStore {

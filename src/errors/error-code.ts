@@ -30,7 +30,8 @@ export type PermanentCode = (typeof PERMANENT_CODES)[number];
 export type TransientCode = (typeof TRANSIENT_CODES)[number];
 /**
  * Neither the document's fault nor a dependency's: the worker handed the job back at its drain
- * deadline (HandBackError), or the pipeline threw an error it does not know (UnexpectedError, a bug).
+ * deadline (HandBackError), the user cancelled the document (DocumentCancelledError), or the
+ * pipeline threw an error it does not know (UnexpectedError, a bug).
  */
-export type OtherCode = "INTERRUPTED" | "UNEXPECTED_ERROR";
+export type OtherCode = "INTERRUPTED" | "CANCELLED" | "UNEXPECTED_ERROR";
 export type ErrorCode = PermanentCode | TransientCode | OtherCode;

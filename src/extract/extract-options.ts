@@ -10,6 +10,11 @@ export interface ExtractOptions {
   readonly maxCompressionRatio: number;
   /** Office files: more entries than this is not a document anyone wrote (a bomb of many small files). */
   readonly maxArchiveEntries: number;
+  /**
+   * Called before each PDF page is read, with its number and the page count: the pipeline reports
+   * its progress there and may throw to stop (a cancel, the drain), which extraction passes on.
+   */
+  readonly onPage?: (page: number, pages: number) => void;
 }
 
 /** The configuration's defaults (MAX_PAGES, MAX_ARCHIVE_*), declared in config/limit-settings.ts. */

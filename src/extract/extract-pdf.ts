@@ -1,6 +1,7 @@
 import { getDocumentProxy } from "unpdf";
 
 import { PermanentError } from "../errors/permanent-error.js";
+import { RagworkerError } from "../errors/ragworker-error.js";
 import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "./extract-options.js";
 import type { ExtractedDocument, ExtractedSection } from "./extracted-document.js";
 import { assertPageCount } from "./page-limit.js";
@@ -21,7 +22,7 @@ const PARAGRAPH_GAP = 1.8;
  */
 export async function extractPdf(
   bytes: Uint8Array,
-  options: Pick<ExtractOptions, "maxPages"> = DEFAULT_EXTRACT_OPTIONS,
+  options: Pick<ExtractOptions, "maxPages" | "onPage"> = DEFAULT_EXTRACT_OPTIONS,
 ): Promise<ExtractedDocument> {
   const pdf = await open(bytes);
   try {
@@ -30,6 +31,7 @@ export async function extractPdf(
     // One page at a time, releasing each: unpdf's extractText runs Promise.all over every page and so
     // holds every page's parsed content at once, a memory spike on a 500-page manual.
     for (let pageNumber = 1; pageNumber <= pdf.numPages; pageNumber += 1) {
+      options.onPage?.(pageNumber, pdf.numPages);
       const text = (await pageText(pdf, pageNumber)).trim();
       if (text !== "") sections.push({ text, page: pageNumber });
     }
@@ -90,8 +92,9 @@ async function pageText(pdf: PdfDocument, pageNumber: number): Promise<string> {
  * password given, 2: wrong password); it is matched by name because unpdf bundles its own pdf.js,
  * whose classes are not ours to import.
  */
-function asPermanent(error: unknown): PermanentError {
-  if (error instanceof PermanentError) return error;
+function asPermanent(error: unknown): RagworkerError {
+  // Already decided: a limit of ours, or a stop the pipeline asked for between pages.
+  if (error instanceof RagworkerError) return error;
   if (error instanceof Error && error.name === "PasswordException") {
     return new PermanentError("ENCRYPTED_FILE", "encrypted pdf", {}, { cause: error });
   }

@@ -8,7 +8,7 @@ const STAGES = ["read", "extract", "chunk", "embed", "persist"] as const;
 
 /** rag-corp's labels of rag_worker_processed_total: the document's status after the attempt. */
 export type ProcessedStatus =
-  "READY" | "INVALID" | "MISSING" | "PROCESSING" | "UNKNOWN" | "FAILED" | "PENDING";
+  "READY" | "INVALID" | "MISSING" | "PROCESSING" | "UNKNOWN" | "FAILED" | "PENDING" | "CANCELLED";
 
 /** Figures a thread measured for one document. */
 export interface JobStats {
@@ -39,6 +39,14 @@ export interface JobOutcome {
    */
   readonly fault?: "thread-crash" | "unexpected-error";
 }
+/**
+ * Why the reconciler enqueued a document again (rag_worker_reconciled_total's `reason`): `PENDING`
+ * with no live job (Redis lost it, or the API died before enqueueing), or `PROCESSING` past its
+ * claim with no live job (its worker died and its job is gone).
+ */
+export const RECONCILE_REASONS = ["pending_without_job", "processing_claim_expired"] as const;
+export type ReconcileReason = (typeof RECONCILE_REASONS)[number];
+
 // rag-corp's buckets for rag_worker_duration_seconds, kept so its dashboards' quantiles match.
 const JOB_DURATION_BUCKETS = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -51,6 +59,8 @@ export interface MetricSources {
   readonly queue: Queue;
   /** False while the queue's connection is down: a depth read would wait in its offline queue. */
   readonly redisReady: () => boolean;
+  /** Jobs running now, counted by the stage they last reported (JobsInFlight.countByStage). */
+  readonly inFlightByStage?: () => ReadonlyMap<string, number>;
 }
 
 /**
@@ -77,6 +87,8 @@ export class WorkerMetrics {
   private readonly threadBusy: Counter<"thread">;
   private readonly threadStage: Counter<"thread" | "stage">;
   private readonly embeddings: Counter<"source">;
+  private readonly reconciled: Counter<"reason">;
+  private readonly reconcilePass: Gauge;
   private runningTasks = 0;
 
   constructor(sources: MetricSources | null = null) {
@@ -186,6 +198,18 @@ export class WorkerMetrics {
       labelNames: ["thread", "stage"],
       registers,
     });
+    this.reconciled = new Counter({
+      name: "rag_worker_reconciled_total",
+      help: "Documents the reconciler enqueued again, by why (PENDING with no live job, PROCESSING past its claim).",
+      labelNames: ["reason"],
+      registers,
+    });
+    for (const reason of RECONCILE_REASONS) this.reconciled.inc({ reason }, 0);
+    this.reconcilePass = new Gauge({
+      name: "rag_worker_reconcile_last_pass_timestamp_seconds",
+      help: "When this replica last finished a reconciler pass as the leader (Unix time; 0: never). Alert when no replica's is recent.",
+      registers,
+    });
     if (sources) this.observeSources(sources, registers);
   }
 
@@ -222,6 +246,20 @@ export class WorkerMetrics {
         this.set(pool.utilization);
       },
     });
+    const { inFlightByStage } = sources;
+    if (inFlightByStage) {
+      const inFlight: Gauge<"stage"> = new Gauge({
+        name: "rag_worker_documents_in_flight",
+        help: "Documents being processed now, by the stage their thread last reported.",
+        labelNames: ["stage"],
+        registers,
+        collect: () => {
+          // Every stage, zeros included: a stage that emptied must read 0, not its last value.
+          inFlight.reset();
+          for (const [stage, count] of inFlightByStage()) inFlight.set({ stage }, count);
+        },
+      });
+    }
     let cached: { at: number; counts: Record<string, number> } | null = null;
     const depthReadFailures = new Counter({
       name: "rag_worker_queue_depth_read_failures_total",
@@ -258,6 +296,12 @@ export class WorkerMetrics {
 
   taskEnded(): void {
     this.runningTasks -= 1;
+  }
+
+  /** A reconciler pass this replica finished as the leader, and what it enqueued again. */
+  recordReconcilePass(enqueued: Readonly<Record<ReconcileReason, number>>): void {
+    for (const reason of RECONCILE_REASONS) this.reconciled.inc({ reason }, enqueued[reason]);
+    this.reconcilePass.set(Date.now() / 1000);
   }
 
   /** One job attempt's outcome, with the figures its thread measured. */

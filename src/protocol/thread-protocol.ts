@@ -63,6 +63,45 @@ export interface DocumentTask {
    * stops at its next checkpoint and fails the document for good (DOCUMENT_TIMEOUT).
    */
   readonly timeLimitFlag: SharedArrayBuffer;
+  /**
+   * This task's CancelFlag for the user's cancel: raised by the supervisor when it sees the
+   * document cancelled or deleted; the thread stops at its next checkpoint and writes nothing.
+   */
+  readonly cancelledFlag: SharedArrayBuffer;
+}
+
+/** Where a document is in the pipeline, as BullMQ's job progress and /metrics show it. */
+export type ProgressStage = "downloading" | "extracting" | "chunking" | "embedding" | "writing";
+
+export const PROGRESS_STAGES: readonly ProgressStage[] = [
+  "downloading",
+  "extracting",
+  "chunking",
+  "embedding",
+  "writing",
+];
+
+/** A stage with how far it got: page i of n while extracting, chunk j of m while embedding. */
+export interface JobProgress {
+  readonly stage: ProgressStage;
+  readonly current?: number;
+  readonly total?: number;
+}
+
+/** What a thread posts (its `parentPort`) while it works on a job: throttled, see ProgressReporter. */
+export interface TaskProgressMessage {
+  readonly type: "progress";
+  readonly jobId: string;
+  readonly progress: JobProgress;
+}
+
+export function isTaskProgressMessage(value: unknown): value is TaskProgressMessage {
+  if (typeof value !== "object" || value === null) return false;
+  const { type, jobId, progress } = value as { type?: unknown; jobId?: unknown; progress?: unknown };
+  if (type !== "progress" || typeof jobId !== "string") return false;
+  if (typeof progress !== "object" || progress === null) return false;
+  const stage = (progress as { stage?: unknown }).stage;
+  return PROGRESS_STAGES.some((known) => known === stage);
 }
 
 export type PipelineStage = "read" | "extract" | "chunk" | "embed" | "persist";
@@ -99,14 +138,19 @@ export function emptyTaskStats(threadId: number): TaskStats {
   };
 }
 
-/** rag-corp's job outcomes (the `status` label of rag_worker_processed_total). */
-export type OutcomeStatus = "READY" | "INVALID" | "MISSING" | "PROCESSING" | "PENDING" | "FAILED" | "UNKNOWN";
+/**
+ * rag-corp's job outcomes (the `status` label of rag_worker_processed_total), and ragworker's own
+ * CANCELLED (rag-corp has no label for it: its cancel does not stop the job).
+ */
+export type OutcomeStatus =
+  "READY" | "INVALID" | "MISSING" | "PROCESSING" | "PENDING" | "FAILED" | "CANCELLED" | "UNKNOWN";
 
 /**
  * What a thread answers for one document, each kind with one meaning. Errors do not survive the
  * trip between threads with their class and fields, so failures come back as data and the
  * supervisor turns them into BullMQ's decision:
- * - `done`: the document reached `status` (READY, or found INVALID, MISSING, FAILED…); the job completes.
+ * - `done`: the document reached `status` (READY, or found INVALID, MISSING, FAILED, CANCELLED…);
+ *   the job completes.
  * - `failed-permanently`: retrying cannot help; the job fails for good.
  * - `failed-retryable`: a dependency failed; the job is retried while it has attempts left.
  * - `handed-back`: stopped at the drain deadline; the job goes back to the queue, no attempt spent.

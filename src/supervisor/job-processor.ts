@@ -12,10 +12,14 @@ import type { DocumentJobResult } from "../producer/document-job.js";
 import { CancelFlag, type DocumentTask, type TaskResult } from "../protocol/thread-protocol.js";
 import { documentTimeoutError } from "../errors/document-timeout-error.js";
 import { DocumentTimeLimit } from "./document-time-limit.js";
+import type { JobsInFlight } from "./jobs-in-flight.js";
 import type { Shutdown } from "./shutdown.js";
 
 /** What the processor uses of a BullMQ job. */
-export type QueueJob = Pick<Job, "id" | "data" | "attemptsMade" | "opts" | "moveToDelayed">;
+export type QueueJob = Pick<
+  Job,
+  "id" | "data" | "attemptsMade" | "opts" | "moveToDelayed" | "updateProgress"
+>;
 
 export interface JobProcessorDeps {
   /** The thread pool (only its `run`). */
@@ -36,6 +40,8 @@ export interface JobProcessorDeps {
   readonly documentTimeoutMs: number;
   /** ...and its thread terminated this much later if the task has not returned by then. */
   readonly documentTimeoutGraceMs: number;
+  /** Where each running job is, and its cancel flag (see CancellationWatch). */
+  readonly inFlight: JobsInFlight;
 }
 
 function field(data: unknown, name: string): unknown {
@@ -59,6 +65,7 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
       timeLimitFlag: CancelFlag.create(),
+      cancelledFlag: CancelFlag.create(),
     };
     // Every line about this job, here and in the helpers below, goes through this child logger.
     const logger = jobLogger(deps.logger, {
@@ -111,6 +118,7 @@ async function runJob(
   const willRetry = task.attempt < task.maxAttempts;
   let result: TaskResult;
   deps.metrics.taskStarted();
+  deps.inFlight.add(task.jobId, job, task.documentId, task.cancelledFlag);
   const timeLimit = new DocumentTimeLimit(task.timeLimitFlag, deps);
   try {
     result = await deps.pool.run(task, {
@@ -136,6 +144,7 @@ async function runJob(
     return threadFailed(task, new ThreadCrashedError(error), deps);
   } finally {
     timeLimit.clear();
+    deps.inFlight.remove(task.jobId);
     deps.metrics.taskEnded();
   }
   deps.metrics.recordOutcome(jobOutcome(result, willRetry), seconds());

@@ -5,14 +5,19 @@ import { createRedis } from "../config/redis-connection.js";
 import { documentStore, type DocumentStore } from "../db/document-store.js";
 import type { EmbeddingColumn } from "../db/embedding-column.js";
 import { createPgPool } from "../db/pg-pool.js";
+import type { DocumentQueue } from "../producer/enqueue-document.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
 import { closeOpsServer, startOpsServer } from "../ops/ops-server.js";
 import { WorkerMetrics } from "../ops/worker-metrics.js";
 import { closeThreads } from "./close-threads.js";
+import { isTaskProgressMessage } from "../protocol/thread-protocol.js";
+import { CancellationWatch } from "./cancellation-watch.js";
 import { awaitThreadReports, checkDatabase, pingRedis } from "./dependency-checks.js";
+import { JobsInFlight } from "./jobs-in-flight.js";
 import { createJobProcessor } from "./job-processor.js";
 import { closeQueueWorker, createQueueWorker } from "./queue-worker.js";
+import { startReconciler } from "./reconciler.js";
 import { ReleaseStack } from "./release-stack.js";
 import { resolveModel } from "./resolve-model.js";
 import { abortable, type Shutdown } from "./shutdown.js";
@@ -91,11 +96,31 @@ export async function startSupervisor(
     releases.push("redis connection", () => {
       connection.disconnect();
     });
-    const queue = new Queue(config.queueName, { connection });
+    // Typed as the producer's: the reconciler enqueues on it.
+    const queue: DocumentQueue = new Queue(config.queueName, { connection });
     queue.on("error", (error) => logger.warn({ err: describeError(error) }, "queue error"));
     releases.push("queue handle", () => queue.close());
 
-    const metrics = new WorkerMetrics({ pool, queue, redisReady: () => connection.status === "ready" });
+    // Threads post their jobs' progress; the jobs in flight pass it on to BullMQ and /metrics.
+    const inFlight = new JobsInFlight(logger);
+    pool.on("message", (message: unknown) => {
+      if (isTaskProgressMessage(message)) inFlight.progress(message);
+    });
+    const cancels = new CancellationWatch({
+      inFlight,
+      store,
+      db,
+      logger,
+      intervalMs: config.cancelCheckIntervalMs,
+    });
+    releases.push("cancellation watch", () => cancels.stop());
+
+    const metrics = new WorkerMetrics({
+      pool,
+      queue,
+      redisReady: () => connection.status === "ready",
+      inFlightByStage: () => inFlight.countByStage(),
+    });
     const server = await startOpsServer({
       host: config.httpHost,
       port: config.httpPort,
@@ -128,6 +153,7 @@ export async function startSupervisor(
         metrics,
         documentTimeoutMs: config.documentTimeoutMs,
         documentTimeoutGraceMs: config.documentTimeoutGraceMs,
+        inFlight,
       }),
     });
     // Released first at the drain: no new job is fetched; running ones finish or are handed back.
@@ -139,6 +165,17 @@ export async function startSupervisor(
     void worker
       .run()
       .catch((error: unknown) => logger.fatal({ err: describeError(error) }, "queue worker stopped"));
+    // Once jobs are fetched; released first at the drain (pushed last), so nothing is enqueued
+    // again while running jobs finish or are handed back, and its lock frees for another replica.
+    const reconciler = startReconciler({
+      config,
+      store,
+      queue,
+      redis: connection,
+      logger,
+      onPass: (enqueued) => metrics.recordReconcilePass(enqueued),
+    });
+    releases.push("reconciler", () => reconciler.stop());
     logStarted(config, column, logger);
     return { stop: createStop(shutdown, releases, config, logger) };
   } catch (error) {

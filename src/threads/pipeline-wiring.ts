@@ -19,10 +19,12 @@ import {
   type TaskResult,
   type ThreadData,
   type ThreadReport,
+  type TaskProgressMessage,
 } from "../protocol/thread-protocol.js";
 import { createStorage } from "../storage/create-storage.js";
 import { embedderFailed, probeEmbedder } from "./embedder-probe.js";
 import { processDocument } from "./process-document.js";
+import { ProgressReporter } from "./progress-reporter.js";
 
 export interface PipelineOptions {
   /** Names the thread in its stats, its report and (by default) its database connections. */
@@ -30,6 +32,8 @@ export interface PipelineOptions {
   readonly logger: Logger;
   /** pg_stat_activity's application_name; `ragworker-thread-<threadId>` unless given. */
   readonly applicationName?: string;
+  /** Where a task's progress goes (the thread's parentPort); dropped when absent. */
+  readonly postProgress?: (message: TaskProgressMessage) => void;
 }
 
 export interface Pipeline {
@@ -120,13 +124,24 @@ export async function createPipeline(data: ThreadData, options: PipelineOptions)
     storageDescription: storage.description,
     run(task) {
       const timeLimit = new CancelFlag(task.timeLimitFlag);
+      const cancelledByUser = new CancelFlag(task.cancelledFlag);
+      const { postProgress } = options;
+      const reporter = postProgress
+        ? new ProgressReporter((progress) => postProgress({ type: "progress", jobId: task.jobId, progress }))
+        : null;
       const taskLogger = jobLogger(logger, {
         jobId: task.jobId,
         documentId: task.documentId,
         workspaceId: task.workspaceId,
         requestId: task.requestId,
       });
-      return processDocument(task, { ...deps, logger: taskLogger, timedOut: () => timeLimit.raised });
+      return processDocument(task, {
+        ...deps,
+        logger: taskLogger,
+        timedOut: () => timeLimit.raised,
+        cancelledByUser: () => cancelledByUser.raised,
+        progress: (progress) => reporter?.report(progress),
+      });
     },
     close,
   };

@@ -12,6 +12,8 @@ import { CachingEmbedder } from "../embed/embedding-cache.js";
 import type { Embedder } from "../embed/embedder.js";
 import { PermanentError } from "../errors/permanent-error.js";
 import { HandBackError } from "../errors/hand-back-error.js";
+import { DocumentCancelledError } from "../errors/document-cancelled-error.js";
+import { isDocumentDeleted } from "../db/document-deletion.js";
 import { RagworkerError } from "../errors/ragworker-error.js";
 import { UnexpectedError } from "../errors/unexpected-error.js";
 import { extractDocument } from "../extract/extract-document.js";
@@ -21,7 +23,13 @@ import type { Logger } from "../logging/logger.js";
 import type { ExtractedDocument } from "../extract/extracted-document.js";
 import { buildChunkRows } from "./chunk-rows.js";
 import type { Storage } from "../storage/storage.js";
-import type { DocumentTask, PipelineStage, TaskResult, TaskStats } from "../protocol/thread-protocol.js";
+import type {
+  DocumentTask,
+  JobProgress,
+  PipelineStage,
+  TaskResult,
+  TaskStats,
+} from "../protocol/thread-protocol.js";
 import { documentTimeoutError } from "../errors/document-timeout-error.js";
 import { documentErrorMessage } from "../errors/document-error-message.js";
 
@@ -54,15 +62,24 @@ export interface PipelineDeps {
   readonly cancelled: () => boolean;
   /** True once this task has run past DOCUMENT_TIMEOUT_MS: checked at the same checkpoints. */
   readonly timedOut: () => boolean;
+  /** True once the supervisor saw the document cancelled or deleted: checked at the same checkpoints. */
+  readonly cancelledByUser: () => boolean;
+  /** Where the task is, for BullMQ's job progress (throttled by the caller: ProgressReporter). */
+  readonly progress: (progress: JobProgress) => void;
 }
 
 /**
- * Stops the pipeline between steps when the worker is handing its jobs back, or when the document
- * ran out of time: a document that took too long once would take too long again, so no retry.
+ * Stops the pipeline between steps (and between PDF pages and embedding batches) when the worker
+ * is handing its jobs back, when the user cancelled the document (nothing is written, the row
+ * stays as the cancel left it), or when the document ran out of time: a document that took too
+ * long once would take too long again, so no retry.
  */
 function checkpoint(deps: PipelineDeps): void {
   if (deps.cancelled()) {
     throw new HandBackError();
+  }
+  if (deps.cancelledByUser()) {
+    throw new DocumentCancelledError();
   }
   if (deps.timedOut()) {
     throw documentTimeoutError(deps.config.documentTimeoutMs);
@@ -120,6 +137,7 @@ async function embedInBatches(
   const vectors: Float32Array[] = [];
   for (let start = 0; start < texts.length; start += batchSize) {
     checkpoint(deps);
+    deps.progress({ stage: "embedding", current: start, total: texts.length });
     const batch = texts.slice(start, start + batchSize);
     if (embedder instanceof CachingEmbedder) {
       const cached = await embedder.embedWithStats(batch);
@@ -174,6 +192,11 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
   try {
     const document = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
     if (!document) {
+      // A document soft-deleted before its job ran was cancelled, not lost: skipped as such.
+      if (await database("load", () => isDocumentDeleted(deps.pool, documentId, workspaceId))) {
+        logger.info("document deleted before processing; skipped");
+        return { kind: "done", status: "CANCELLED", chunksCreated: 0, stats: stats.snapshot() };
+      }
       logger.warn("document not found in this workspace");
       return { kind: "done", status: "MISSING", chunksCreated: 0, stats: stats.snapshot() };
     }
@@ -289,6 +312,7 @@ async function runClaimed(
 ): Promise<TaskResult> {
   const documentId = String(task.documentId);
   if (!storageKey) throw new PermanentError("STORAGE_NOT_FOUND", "document has no storage_key");
+  deps.progress({ stage: "downloading" });
   const bytes = await stats.time("read", () => deps.storage.read(storageKey, deps.config.maxFileBytes));
   stats.bytes = bytes.byteLength;
 
@@ -299,6 +323,10 @@ async function runClaimed(
       maxPages: deps.config.maxPages,
       maxUncompressedBytes: deps.config.maxArchiveUncompressedBytes,
       maxCompressionRatio: deps.config.maxArchiveCompressionRatio,
+      onPage: (page, pages) => {
+        checkpoint(deps);
+        deps.progress({ stage: "extracting", current: page - 1, total: pages });
+      },
     }),
   );
   stats.format = detected.format;
@@ -310,6 +338,7 @@ async function runClaimed(
   }
 
   checkpoint(deps);
+  deps.progress({ stage: "chunking" });
   const chunks = await stats.time("chunk", () => chunkExtracted(document, deps));
   stats.chunks = chunks.length;
 
@@ -328,6 +357,7 @@ async function runClaimed(
     : null;
 
   checkpoint(deps);
+  deps.progress({ stage: "writing", current: 0, total: rows.length });
   const outcome = await stats.time("persist", () =>
     database("persist", () =>
       deps.store.replaceChunks(deps.pool, {
@@ -340,6 +370,11 @@ async function runClaimed(
       }),
     ),
   );
+  if (!outcome.replaced && outcome.cancelled) {
+    // Cancelled after the last checkpoint: the write saw it under the row lock and wrote nothing.
+    deps.logger.info("document cancelled while processing; stopped, nothing written");
+    return { kind: "done", status: "CANCELLED", chunksCreated: 0, stats: stats.snapshot() };
+  }
   if (!outcome.replaced) {
     deps.logger.warn({ observedStatus: outcome.observedStatus }, "claim was taken over; results discarded");
     return {
@@ -377,6 +412,12 @@ async function fail(
   stats: StatsRecorder,
   claimed: boolean,
 ): Promise<TaskResult> {
+  if (error instanceof DocumentCancelledError) {
+    // The cancel already wrote what the row should say (rag-corp: FAILED with its reason), or
+    // deleted it: releasing the claim would overwrite that, and a retry would undo the cancel.
+    deps.logger.info({ claimed }, "document cancelled while processing; stopped, nothing written");
+    return { kind: "done", status: "CANCELLED", chunksCreated: 0, stats: stats.snapshot() };
+  }
   const { kind, typed } = classify(error);
   // Handed back at the drain deadline: the job goes back to the queue whatever its attempts.
   const willRetry =

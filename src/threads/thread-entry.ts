@@ -55,7 +55,11 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
   process.on("unhandledRejection", (reason) => {
     logger.warn({ err: describeError(reason) }, "unhandled promise rejection in the thread (ignored)");
   });
-  const pipeline = await createPipeline(data, { threadId, logger });
+  const pipeline = await createPipeline(data, {
+    threadId,
+    logger,
+    postProgress: (message) => parentPort?.postMessage(message),
+  });
   // The supervisor refuses to start unless every thread reports "ready".
   const { report } = pipeline;
   parentPort?.postMessage(report);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "../support/bounded-test.js";
 
+import { DocumentCancelledError } from "../../src/errors/document-cancelled-error.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import { extractPdf } from "../../src/extract/extract-pdf.js";
 import { corruptPdf, makeEncryptedPdf, makePdf } from "../support/document-fixtures.js";
@@ -80,5 +81,23 @@ describe("extractPdf", () => {
   it("reads an encrypted PDF that needs no password to open (owner password only)", async () => {
     const doc = await extractPdf(makeEncryptedPdf("Restricted (no printing) but readable", ""));
     assert.deepEqual(doc.sections, [{ text: "Restricted (no printing) but readable", page: 1 }]);
+  });
+
+  it("calls onPage before each page, and a stop thrown there comes out as itself, not CORRUPT_FILE", async () => {
+    const seen: Array<[number, number]> = [];
+    await assert.rejects(
+      extractPdf(await makePdf(PAGES), {
+        maxPages: 10,
+        onPage: (page, pages) => {
+          seen.push([page, pages]);
+          if (page === 2) throw new DocumentCancelledError();
+        },
+      }),
+      (error: unknown) => error instanceof DocumentCancelledError,
+    );
+    assert.deepEqual(seen, [
+      [1, 3],
+      [2, 3],
+    ]);
   });
 });

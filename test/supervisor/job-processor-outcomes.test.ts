@@ -11,6 +11,7 @@ import { createLogger } from "../../src/logging/logger.js";
 import { WorkerMetrics } from "../../src/ops/worker-metrics.js";
 import { emptyTaskStats, type TaskResult, type TaskStats } from "../../src/protocol/thread-protocol.js";
 import { createJobProcessor, type QueueJob } from "../../src/supervisor/job-processor.js";
+import { JobsInFlight } from "../../src/supervisor/jobs-in-flight.js";
 import { parseMetrics, select, single } from "../support/metrics-samples.js";
 
 const stats: TaskStats = emptyTaskStats(1);
@@ -29,6 +30,7 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
       throw new Error("not used");
     },
     findStoredEmbeddings: async () => new Map(),
+    findCancelled: async () => new Set(),
   };
   const metrics = new WorkerMetrics();
   const movedBack: number[] = [];
@@ -40,6 +42,7 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
     moveToDelayed: async (timestamp: number) => {
       movedBack.push(timestamp);
     },
+    updateProgress: async () => undefined,
   };
   const process = createJobProcessor({
     pool: { run: answer },
@@ -47,6 +50,7 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
     store,
     logger: createLogger("silent"),
     shutdown: { terminating: new AbortController().signal },
+    inFlight: new JobsInFlight(createLogger("silent")),
     metrics,
     documentTimeoutMs: 60_000,
     documentTimeoutGraceMs: 1_000,

@@ -15,6 +15,7 @@ import { documentStore } from "../../src/db/document-store.js";
 import { createLogger } from "../../src/logging/logger.js";
 import { WorkerMetrics } from "../../src/ops/worker-metrics.js";
 import { createJobProcessor, type QueueJob } from "../../src/supervisor/job-processor.js";
+import { JobsInFlight } from "../../src/supervisor/jobs-in-flight.js";
 import { parseMetrics, select, single } from "../support/metrics-samples.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { waitUntil, within } from "../support/waits.js";
@@ -92,6 +93,7 @@ describe("job processor on a real thread pool", () => {
       moveToDelayed: async (timestamp: number, token?: string) => {
         movedBack.push({ timestamp, token });
       },
+      updateProgress: async () => undefined,
     };
     const processor = createJobProcessor({
       pool,
@@ -99,6 +101,7 @@ describe("job processor on a real thread pool", () => {
       store,
       logger: createLogger("silent"),
       shutdown: { terminating: options.terminating ?? new AbortController().signal },
+      inFlight: new JobsInFlight(createLogger("silent")),
       metrics,
       documentTimeoutMs: options.documentTimeoutMs ?? 60_000,
       documentTimeoutGraceMs: options.documentTimeoutGraceMs ?? 1_000,

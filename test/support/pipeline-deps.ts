@@ -62,6 +62,8 @@ export async function createPipelineWorld(input: {
     threadId: 1,
     cancelled: () => false,
     timedOut: () => false,
+    cancelledByUser: () => false,
+    progress: () => undefined,
   };
   return {
     deps,
@@ -86,6 +88,7 @@ export function documentTask(
     attempt: options.attempt ?? 1,
     maxAttempts: options.maxAttempts ?? 3,
     timeLimitFlag: CancelFlag.create(),
+    cancelledFlag: CancelFlag.create(),
   };
 }
 

@@ -28,6 +28,7 @@ function task(attempt: number, maxAttempts = 3): DocumentTask {
     attempt,
     maxAttempts,
     timeLimitFlag: CancelFlag.create(),
+    cancelledFlag: CancelFlag.create(),
   };
 }
 
@@ -56,6 +57,7 @@ function pipeline(read: () => Promise<Uint8Array>, options: { draining: boolean 
       throw new Error("not reached");
     },
     findStoredEmbeddings: async () => new Map(),
+    findCancelled: async () => new Set(),
   };
   const storage: Storage = { description: "test", read, write: async () => undefined };
   const embedder: Embedder = { model: "test", dimension: 4, embed: async () => [] };
@@ -71,6 +73,8 @@ function pipeline(read: () => Promise<Uint8Array>, options: { draining: boolean 
     threadId: 1,
     cancelled: () => options.draining,
     timedOut: () => false,
+    cancelledByUser: () => false,
+    progress: () => undefined,
   };
   return { deps, releases, close: () => pool.end() };
 }

@@ -51,7 +51,12 @@ export async function replaceRagCorpChunks(pool: pg.Pool, write: RagCorpChunkWri
     );
     const row = locked.rows[0];
     if (!row || row.deleted || row.status !== "PROCESSING" || row.job_id !== write.jobId) {
-      return { replaced: false, observedStatus: row && !row.deleted ? row.status : null };
+      return {
+        replaced: false,
+        observedStatus: row && !row.deleted ? row.status : null,
+        // Deleted, or rag-corp's cancel moved it out of PROCESSING while the claim is still ours.
+        cancelled: row !== undefined && (row.deleted || row.job_id === write.jobId),
+      };
     }
     const language = await client.query<{ fts_language: string | null }>(
       "SELECT fts_language FROM workspaces WHERE id = $1",

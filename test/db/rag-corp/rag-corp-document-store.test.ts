@@ -109,7 +109,7 @@ describe("rag-corp document store", () => {
       chunks: [chunk(0, "uno"), chunk(1, "dos")],
       nodes: null,
     });
-    assert.deepEqual(outcome, { replaced: false, observedStatus: "FAILED" });
+    assert.deepEqual(outcome, { replaced: false, observedStatus: "FAILED", cancelled: true });
     assert.equal(
       await store.release(ragCorp.db, { id, jobId: "job-c", status: "PENDING", errorMessage: "x" }),
       false,
@@ -133,7 +133,7 @@ describe("rag-corp document store", () => {
       chunks: [chunk(0, "tres")],
       nodes: null,
     });
-    assert.deepEqual(outcome, { replaced: false, observedStatus: null });
+    assert.deepEqual(outcome, { replaced: false, observedStatus: null, cancelled: true });
     assert.equal((await row(id))?.chunks, 0);
   });
 
