@@ -27,6 +27,7 @@ const MIME_BY_EXTENSION: Readonly<Record<string, string>> = {
 interface IngestedFile {
   readonly path: string;
   readonly documentId: string;
+  readonly jobId: string;
 }
 
 interface DocumentState {
@@ -154,6 +155,36 @@ function displayPath(path: string): string {
 
 const isFinal = (state: DocumentState | undefined) => state?.status === "READY" || state?.status === "FAILED";
 
+/** Documents shown with their stage on the progress line; the rest are counted. */
+const STAGES_SHOWN = 3;
+
+/**
+ * " | a.pdf extracting 3/10, b.txt embedding 20/48": where each document in flight is, from the
+ * progress its worker thread gave its job (none yet: "starting"). Only PROCESSING documents are
+ * asked about, so the cost follows the threads at work, not the files ingested.
+ */
+async function describeStages(
+  producer: DocumentProducer,
+  inFlight: readonly IngestedFile[],
+): Promise<string> {
+  if (inFlight.length === 0) return "";
+  const shown = await Promise.all(
+    inFlight.slice(0, STAGES_SHOWN).map(async (file) => {
+      const job = await producer.queue.getJob(file.jobId).catch(() => undefined);
+      return `${basename(file.path)} ${describeProgress(job?.progress)}`;
+    }),
+  );
+  const more = inFlight.length > STAGES_SHOWN ? ` +${inFlight.length - STAGES_SHOWN} more` : "";
+  return ` | ${shown.join(", ")}${more}`;
+}
+
+function describeProgress(progress: unknown): string {
+  if (typeof progress !== "object" || progress === null) return "starting";
+  const { stage, current, total } = progress as { stage?: unknown; current?: unknown; total?: unknown };
+  if (typeof stage !== "string") return "starting";
+  return typeof current === "number" && typeof total === "number" ? `${stage} ${current}/${total}` : stage;
+}
+
 /**
  * Stores files (directories are walked: listIngestFiles), inserts their documents, enqueues them,
  * then follows them to READY or FAILED.
@@ -192,8 +223,9 @@ export async function ingestCommand(
           storageKey,
         ],
       );
+      let jobId: string;
       try {
-        await producer.enqueue(
+        jobId = await producer.enqueue(
           { documentId, workspaceId, requestId: `ingest-${randomUUID()}` },
           { attempts: config.jobAttempts },
         );
@@ -205,25 +237,28 @@ export async function ingestCommand(
         ]);
         throw error;
       }
-      files.push({ path, documentId });
+      files.push({ path, documentId, jobId });
     }
 
     const bar = new SingleBar({
-      format: "processing [{bar}] {value}/{total} documents | {duration}s",
+      format: "processing [{bar}] {value}/{total} documents | {duration}s{stages}",
       noTTYOutput: true,
       notTTYSchedule: 2_000,
       stream: process.stderr,
     });
-    bar.start(files.length, 0);
+    bar.start(files.length, 0, { stages: "" });
     const ids = files.map((file) => file.documentId);
     const deadline = Date.now() + options.timeoutSeconds * 1000;
     let states = await readStates(db, ids);
     while (!ids.every((id) => isFinal(states.get(id))) && Date.now() < deadline) {
-      bar.update(ids.filter((id) => isFinal(states.get(id))).length);
+      const inFlight = files.filter((file) => states.get(file.documentId)?.status === "PROCESSING");
+      bar.update(ids.filter((id) => isFinal(states.get(id))).length, {
+        stages: await describeStages(producer, inFlight),
+      });
       await new Promise((resolve) => setTimeout(resolve, 250));
       states = await readStates(db, ids);
     }
-    bar.update(ids.filter((id) => isFinal(states.get(id))).length);
+    bar.update(ids.filter((id) => isFinal(states.get(id))).length, { stages: "" });
     bar.stop();
 
     const table = new Table({

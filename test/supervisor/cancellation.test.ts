@@ -6,6 +6,9 @@
  * without a retry. Meanwhile the job's progress reaches BullMQ and /metrics.
  */
 import assert from "node:assert/strict";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Job } from "bullmq";
 import { after, before, describe, test } from "../support/bounded-test.js";
 import { recordingServers, sendJson } from "../support/recording-server.js";
@@ -153,5 +156,25 @@ describe("user cancellation and progress", () => {
     assert.equal((await env.documentRow(document.documentId))?.status, "PENDING", "the row is left alone");
     assert.equal(await scrapeMetric(port, "rag_worker_processed_total", { status: "CANCELLED" }), 3);
     assert.equal(await scrapeMetric(port, "rag_worker_documents_in_flight", { stage: "embedding" }), 0);
+  });
+
+  test("`ragworker ingest` shows the stage of each document in flight", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ragworker-ingest-stages-"));
+    try {
+      await writeFile(join(dir, "long.txt"), longText("ingested"));
+      const ingest = startWorkerProcess(env.env(), [
+        "ingest",
+        join(dir, "long.txt"),
+        "--workspace",
+        "stages",
+        "--timeout",
+        "60",
+      ]);
+      assert.equal(await ingest.exited(90_000), 0, ingest.stderr());
+      // Not a TTY here: the progress line is printed every 2 s, with the stage the job reported.
+      assert.match(ingest.stderr(), /long\.txt embedding \d+\/\d+/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
