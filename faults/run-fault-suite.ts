@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import Table from "cli-table3";
 import { startFaultServices } from "./fault-services.js";
 import type { Scenario, ScenarioResult } from "./scenario.js";
+import { cancelMidLoadScenario } from "./scenarios/cancel-mid-load.js";
 import { killNine } from "./scenarios/kill-nine.js";
 import { postgresRestart } from "./scenarios/postgres-restart.js";
 import { redisOutage } from "./scenarios/redis-outage.js";
@@ -27,6 +28,7 @@ const SCENARIOS: readonly Scenario[] = [
   postgresRestart,
   threeWorkers,
   soak,
+  cancelMidLoadScenario,
 ];
 
 const { values } = parseArgs({

@@ -191,15 +191,7 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
   let claimed = false;
   try {
     const document = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
-    if (!document) {
-      // A document soft-deleted before its job ran was cancelled, not lost: skipped as such.
-      if (await database("load", () => isDocumentDeleted(deps.pool, documentId, workspaceId))) {
-        logger.info("document deleted before processing; skipped");
-        return { kind: "done", status: "CANCELLED", chunksCreated: 0, stats: stats.snapshot() };
-      }
-      logger.warn("document not found in this workspace");
-      return { kind: "done", status: "MISSING", chunksCreated: 0, stats: stats.snapshot() };
-    }
+    if (!document) return await missingOrDeleted(documentId, workspaceId, deps, stats);
     if (document.status === "READY") {
       logger.info("document already READY; nothing to do");
       return { kind: "done", status: "READY", chunksCreated: 0, stats: stats.snapshot() };
@@ -214,7 +206,9 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
     );
     if (!claim) {
       const observed = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
-      const status = observed?.status ?? "MISSING";
+      // Deleted between the lookup and the claim: the same as deleted before the lookup.
+      if (!observed) return await missingOrDeleted(documentId, workspaceId, deps, stats);
+      const status = observed.status ?? "UNKNOWN";
       logger.info({ observedStatus: status }, "document not claimable; leaving it as it is");
       return { kind: "done", status, chunksCreated: 0, stats: stats.snapshot() };
     }
@@ -231,6 +225,24 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
   } catch (error) {
     return await fail(task, documentId, error, deps, stats, claimed);
   }
+}
+
+/**
+ * A document the lookup cannot see: soft-deleted, it was cancelled before its job ran (skipped as
+ * CANCELLED, the row left alone); otherwise it is not there at all (MISSING).
+ */
+async function missingOrDeleted(
+  documentId: string,
+  workspaceId: string,
+  deps: PipelineDeps,
+  stats: StatsRecorder,
+): Promise<TaskResult> {
+  if (await database("load", () => isDocumentDeleted(deps.pool, documentId, workspaceId))) {
+    deps.logger.info("document deleted before processing; skipped");
+    return { kind: "done", status: "CANCELLED", chunksCreated: 0, stats: stats.snapshot() };
+  }
+  deps.logger.warn("document not found in this workspace");
+  return { kind: "done", status: "MISSING", chunksCreated: 0, stats: stats.snapshot() };
 }
 
 /**
