@@ -4,6 +4,7 @@ import { EMBEDDING_SETTINGS, FAKE_EMBEDDINGS, PROVIDER_SETTINGS } from "./embedd
 import { GOOGLE_SETTINGS } from "./google-settings.js";
 import { JOB_SETTINGS } from "./job-settings.js";
 import { LIMIT_SETTINGS } from "./limit-settings.js";
+import { RECONCILE_SETTINGS } from "./reconcile-settings.js";
 import { S3_SETTINGS } from "./s3-settings.js";
 import { SERVICE_SETTINGS } from "./service-settings.js";
 import type { Setting } from "./setting.js";
@@ -27,6 +28,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(NODE_SETTINGS),
   ...Object.values(LIMIT_SETTINGS),
   ...Object.values(JOB_SETTINGS),
+  ...Object.values(RECONCILE_SETTINGS),
   ...Object.values(ACCESS_SETTINGS),
   ...Object.values(GUARD_SETTINGS),
 ];

@@ -16,6 +16,17 @@ export interface Migration {
 
 export const EMBEDDING_DIM_CONSTRAINT = "chunks_embedding_dim";
 
+/**
+ * The reconciler's record of each document it enqueued again: `round` numbers the job id
+ * (`reconcile:<document>:<round>`), and `reconciled_at` keeps replicas from starting two rounds
+ * at once. No foreign key, so it can live beside rag-corp's tables too (see rag-corp-migrations).
+ */
+export const RECONCILES_TABLE = `CREATE TABLE IF NOT EXISTS ragworker_reconciles (
+        document_id uuid PRIMARY KEY,
+        round integer NOT NULL,
+        reconciled_at timestamptz NOT NULL DEFAULT now()
+      )`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -85,5 +96,16 @@ export const MIGRATIONS: readonly Migration[] = [
     // out of line, without the attempt. pgvector's `vector` type is EXTERNAL already; this only
     // changes how new rows are written.
     statements: () => ["ALTER TABLE chunks ALTER COLUMN embedding SET STORAGE EXTERNAL"],
+  },
+  {
+    version: 4,
+    name: "reconciler: re-enqueue rounds and its index",
+    statements: () => [
+      RECONCILES_TABLE,
+      // The reconciler's two queries (PENDING after the cursor, PROCESSING past its claim) read
+      // only the few rows still to do, in id order, never the million READY ones.
+      `CREATE INDEX IF NOT EXISTS documents_reconcile_idx ON documents (status, id)
+        WHERE status IN ('PENDING', 'PROCESSING') AND deleted_at IS NULL`,
+    ],
   },
 ];

@@ -29,6 +29,7 @@ const REQUIRED_COLUMNS: Record<DatabaseSchema, Record<string, readonly string[]>
       "content_hash",
       "embedding_model",
     ],
+    ragworker_reconciles: ["document_id", "round", "reconciled_at"],
   },
   "rag-corp": {
     workspaces: ["id", "fts_language"],
@@ -41,11 +42,13 @@ const REQUIRED_COLUMNS: Record<DatabaseSchema, Record<string, readonly string[]>
       "storage_key",
       "status",
       "error_message",
+      "created_at",
       "deleted_at",
     ],
     chunks: ["id", "document_id", "chunk_index", "content", "metadata", "embedding", "tsv"],
     ragworker_claims: ["document_id", "job_id", "claimed_at"],
     ragworker_chunk_keys: ["chunk_id", "document_id", "content_hash", "embedding_model"],
+    ragworker_reconciles: ["document_id", "round", "reconciled_at"],
   },
 };
 

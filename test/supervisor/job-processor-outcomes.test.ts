@@ -31,6 +31,8 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
     },
     findStoredEmbeddings: async () => new Map(),
     findCancelled: async () => new Set(),
+    findStalePending: async () => [],
+    findExpiredClaims: async () => [],
   };
   const metrics = new WorkerMetrics();
   const movedBack: number[] = [];

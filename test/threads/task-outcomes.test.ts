@@ -58,6 +58,8 @@ function pipeline(read: () => Promise<Uint8Array>, options: { draining: boolean 
     },
     findStoredEmbeddings: async () => new Map(),
     findCancelled: async () => new Set(),
+    findStalePending: async () => [],
+    findExpiredClaims: async () => [],
   };
   const storage: Storage = { description: "test", read, write: async () => undefined };
   const embedder: Embedder = { model: "test", dimension: 4, embed: async () => [] };

@@ -1,4 +1,4 @@
-import type { Migration } from "../migrations.js";
+import { RECONCILES_TABLE, type Migration } from "../migrations.js";
 
 /**
  * What `ragworker migrate` adds to a rag-corp database: its own tables only, never a column,
@@ -37,5 +37,12 @@ export const RAG_CORP_MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX IF NOT EXISTS ragworker_chunk_keys_hash_idx ON ragworker_chunk_keys (content_hash, embedding_model)",
       "CREATE INDEX IF NOT EXISTS ragworker_chunk_keys_document_idx ON ragworker_chunk_keys (document_id)",
     ],
+  },
+  {
+    version: 1003,
+    name: "rag-corp: reconciler rounds",
+    // No index on rag-corp's documents: its own ix_documents_status already confines the
+    // reconciler's queries to the PENDING and PROCESSING rows (bench/reconciler-plan.ts measures it).
+    statements: () => [RECONCILES_TABLE],
   },
 ];

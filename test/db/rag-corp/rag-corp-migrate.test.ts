@@ -36,6 +36,9 @@ describe("ragworker migrate on rag-corp's database", () => {
       "ragworker_chunk_keys.document_id",
       "ragworker_chunk_keys.content_hash",
       "ragworker_chunk_keys.embedding_model",
+      "ragworker_reconciles.document_id",
+      "ragworker_reconciles.round",
+      "ragworker_reconciles.reconciled_at",
     ]);
   });
 
@@ -45,7 +48,7 @@ describe("ragworker migrate on rag-corp's database", () => {
     try {
       const first = await migrate(client, { embeddingDim: 768 });
       assert.equal(first.schema, "rag-corp");
-      assert.deepEqual(first.applied, [1001, 1002]);
+      assert.deepEqual(first.applied, [1001, 1002, 1003]);
       const second = await migrate(client, { embeddingDim: 768 });
       assert.deepEqual(second.applied, [], "the second run has nothing to do");
     } finally {
@@ -62,7 +65,7 @@ describe("ragworker migrate on rag-corp's database", () => {
     );
     assert.deepEqual(
       own.rows.map((row) => row.table_name),
-      ["ragworker_chunk_keys", "ragworker_claims", "ragworker_migrations"],
+      ["ragworker_chunk_keys", "ragworker_claims", "ragworker_migrations", "ragworker_reconciles"],
     );
     // No foreign key points into rag-corp's tables: a later alembic migration may drop or rebuild them.
     const references = await ragCorp.db.query<{ name: string }>(
