@@ -27,7 +27,8 @@
 # restart-postgres  Restarts PostgreSQL (fast shutdown: clients are disconnected). For fault tests.
 # stop-redis        Stops the project Redis. For fault tests.
 # start-redis       Starts it again (same as `up` for Redis alone).
-# test-tools        Installs the tools the tests use besides the services (promtool, prometheus).
+# test-tools        Installs the tools the tests use besides the services (promtool, prometheus;
+#                   redis-sentinel for the Sentinel failover test).
 #
 # Project-owned state lives under $RAGWORKER_STATE_DIR (default /var/tmp/ragworker as root,
 # /var/tmp/ragworker-<uid> otherwise), one directory per port, outside the repository because the
@@ -889,6 +890,16 @@ case "$command" in
       command -v promtool >/dev/null 2>&1 || die "the prometheus package did not install promtool"
       command -v prometheus >/dev/null 2>&1 || die "the prometheus package did not install prometheus"
       say "promtool, prometheus: installed (Debian package prometheus)"
+    fi
+    # redis-sentinel: the Sentinel failover test (test/support/sentinel-set.ts) starts three of its
+    # own on free ports. Debian's package is the redis-server binary under that name, plus a
+    # packaged service on 26379 that the install may start; that one is left as it is.
+    if command -v redis-sentinel >/dev/null 2>&1; then
+      say "redis-sentinel: $(command -v redis-sentinel)"
+    else
+      apt_install --no-install-recommends redis-sentinel
+      command -v redis-sentinel >/dev/null 2>&1 || die "the redis-sentinel package did not install redis-sentinel"
+      say "redis-sentinel: installed (Debian package redis-sentinel)"
     fi
     ;;
   -h | --help | help)

@@ -87,15 +87,18 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
 
 /** `redis-server` from PATH, else Debian's /usr/bin/redis-server. */
 function findRedisServer(): string {
+  return findRedisBinary("redis-server", "apt-get install redis-server");
+}
+
+/** `name` (redis-server, redis-sentinel) from PATH, else Debian's /usr/bin; `install` says how to get it. */
+export function findRedisBinary(name: string, install: string): string {
   for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
     if (dir === "") continue;
-    const candidate = join(dir, "redis-server");
+    const candidate = join(dir, name);
     if (existsSync(candidate)) return candidate;
   }
-  if (existsSync("/usr/bin/redis-server")) return "/usr/bin/redis-server";
-  throw new Error(
-    "redis-server not found on PATH or at /usr/bin/redis-server (apt-get install redis-server)",
-  );
+  if (existsSync(`/usr/bin/${name}`)) return `/usr/bin/${name}`;
+  throw new Error(`${name} not found on PATH or at /usr/bin/${name} (${install})`);
 }
 
 /** A loopback port nothing listens on right now (the OS picks it). */

@@ -7,8 +7,8 @@ import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { QueueEvents, type Job } from "bullmq";
-import { Redis } from "ioredis";
 import pg from "pg";
+import { createRedis } from "../../src/config/redis-connection.js";
 import { migrate } from "../../src/db/migrate.js";
 import { DocumentProducer } from "../../src/producer/enqueue-document.js";
 import type { DocumentJobData } from "../../src/producer/document-job.js";
@@ -54,9 +54,11 @@ export interface TestEnvironment {
 
 export async function createTestEnvironment(
   label: string,
-  options: { embeddingDim?: number } = {},
+  /** redisUrl: the world's Redis instead of the suite's (a Sentinel set's URL, say). */
+  options: { embeddingDim?: number; redisUrl?: string } = {},
 ): Promise<TestEnvironment> {
   const embeddingDim = options.embeddingDim ?? 64;
+  const worldRedisUrl = options.redisUrl ?? redisUrl();
   const database = await createTestDatabase(label);
   const db = new pg.Pool({ connectionString: database.url, max: 4 });
   db.on("error", () => undefined);
@@ -68,14 +70,14 @@ export async function createTestEnvironment(
   }
   const queueName = uniqueQueueName(label);
   const storageDir = await mkdtemp(join(tmpdir(), `ragworker-${label}-`));
-  const producer = new DocumentProducer(redisUrl(), queueName);
+  const producer = new DocumentProducer(worldRedisUrl, queueName);
   // BullMQ does not close a connection it was handed, so this one is kept to close it ourselves.
-  const eventsConnection = new Redis(redisUrl(), { maxRetriesPerRequest: null });
+  const eventsConnection = createRedis(worldRedisUrl, { maxRetriesPerRequest: null });
   eventsConnection.on("error", () => undefined);
   const queueEvents = new QueueEvents(queueName, { connection: eventsConnection });
   await within(
     queueEvents.waitUntilReady(),
-    `QueueEvents on ${queueName} to be ready (Redis at ${redisUrl()})`,
+    `QueueEvents on ${queueName} to be ready (Redis at ${worldRedisUrl})`,
   );
   queueEvents.on("error", () => undefined);
   // finished() adds a listener pair per job awaited; tests await dozens at once.
@@ -90,7 +92,7 @@ export async function createTestEnvironment(
     producer,
     queueEvents,
     env: (overrides = {}) => ({
-      REDIS_URL: redisUrl(),
+      REDIS_URL: worldRedisUrl,
       DATABASE_URL: database.url,
       DOCUMENT_QUEUE_NAME: queueName,
       STORAGE_URL: `file://${storageDir}`,
