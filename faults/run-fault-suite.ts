@@ -15,6 +15,7 @@ import { cancelMidLoadScenario } from "./scenarios/cancel-mid-load.js";
 import { killNine } from "./scenarios/kill-nine.js";
 import { postgresRestart } from "./scenarios/postgres-restart.js";
 import { redisOutage } from "./scenarios/redis-outage.js";
+import { sentinelFailover } from "./scenarios/sentinel-failover.js";
 import { sigtermDrain } from "./scenarios/sigterm-drain.js";
 import { soak } from "./scenarios/soak.js";
 import { threadCrash } from "./scenarios/thread-crash.js";
@@ -29,6 +30,7 @@ const SCENARIOS: readonly Scenario[] = [
   threeWorkers,
   soak,
   cancelMidLoadScenario,
+  sentinelFailover,
 ];
 
 const { values } = parseArgs({
@@ -41,7 +43,11 @@ const { values } = parseArgs({
 });
 const scale = values.quick ? 0.2 : 1;
 const only = values.only?.split(",").map(Number);
-const selected = SCENARIOS.filter((_, i) => !only || only.includes(i + 1));
+// `--only 4,12` names rows by the number their names start with ("12. Redis Sentinel …"), which
+// stays right while rows land out of order.
+const rowOf = (scenario: Scenario, index: number): number =>
+  Number(/^(\d+)\./.exec(scenario.name)?.[1] ?? index + 1);
+const selected = SCENARIOS.filter((scenario, i) => !only || only.includes(rowOf(scenario, i)));
 
 const log = (message: string) => console.log(message);
 const services = await startFaultServices(Number(values["redis-port"]), Number(values["postgres-port"]));

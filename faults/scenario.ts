@@ -26,9 +26,15 @@ export interface Scenario {
   run(context: ScenarioContext): Promise<ScenarioResult>;
 }
 
-/** A fresh database (migrated), queue and storage directory on the suite's own services. */
-export function createScenarioEnvironment(label: string): Promise<TestEnvironment> {
-  return createTestEnvironment(`fault-${label}`, { embeddingDim: 32 });
+/**
+ * A fresh database (migrated), queue and storage directory on the suite's own services; `redisUrl`
+ * puts the queue on another Redis (a scenario's own Sentinel set).
+ */
+export function createScenarioEnvironment(
+  label: string,
+  options: { redisUrl?: string } = {},
+): Promise<TestEnvironment> {
+  return createTestEnvironment(`fault-${label}`, { embeddingDim: 32, ...options });
 }
 
 export function seconds(since: number): number {
