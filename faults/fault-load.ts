@@ -15,10 +15,13 @@ export interface LoadedDocument {
   readonly jobId: string;
 }
 
-/** Stores `count` text documents, inserts their rows in one statement and enqueues them in bulk. */
+/**
+ * Stores `count` text documents, inserts their rows in one statement and enqueues them in bulk;
+ * with `enqueue: false` only the rows (an API that died before enqueueing; jobId is then "").
+ */
 export async function loadDocuments(
   env: TestEnvironment,
-  options: { count: number; bytes: number | ((index: number) => number); seed: number },
+  options: { count: number; bytes: number | ((index: number) => number); seed: number; enqueue?: boolean },
 ): Promise<LoadedDocument[]> {
   const workspaceId = await env.createWorkspace(`faults-${options.seed}`);
   const rows = Array.from({ length: options.count }, (_, i) => {
@@ -42,6 +45,7 @@ export async function loadDocuments(
        FROM unnest($1::uuid[], $3::text[]) AS t(id, name)`,
     [rows.map((row) => row.documentId), workspaceId, rows.map((row) => row.fileName)],
   );
+  if (options.enqueue === false) return rows.map((row) => ({ documentId: row.documentId, jobId: "" }));
   const jobs = await env.producer.queue.addBulk(
     rows.map((row) => ({
       name: DOCUMENT_JOB_NAME,

@@ -7,6 +7,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { createRedis } from "../src/config/redis-connection.js";
 
 const run = promisify(execFile);
 const SERVICES_SCRIPT = fileURLToPath(new URL("../scripts/services.sh", import.meta.url));
@@ -17,6 +18,11 @@ export interface FaultServices {
   stopRedis(): Promise<void>;
   startRedis(): Promise<void>;
   restartPostgres(): Promise<void>;
+  /**
+   * Redis restarted without persistence: FLUSHALL (written to the append-only file, so the
+   * restart replays to an empty dataset), then stop and start. Every queue is gone.
+   */
+  restartRedisEmpty(): Promise<void>;
 }
 
 export async function startFaultServices(redisPort: number, postgresPort: number): Promise<FaultServices> {
@@ -34,5 +40,15 @@ export async function startFaultServices(redisPort: number, postgresPort: number
     stopRedis: () => services("stop-redis"),
     startRedis: () => services("start-redis"),
     restartPostgres: () => services("restart-postgres"),
+    async restartRedisEmpty() {
+      const redis = createRedis(redisUrl, { maxRetriesPerRequest: 1 });
+      try {
+        await redis.flushall();
+      } finally {
+        redis.disconnect();
+      }
+      await services("stop-redis");
+      await services("start-redis");
+    },
   };
 }

@@ -13,12 +13,15 @@ import { startFaultServices } from "./fault-services.js";
 import type { Scenario, ScenarioResult } from "./scenario.js";
 import { cancelMidLoadScenario } from "./scenarios/cancel-mid-load.js";
 import { killNine } from "./scenarios/kill-nine.js";
+import { noJob } from "./scenarios/no-job.js";
 import { postgresRestart } from "./scenarios/postgres-restart.js";
+import { redisLostData } from "./scenarios/redis-lost-data.js";
 import { redisOutage } from "./scenarios/redis-outage.js";
 import { sentinelFailover } from "./scenarios/sentinel-failover.js";
 import { sigtermDrain } from "./scenarios/sigterm-drain.js";
 import { soak } from "./scenarios/soak.js";
 import { threadCrash } from "./scenarios/thread-crash.js";
+import { threeReconcilers } from "./scenarios/three-reconcilers.js";
 import { threeWorkers } from "./scenarios/three-workers.js";
 
 const SCENARIOS: readonly Scenario[] = [
@@ -29,7 +32,10 @@ const SCENARIOS: readonly Scenario[] = [
   postgresRestart,
   threeWorkers,
   soak,
+  redisLostData,
+  noJob,
   cancelMidLoadScenario,
+  threeReconcilers,
   sentinelFailover,
 ];
 
