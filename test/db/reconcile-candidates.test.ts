@@ -8,6 +8,7 @@ import { after, before, describe, it } from "../support/bounded-test.js";
 import { documentStore } from "../../src/db/document-store.js";
 import { FIRST_CANDIDATE_ID } from "../../src/db/reconcile-candidates.js";
 import { startReconcileRounds } from "../../src/db/reconcile-rounds.js";
+import { makeStalePendingCases } from "../support/reconcile-cases.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 
 const store = documentStore("ragworker");
@@ -46,12 +47,10 @@ describe("reconcile candidates (ragworker schema)", () => {
 
   it("PENDING older than the age is a candidate; younger, NULL, soft-deleted, READY and FAILED are not", async () => {
     await clear();
-    const stale = await document("PENDING", AGE_MS * 2);
-    await document("PENDING", AGE_MS / 2);
-    await document(null, AGE_MS * 2);
-    await document("PENDING", AGE_MS * 2, { deleted: true });
-    await document("READY", AGE_MS * 2);
-    await document("FAILED", AGE_MS * 2);
+    const stale = await makeStalePendingCases(
+      (status, ageMs, extra) => document(status, ageMs, extra),
+      AGE_MS,
+    );
     const found = await store.findStalePending(env.db, {
       afterId: FIRST_CANDIDATE_ID,
       olderThanMs: AGE_MS,

@@ -10,6 +10,7 @@ import { documentStore } from "../../../src/db/document-store.js";
 import { migrate } from "../../../src/db/migrate.js";
 import { FIRST_CANDIDATE_ID } from "../../../src/db/reconcile-candidates.js";
 import { startReconcileRounds } from "../../../src/db/reconcile-rounds.js";
+import { makeStalePendingCases } from "../../support/reconcile-cases.js";
 import { createRagCorpDatabase, type RagCorpDatabase } from "../../support/rag-corp-database.js";
 
 const store = documentStore("rag-corp");
@@ -66,13 +67,9 @@ describe("reconcile candidates (rag-corp schema)", () => {
     await ragCorp.db.query("DELETE FROM ragworker_claims");
   };
 
-  it("PENDING created before the age is a candidate; younger, NULL (connector rows), deleted, READY are not", async () => {
+  it("PENDING created before the age is a candidate; younger, NULL (connector rows), deleted, READY, FAILED are not", async () => {
     await clear();
-    const stale = await document("PENDING", AGE_MS * 2);
-    await document("PENDING", AGE_MS / 2);
-    await document(null, AGE_MS * 2);
-    await document("PENDING", AGE_MS * 2, { deleted: true });
-    await document("READY", AGE_MS * 2);
+    const stale = await makeStalePendingCases(document, AGE_MS);
     const found = await store.findStalePending(ragCorp.db, {
       afterId: FIRST_CANDIDATE_ID,
       olderThanMs: AGE_MS,
