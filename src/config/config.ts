@@ -8,6 +8,7 @@ import {
   type EmbeddingProvider,
   type EmbeddingSettings,
 } from "./embedding-settings.js";
+import { DEPENDENCY_SETTINGS } from "./dependency-settings.js";
 import { JOB_SETTINGS } from "./job-settings.js";
 import { LIMIT_SETTINGS } from "./limit-settings.js";
 import { assertProductionReady } from "./production-guard.js";
@@ -89,6 +90,9 @@ export interface Config {
   readonly claimTtlMs: number;
   /** How often the supervisor looks for its running documents cancelled or deleted by the API. */
   readonly cancelCheckIntervalMs: number;
+  /** First and longest wait between probes of a dependency found down (DEPENDENCY_PROBE_*). */
+  readonly dependencyProbeMinMs: number;
+  readonly dependencyProbeMaxMs: number;
   /** BullMQ lock duration; a dead worker's jobs are picked up again after about this long. */
   readonly jobLockMs: number;
   /** Heap limit of each thread: a file that exhausts it kills that thread only, not the process. */
@@ -120,6 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
     nodes: readGroup(env, NODE_SETTINGS),
     ...readGroup(env, LIMIT_SETTINGS),
     ...readGroup(env, JOB_SETTINGS),
+    ...readGroup(env, DEPENDENCY_SETTINGS),
     ...readGroup(env, RECONCILE_SETTINGS),
   };
   checkCrossFieldRules(config);

@@ -2,6 +2,7 @@ import { ACCESS_SETTINGS, GUARD_SETTINGS } from "./access-settings.js";
 import { CHUNK_SETTINGS, NODE_SETTINGS } from "./chunk-settings.js";
 import { EMBEDDING_SETTINGS, FAKE_EMBEDDINGS, PROVIDER_SETTINGS } from "./embedding-settings.js";
 import { GOOGLE_SETTINGS } from "./google-settings.js";
+import { DEPENDENCY_SETTINGS } from "./dependency-settings.js";
 import { JOB_SETTINGS } from "./job-settings.js";
 import { LIMIT_SETTINGS } from "./limit-settings.js";
 import { RECONCILE_SETTINGS } from "./reconcile-settings.js";
@@ -28,6 +29,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(NODE_SETTINGS),
   ...Object.values(LIMIT_SETTINGS),
   ...Object.values(JOB_SETTINGS),
+  ...Object.values(DEPENDENCY_SETTINGS),
   ...Object.values(RECONCILE_SETTINGS),
   ...Object.values(ACCESS_SETTINGS),
   ...Object.values(GUARD_SETTINGS),

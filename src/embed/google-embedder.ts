@@ -12,7 +12,7 @@
  * document's `error_message`; what went wrong is in the error's context and cause, for logs. The
  * classification is ragworker's: a 400 is the document's fault (PermanentError), while 401, 403,
  * 404 (bad key, no access, unknown model) are the deployment's and would fail every document, so
- * they are TransientError and the job waits for the fix instead of failing for good.
+ * they are DependencyUnavailableError: the job goes back untouched and the embedding circuit opens.
  *
  * The API key goes only into its header; it is masked out of anything copied into an error.
  */
@@ -20,7 +20,7 @@ import { setTimeout as delay } from "node:timers/promises";
 
 import type { ErrorContext } from "../errors/ragworker-error.js";
 import { PermanentError } from "../errors/permanent-error.js";
-import { TransientError } from "../errors/transient-error.js";
+import { DependencyUnavailableError } from "../errors/dependency-unavailable-error.js";
 import type { Embedder } from "./embedder.js";
 import type { Float64Embedder } from "./float64-embedder.js";
 import type { SharedSemaphore } from "../protocol/shared-semaphore.js";
@@ -234,7 +234,7 @@ export class GoogleEmbedder implements Embedder, Float64Embedder {
     return this.semaphore === undefined ? send() : this.semaphore.use(send);
   }
 
-  private failure(outcome: Failed, attempts: number): PermanentError | TransientError {
+  private failure(outcome: Failed, attempts: number): PermanentError | DependencyUnavailableError {
     const context: ErrorContext = {
       provider: "google",
       model: this.model,
@@ -252,7 +252,13 @@ export class GoogleEmbedder implements Embedder, Float64Embedder {
       !DEPLOYMENT_STATUSES.has(status);
     return documentsFault
       ? new PermanentError("EMBEDDING_REJECTED", GOOGLE_EMBEDDER_MESSAGE, context, options)
-      : new TransientError("EMBEDDING_UNAVAILABLE", GOOGLE_EMBEDDER_MESSAGE, context, options);
+      : new DependencyUnavailableError(
+          "embedding",
+          "EMBEDDING_UNAVAILABLE",
+          GOOGLE_EMBEDDER_MESSAGE,
+          { credentialsRejected: status === 401 || status === 403, context },
+          options,
+        );
   }
 
   /** `embeddings[i].values`: one vector per text, in order, each of `dimension` finite numbers. */

@@ -7,8 +7,9 @@
  * semaphore shared by every thread of the process while it is in flight, not while it sleeps
  * before a retry, and is bounded by `timeoutMs`. 429, 408, 5xx, network errors and timeouts are
  * retried with exponential backoff and jitter (or after `Retry-After`); after `maxRetries` the
- * call fails with a TransientError (the job is retried later). Any other refusal, or an answer of
- * the wrong shape, is a PermanentError: sending the same input again would not help.
+ * call fails with a DependencyUnavailableError (the job goes back to the queue, no attempt spent),
+ * as does a refusal of the deployment (401, 403, 404, 407). Any other refusal, or an answer of the
+ * wrong shape, is a PermanentError: sending the same input again would not help.
  *
  * The API key goes only into the `Authorization` header: it is never logged, and it is masked
  * out of any service message copied into an error.
@@ -16,7 +17,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 
 import { PermanentError } from "../errors/permanent-error.js";
-import { TransientError } from "../errors/transient-error.js";
+import { DependencyUnavailableError } from "../errors/dependency-unavailable-error.js";
 import type { Embedder } from "./embedder.js";
 import type { SharedSemaphore } from "../protocol/shared-semaphore.js";
 import { describeRequestFailure } from "./describe-request-failure.js";
@@ -50,6 +51,11 @@ const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 /** A `Retry-After` longer than this is cut short: the job would rather fail and be retried. */
 export const RETRY_AFTER_MAX_MS = 60_000;
+/**
+ * Refusals of the deployment, not of the input: bad key (401), no access (403), wrong URL or
+ * model (404), a proxy wanting credentials (407). The embedding circuit opens; no document fails.
+ */
+const DEPLOYMENT_STATUSES = new Set([401, 403, 404, 407]);
 /** Characters of the service's own error message kept in ours. */
 const SERVICE_MESSAGE_MAX = 300;
 
@@ -117,6 +123,15 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
           retryAfterMs: retryAfter(response.headers),
         };
       }
+      if (DEPLOYMENT_STATUSES.has(status)) {
+        // The key, the URL or the model name is wrong: no document's input fixes that.
+        throw new DependencyUnavailableError(
+          "embedding",
+          "EMBEDDING_UNAVAILABLE",
+          `embedding service refused the deployment's request (${status}: credentials, URL or model?)${message === "" ? "" : `: ${message}`}`,
+          { credentialsRejected: status === 401 || status === 403, context: { status, model } },
+        );
+      }
       throw new PermanentError(
         "EMBEDDING_REJECTED",
         `embedding service rejected the request (${status})${message === "" ? "" : `: ${message}`}`,
@@ -135,10 +150,11 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
         const outcome = await attempt(body, texts.length);
         if (outcome.kind === "done") return outcome.vectors;
         if (attemptNumber > maxRetries) {
-          throw new TransientError(
+          throw new DependencyUnavailableError(
+            "embedding",
             "EMBEDDING_UNAVAILABLE",
             `embedding service unavailable after ${attemptNumber} attempt${attemptNumber === 1 ? "" : "s"}: ${outcome.reason}`,
-            { attempts: attemptNumber, model },
+            { context: { attempts: attemptNumber, model } },
             outcome.cause === undefined ? undefined : { cause: outcome.cause },
           );
         }

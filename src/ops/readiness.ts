@@ -10,8 +10,26 @@ export interface Readiness {
   readonly redis: DependencyState;
   readonly threads?: number;
   readonly draining?: boolean;
+  /** The dependencies with a circuit (storage, embedding, database): which is down, since when, why. */
+  readonly dependencies?: Readonly<Record<string, CircuitState>>;
   /** The failing parts, named, when not ok. */
   readonly reason?: string;
+}
+
+/** One circuit as /readyz shows it (snake_case, like the rest of the body). */
+export interface CircuitState {
+  readonly up: boolean;
+  readonly down_since?: string;
+  readonly reason?: string;
+  readonly credentials_rejected?: boolean;
+}
+
+/** What the supervisor's circuits say about one dependency (DependencyCircuits.status). */
+export interface CircuitStatus {
+  readonly up: boolean;
+  readonly downSince: string | null;
+  readonly reason: string | null;
+  readonly credentialsRejected: boolean;
 }
 
 const CHECK_TIMEOUT_MS = 1_000;
@@ -45,6 +63,8 @@ export interface ReadinessSources {
   readonly db: Queryable;
   readonly liveThreads: () => number;
   readonly draining: () => boolean;
+  /** The circuits' states; absent where the supervisor runs none (tests of the server alone). */
+  readonly dependencies?: () => Readonly<Record<string, CircuitStatus>>;
 }
 
 /** Ready means: not draining, Redis and PostgreSQL answer, and at least one thread lives. */
@@ -52,11 +72,19 @@ export async function checkReadiness(sources: ReadinessSources): Promise<Readine
   const [redis, db] = await Promise.all([probeRedis(sources.redis), probeDatabase(sources.db)]);
   const threads = sources.liveThreads();
   const draining = sources.draining();
+  const circuits = Object.entries(sources.dependencies?.() ?? {});
   const problems = [
     ...(draining ? ["draining"] : []),
     ...(redis === "disconnected" ? ["redis"] : []),
     ...(db === "disconnected" ? ["db"] : []),
     ...(threads === 0 ? ["no live thread"] : []),
+    ...circuits.flatMap(([name, status]) =>
+      status.up
+        ? []
+        : [
+            `${name} ${status.credentialsRejected ? "refuses the credentials" : "down"} since ${status.downSince ?? "?"}`,
+          ],
+    ),
   ];
   return {
     ok: problems.length === 0,
@@ -64,6 +92,19 @@ export async function checkReadiness(sources: ReadinessSources): Promise<Readine
     redis,
     threads,
     draining,
+    ...(circuits.length > 0
+      ? { dependencies: Object.fromEntries(circuits.map(([name, status]) => [name, circuitState(status)])) }
+      : {}),
     ...(problems.length > 0 ? { reason: problems.join(", ") } : {}),
+  };
+}
+
+function circuitState(status: CircuitStatus): CircuitState {
+  if (status.up) return { up: true };
+  return {
+    up: false,
+    ...(status.downSince ? { down_since: status.downSince } : {}),
+    ...(status.reason ? { reason: status.reason } : {}),
+    credentials_rejected: status.credentialsRejected,
   };
 }

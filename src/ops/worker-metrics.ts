@@ -61,6 +61,8 @@ export interface MetricSources {
   readonly redisReady: () => boolean;
   /** Jobs running now, counted by the stage they last reported (JobsInFlight.countByStage). */
   readonly inFlightByStage?: () => ReadonlyMap<string, number>;
+  /** Whether each dependency's circuit is closed (DependencyCircuits.status). */
+  readonly dependencyUp?: () => Readonly<Record<string, { readonly up: boolean }>>;
 }
 
 /**
@@ -90,6 +92,7 @@ export class WorkerMetrics {
   private readonly reconciled: Counter<"reason">;
   private readonly reconcilePass: Gauge;
   private runningTasks = 0;
+  private readonly handedBack: Counter<"reason">;
 
   constructor(sources: MetricSources | null = null) {
     const registers = [this.registry];
@@ -155,6 +158,13 @@ export class WorkerMetrics {
       registers,
     });
     this.chunks = new Counter({ name: "rag_worker_chunks_total", help: "Chunks written.", registers });
+    this.handedBack = new Counter({
+      name: "rag_worker_handed_back_total",
+      help: "Jobs handed back to the queue without spending an attempt, by why: the drain deadline, or the dependency found down.",
+      labelNames: ["reason"],
+      registers,
+    });
+    for (const reason of ["drain", "storage", "embedding", "database"]) this.handedBack.inc({ reason }, 0);
     this.bytes = new Counter({
       name: "rag_worker_processed_bytes_total",
       help: "File bytes read.",
@@ -246,7 +256,19 @@ export class WorkerMetrics {
         this.set(pool.utilization);
       },
     });
-    const { inFlightByStage } = sources;
+    const { inFlightByStage, dependencyUp } = sources;
+    if (dependencyUp) {
+      const up: Gauge<"dependency"> = new Gauge({
+        name: "rag_worker_dependency_up",
+        help: "1 while the dependency (storage, embedding, database) answers; 0 while its circuit is open and no jobs are fetched.",
+        labelNames: ["dependency"],
+        registers,
+        collect: () => {
+          for (const [dependency, status] of Object.entries(dependencyUp()))
+            up.set({ dependency }, status.up ? 1 : 0);
+        },
+      });
+    }
     if (inFlightByStage) {
       const inFlight: Gauge<"stage"> = new Gauge({
         name: "rag_worker_documents_in_flight",
@@ -288,6 +310,10 @@ export class WorkerMetrics {
         for (const state of QUEUE_STATES) depth.set({ state }, cached.counts[state] ?? 0);
       },
     });
+  }
+
+  recordHandBack(reason: string): void {
+    this.handedBack.inc({ reason });
   }
 
   taskStarted(): void {

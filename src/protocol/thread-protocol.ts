@@ -8,6 +8,7 @@
 import type { ThreadSettings } from "../config/thread-settings.js";
 import type { DatabaseSchema } from "../db/database-schema.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
+import type { Dependency } from "../errors/dependency-unavailable-error.js";
 import type { ErrorCode } from "../errors/error-code.js";
 
 /**
@@ -154,6 +155,9 @@ export type OutcomeStatus =
  * - `failed-permanently`: retrying cannot help; the job fails for good.
  * - `failed-retryable`: a dependency failed; the job is retried while it has attempts left.
  * - `handed-back`: stopped at the drain deadline; the job goes back to the queue, no attempt spent.
+ * - `dependency-down`: storage, the embedding service or the database is down (or refuses the
+ *   deployment's credentials); the job goes back to the queue, no attempt spent, and that
+ *   dependency's circuit opens.
  * - `unexpected-error`: the pipeline threw an error it does not know (a bug); retried like a
  *   retryable failure, and reported as a bug.
  */
@@ -170,9 +174,37 @@ export type TaskResult =
       readonly message: string;
       readonly stats: TaskStats;
     }
-  | { readonly kind: "handed-back"; readonly stats: TaskStats };
+  | { readonly kind: "handed-back"; readonly stats: TaskStats }
+  | {
+      readonly kind: "dependency-down";
+      readonly dependency: Dependency;
+      readonly credentialsRejected: boolean;
+      readonly code: ErrorCode;
+      readonly message: string;
+      readonly stats: TaskStats;
+    };
 
 export type TaskResultKind = TaskResult["kind"];
+
+/**
+ * What the supervisor's storage and embedding circuits send a thread instead of a document: try
+ * the dependency with the thread's own client and credentials (a bucket HEAD, the probe text
+ * embedded), and say whether it answered. The supervisor holds no such client itself.
+ */
+export interface DependencyProbeTask {
+  readonly type: "probe";
+  readonly dependency: "storage" | "embedding";
+}
+
+export type DependencyProbeResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: string; readonly credentialsRejected: boolean };
+
+export function isDependencyProbeTask(value: unknown): value is DependencyProbeTask {
+  if (typeof value !== "object" || value === null) return false;
+  const { type, dependency } = value as { type?: unknown; dependency?: unknown };
+  return type === "probe" && (dependency === "storage" || dependency === "embedding");
+}
 
 /**
  * Piscina has no per-thread teardown hook, so the supervisor and its threads talk over a named

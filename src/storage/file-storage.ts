@@ -1,8 +1,8 @@
 import { constants } from "node:fs";
-import { mkdir, open, realpath } from "node:fs/promises";
+import { access, mkdir, open, realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { PermanentError } from "../errors/permanent-error.js";
-import { TransientError } from "../errors/transient-error.js";
+import { DependencyUnavailableError } from "../errors/dependency-unavailable-error.js";
 import type { Storage } from "./storage.js";
 
 function isInside(root: string, target: string): boolean {
@@ -77,16 +77,40 @@ export class FileStorage implements Storage {
     } catch (error) {
       if (error instanceof PermanentError) throw error;
       const errno = errnoOf(error);
-      if (errno === "ENOENT" || errno === "ENOTDIR") {
+      // A missing root is a storage gone (an unmounted volume), not a missing file.
+      const rootThere = await this.probe().then(
+        () => true,
+        () => false,
+      );
+      if (rootThere && (errno === "ENOENT" || errno === "ENOTDIR")) {
         throw new PermanentError("STORAGE_NOT_FOUND", `file not found: ${key}`, { key }, { cause: error });
       }
-      if (errno === "EISDIR") {
+      if (rootThere && errno === "EISDIR") {
         throw new PermanentError("STORAGE_NOT_FOUND", `not a file: ${key}`, { key }, { cause: error });
       }
-      throw new TransientError(
+      throw new DependencyUnavailableError(
+        "storage",
         "STORAGE_UNAVAILABLE",
-        `cannot read ${key}: ${error instanceof Error ? error.message : String(error)}`,
-        { key, ...(errno ? { errno } : {}) },
+        `cannot read ${key} in ${this.description}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          credentialsRejected: errno === "EACCES" || errno === "EPERM",
+          context: { key, ...(errno ? { errno } : {}) },
+        },
+        { cause: error },
+      );
+    }
+  }
+
+  /** The storage circuit's probe: the root directory is there and readable. */
+  async probe(): Promise<void> {
+    try {
+      await access(this.root, constants.R_OK | constants.X_OK);
+    } catch (error) {
+      throw new DependencyUnavailableError(
+        "storage",
+        "STORAGE_UNAVAILABLE",
+        `storage root ${this.root} not readable: ${error instanceof Error ? error.message : String(error)}`,
+        { context: { errno: errnoOf(error) } },
         { cause: error },
       );
     }

@@ -1,5 +1,6 @@
 import {
   GetObjectCommand,
+  HeadBucketCommand,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
@@ -9,7 +10,7 @@ import {
 import { maskUrl } from "../config/mask-url.js";
 import { PermanentError } from "../errors/permanent-error.js";
 import { RagworkerError } from "../errors/ragworker-error.js";
-import { TransientError } from "../errors/transient-error.js";
+import { DependencyUnavailableError } from "../errors/dependency-unavailable-error.js";
 import type { S3Location } from "./s3-location.js";
 import { unsafeKeyReason } from "./s3-location.js";
 import type { Storage } from "./storage.js";
@@ -124,6 +125,15 @@ export class S3Storage implements Storage {
     }
   }
 
+  /** The supervisor's probe while the storage circuit is open: the bucket answers to these credentials. */
+  async probe(): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      throw this.classify(error, "(bucket)", "probe");
+    }
+  }
+
   async write(key: string, bytes: Uint8Array): Promise<void> {
     const objectKey = this.objectKey(key);
     try {
@@ -145,7 +155,7 @@ export class S3Storage implements Storage {
     this.client.destroy();
   }
 
-  private classify(error: unknown, key: string, operation: "read" | "write"): RagworkerError {
+  private classify(error: unknown, key: string, operation: "read" | "write" | "probe"): RagworkerError {
     if (error instanceof RagworkerError) return error;
     const status = statusOf(error);
     const name = errorName(error);
@@ -159,11 +169,17 @@ export class S3Storage implements Storage {
       );
     }
     // Network errors, timeouts, 5xx and throttling, and also refused credentials or a wrong
-    // bucket: all of these can be fixed without touching the document, so the job is retried.
-    return new TransientError(
+    // bucket: all of these are the deployment's, fixed without touching the document, so the job
+    // goes back to the queue without spending an attempt and the storage circuit opens.
+    const credentialsRejected = status === 401 || status === 403;
+    return new DependencyUnavailableError(
+      "storage",
       "STORAGE_UNAVAILABLE",
-      `cannot ${operation} ${key} in ${this.description}: ${name}: ${errorText(error)}`,
-      { key, bucket: this.bucket, errorName: name, ...(status === undefined ? {} : { status }) },
+      `cannot ${operation} ${key} in ${this.description}: ${credentialsRejected ? "access denied (credentials?): " : ""}${name}: ${errorText(error)}`,
+      {
+        credentialsRejected,
+        context: { key, bucket: this.bucket, errorName: name, ...(status === undefined ? {} : { status }) },
+      },
       { cause: error },
     );
   }

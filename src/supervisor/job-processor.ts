@@ -13,6 +13,8 @@ import { CancelFlag, type DocumentTask, type TaskResult } from "../protocol/thre
 import { documentTimeoutError } from "../errors/document-timeout-error.js";
 import { DocumentTimeLimit } from "./document-time-limit.js";
 import type { JobsInFlight } from "./jobs-in-flight.js";
+import type { DependencyCircuits } from "./dependency-circuits.js";
+import type { Dependency } from "../errors/dependency-unavailable-error.js";
 import type { Shutdown } from "./shutdown.js";
 
 /** What the processor uses of a BullMQ job. */
@@ -42,6 +44,10 @@ export interface JobProcessorDeps {
   readonly documentTimeoutGraceMs: number;
   /** Where each running job is, and its cancel flag (see CancellationWatch). */
   readonly inFlight: JobsInFlight;
+  /** Opened when a task finds a dependency down; they pause fetching and probe. */
+  readonly circuits: Pick<DependencyCircuits, "reportDown">;
+  /** How long a job handed back for a dependency waits in the queue (DEPENDENCY_PROBE_MIN_MS). */
+  readonly dependencyHandBackDelayMs: number;
 }
 
 function field(data: unknown, name: string): unknown {
@@ -128,7 +134,7 @@ async function runJob(
     // The thread did not answer: which signal terminated it says why, or none did and it died.
     if (deps.shutdown.terminating.aborted) {
       deps.metrics.recordOutcome({ status: "PENDING", chunksCreated: 0, stats: null }, seconds());
-      return handBack(job, token, task, deps);
+      return handBack(job, token, task, deps, "drain");
     }
     if (timeLimit.signal.aborted) {
       deps.metrics.recordOutcome(
@@ -152,7 +158,10 @@ async function runJob(
     case "done":
       return { status: result.status, chunksCreated: result.chunksCreated };
     case "handed-back":
-      return handBack(job, token, task, deps);
+      return handBack(job, token, task, deps, "drain");
+    case "dependency-down":
+      deps.circuits.reportDown(result.dependency, result);
+      return handBack(job, token, task, deps, result.dependency);
     case "failed-permanently":
       // A document failing for good is an outcome (the thread logged why).
       throw new UnrecoverableError(failureReason(result));
@@ -186,6 +195,7 @@ function jobOutcome(result: TaskResult, willRetry: boolean): JobOutcome {
     case "done":
       return { status: result.status, chunksCreated: result.chunksCreated, stats: result.stats };
     case "handed-back":
+    case "dependency-down":
       return { status: "PENDING", chunksCreated: 0, stats: result.stats };
     case "failed-permanently":
       return { status: "FAILED", chunksCreated: 0, stats: result.stats };
@@ -242,16 +252,24 @@ async function threadFailed(
   throw new Error(message);
 }
 
-/** Drain deadline: the job goes back to the queue at once, without spending an attempt. */
+/**
+ * The job goes back to the queue without spending an attempt: at once at the drain deadline, or
+ * a little later when a dependency is down (the circuit pauses fetching meanwhile; the delay
+ * keeps other replicas, whose circuits are still closed, from taking it straight back).
+ */
 async function handBack(
   job: QueueJob,
   token: string | undefined,
   task: DocumentTask,
   deps: JobProcessorDeps,
+  reason: "drain" | Dependency,
 ): Promise<never> {
-  deps.logger.warn("drain deadline reached; handing the job back to the queue");
+  deps.metrics.recordHandBack(reason);
+  if (reason === "drain") deps.logger.warn("drain deadline reached; handing the job back to the queue");
+  // The outage itself is logged once by its circuit; per job it is detail.
+  else deps.logger.debug({ dependency: reason }, "dependency down; handing the job back to the queue");
   await releaseClaimForThread(task, deps, "PENDING", null, "could not release the claim while handing back");
-  await job.moveToDelayed(Date.now(), token);
+  await job.moveToDelayed(Date.now() + (reason === "drain" ? 0 : deps.dependencyHandBackDelayMs), token);
   throw new DelayedError();
 }
 

@@ -1,4 +1,4 @@
-import { Queue } from "bullmq";
+import { Queue, type Worker } from "bullmq";
 import type { Config } from "../config/config.js";
 import { maskUrl } from "../config/mask-url.js";
 import { createRedis } from "../config/redis-connection.js";
@@ -15,6 +15,7 @@ import { isTaskProgressMessage } from "../protocol/thread-protocol.js";
 import { CancellationWatch } from "./cancellation-watch.js";
 import { awaitThreadReports, checkDatabase, pingRedis } from "./dependency-checks.js";
 import { JobsInFlight } from "./jobs-in-flight.js";
+import { createDependencyCircuits } from "./dependency-probes.js";
 import { createJobProcessor } from "./job-processor.js";
 import { closeQueueWorker, createQueueWorker } from "./queue-worker.js";
 import { startReconciler } from "./reconciler.js";
@@ -115,11 +116,16 @@ export async function startSupervisor(
     });
     releases.push("cancellation watch", () => cancels.stop());
 
+    let worker: Worker | null = null;
+    const circuits = createDependencyCircuits(config, { db, pool, shutdown, worker: () => worker }, logger);
+    releases.push("dependency circuits", () => circuits.stop());
+
     const metrics = new WorkerMetrics({
       pool,
       queue,
       redisReady: () => connection.status === "ready",
       inFlightByStage: () => inFlight.countByStage(),
+      dependencyUp: () => circuits.status(),
     });
     const server = await startOpsServer({
       host: config.httpHost,
@@ -130,6 +136,7 @@ export async function startSupervisor(
         db,
         liveThreads: () => pool.threads.length,
         draining: () => shutdown.stopping,
+        dependencies: () => circuits.status(),
       },
       requireAuth: config.metricsRequireAuth,
       apiKeys: config.apiKeys,
@@ -138,7 +145,7 @@ export async function startSupervisor(
     });
     if (server) releases.push("ops server", () => closeOpsServer(server));
 
-    const worker = createQueueWorker({
+    worker = createQueueWorker({
       config,
       connection,
       db,
@@ -154,15 +161,18 @@ export async function startSupervisor(
         documentTimeoutMs: config.documentTimeoutMs,
         documentTimeoutGraceMs: config.documentTimeoutGraceMs,
         inFlight,
+        circuits,
+        dependencyHandBackDelayMs: config.dependencyProbeMinMs,
       }),
     });
+    const queueWorker = worker;
     // Released first at the drain: no new job is fetched; running ones finish or are handed back.
-    releases.push("queue worker", () => closeQueueWorker(worker, shutdown.forceClose, logger));
+    releases.push("queue worker", () => closeQueueWorker(queueWorker, shutdown.forceClose, logger));
 
     // The last chance for a shutdown begun during start-up: from the next line on, it drains.
     stopStartup.throwIfAborted();
     shutdown.started();
-    void worker
+    void queueWorker
       .run()
       .catch((error: unknown) => logger.fatal({ err: describeError(error) }, "queue worker stopped"));
     // Once jobs are fetched; released first at the drain (pushed last), so nothing is enqueued

@@ -20,9 +20,13 @@ import {
   type ThreadData,
   type ThreadReport,
   type TaskProgressMessage,
+  type DependencyProbeResult,
+  type DependencyProbeTask,
+  EMBEDDER_PROBE_TEXT,
 } from "../protocol/thread-protocol.js";
 import { createStorage } from "../storage/create-storage.js";
 import { embedderFailed, probeEmbedder } from "./embedder-probe.js";
+import { DependencyUnavailableError } from "../errors/dependency-unavailable-error.js";
 import { processDocument } from "./process-document.js";
 import { ProgressReporter } from "./progress-reporter.js";
 
@@ -45,6 +49,8 @@ export interface Pipeline {
   readonly storageDescription: string;
   /** One document, start to end; never throws for a document's own failure (see TaskResult). */
   run(task: DocumentTask): Promise<TaskResult>;
+  /** A circuit's probe: the storage answers, or the probe text is embedded, by this thread's clients. */
+  probe(dependency: DependencyProbeTask["dependency"]): Promise<DependencyProbeResult>;
   /** Closes the database pool, the embedder and the storage; logs (does not throw) a failure. */
   close(): Promise<void>;
 }
@@ -103,6 +109,10 @@ export async function createPipeline(data: ThreadData, options: PipelineOptions)
         message: reason,
         stats: emptyTaskStats(threadId),
       }),
+      probe: async (dependency) =>
+        dependency === "storage"
+          ? probeResult(() => storage.probe())
+          : { ok: false, reason, credentialsRejected: false },
       close,
     };
   }
@@ -143,6 +153,25 @@ export async function createPipeline(data: ThreadData, options: PipelineOptions)
         progress: (progress) => reporter?.report(progress),
       });
     },
+    probe: (dependency) =>
+      probeResult(async () => {
+        if (dependency === "storage") await storage.probe();
+        else await embedder.embed([EMBEDDER_PROBE_TEXT]);
+      }),
     close,
   };
+}
+
+/** A probe's outcome as data: errors do not cross the thread boundary with their class. */
+async function probeResult(probe: () => Promise<void>): Promise<DependencyProbeResult> {
+  try {
+    await probe();
+    return { ok: true };
+  } catch (error) {
+    return {
+      ok: false,
+      reason: error instanceof Error ? error.message : String(error),
+      credentialsRejected: error instanceof DependencyUnavailableError && error.credentialsRejected,
+    };
+  }
 }

@@ -13,6 +13,7 @@ import type { Embedder } from "../embed/embedder.js";
 import { PermanentError } from "../errors/permanent-error.js";
 import { HandBackError } from "../errors/hand-back-error.js";
 import { DocumentCancelledError } from "../errors/document-cancelled-error.js";
+import { DependencyUnavailableError } from "../errors/dependency-unavailable-error.js";
 import { isDocumentDeleted } from "../db/document-deletion.js";
 import { RagworkerError } from "../errors/ragworker-error.js";
 import { UnexpectedError } from "../errors/unexpected-error.js";
@@ -407,13 +408,40 @@ async function runClaimed(
  * The one place an error becomes an outcome, by its class alone: handed back at the drain
  * deadline, a failure the pipeline knows (permanent or not), or anything else, a bug.
  */
-function classify(error: unknown): { kind: Exclude<TaskResult["kind"], "done">; typed: RagworkerError } {
+type Classified =
+  | { readonly kind: "handed-back"; readonly typed: HandBackError }
+  | { readonly kind: "dependency-down"; readonly typed: DependencyUnavailableError }
+  | {
+      readonly kind: "failed-retryable" | "failed-permanently" | "unexpected-error";
+      readonly typed: RagworkerError;
+    };
+
+function classify(error: unknown): Classified {
   if (error instanceof HandBackError) return { kind: "handed-back", typed: error };
+  if (error instanceof DependencyUnavailableError) return { kind: "dependency-down", typed: error };
   if (error instanceof RagworkerError) {
     return { kind: error.retryable ? "failed-retryable" : "failed-permanently", typed: error };
   }
   // Not known to be permanent: the attempts decide, and the log says it is a bug.
   return { kind: "unexpected-error", typed: new UnexpectedError(error) };
+}
+
+function failureResult(classified: Classified, message: string, stats: TaskStats): TaskResult {
+  switch (classified.kind) {
+    case "handed-back":
+      return { kind: "handed-back", stats };
+    case "dependency-down":
+      return {
+        kind: "dependency-down",
+        dependency: classified.typed.dependency,
+        credentialsRejected: classified.typed.credentialsRejected,
+        code: classified.typed.code,
+        message,
+        stats,
+      };
+    default:
+      return { kind: classified.kind, code: classified.typed.code, message, stats };
+  }
 }
 
 async function fail(
@@ -430,21 +458,20 @@ async function fail(
     deps.logger.info({ claimed }, "document cancelled while processing; stopped, nothing written");
     return { kind: "done", status: "CANCELLED", chunksCreated: 0, stats: stats.snapshot() };
   }
-  const { kind, typed } = classify(error);
-  // Handed back at the drain deadline: the job goes back to the queue whatever its attempts.
-  const willRetry =
-    kind === "handed-back" || (kind !== "failed-permanently" && task.attempt < task.maxAttempts);
+  const classified = classify(error);
+  const { kind, typed } = classified;
+  // Handed back (the drain deadline, or a dependency down): back to the queue whatever its attempts.
+  const handedBack = kind === "handed-back" || kind === "dependency-down";
+  const willRetry = handedBack || (kind !== "failed-permanently" && task.attempt < task.maxAttempts);
   const message = documentErrorMessage(typed.message);
   // An unexpected error is a bug: its stack is logged, and the supervisor counts it as one.
   const err = describeError(kind === "unexpected-error" ? typed.cause : typed);
-  deps.logger[willRetry ? "warn" : "error"](
+  // A dependency outage is logged once by the supervisor's circuit, not once per document.
+  deps.logger[kind === "dependency-down" ? "debug" : willRetry ? "warn" : "error"](
     { err, willRetry, ...(kind === "unexpected-error" ? { bug: true } : {}) },
     "document failed",
   );
-  const failure: TaskResult =
-    kind === "handed-back"
-      ? { kind, stats: stats.snapshot() }
-      : { kind, code: typed.code, message, stats: stats.snapshot() };
+  const failure = failureResult(classified, message, stats.snapshot());
   // Failed before its claim (the database was down for the lookup, say): the row was never touched.
   if (!claimed) return failure;
   let released: boolean;
@@ -453,7 +480,8 @@ async function fail(
       id: documentId,
       jobId: task.jobId,
       status: willRetry ? "PENDING" : "FAILED",
-      errorMessage: message,
+      // Back to its state before the claim when no fault of its own: PENDING, no message.
+      errorMessage: kind === "dependency-down" ? null : message,
     });
   } catch (releaseError) {
     // The retried job reclaims its own PROCESSING row by job id; an expired claim is reclaimable too.

@@ -6,7 +6,10 @@ import { JavaScriptDecompressionStream } from "./javascript-decompression-stream
 import {
   isThreadControlMessage,
   THREAD_CONTROL_CHANNEL,
+  isDependencyProbeTask,
   type DocumentTask,
+  type DependencyProbeResult,
+  type DependencyProbeTask,
   type TaskResult,
   type ThreadData,
 } from "../protocol/thread-protocol.js";
@@ -36,7 +39,9 @@ function keepDecompressionOffNativeZlib(): void {
  * that reuses it. What is the thread's own stays here: its priority, its unhandled rejections, the
  * start-up report to the supervisor and the control channel the supervisor closes threads through.
  */
-async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>> {
+async function initThread(): Promise<
+  (task: DocumentTask | DependencyProbeTask) => Promise<TaskResult | DependencyProbeResult>
+> {
   keepDecompressionOffNativeZlib();
   const data = workerData as ThreadData;
   const { config } = data;
@@ -80,7 +85,7 @@ async function initThread(): Promise<(task: DocumentTask) => Promise<TaskResult>
       "thread ready",
     );
   }
-  return (task) => pipeline.run(task);
+  return (task) => (isDependencyProbeTask(task) ? pipeline.probe(task.dependency) : pipeline.run(task));
 }
 
 export default initThread();

@@ -6,6 +6,7 @@ import pg from "pg";
 import { classifyDatabaseError } from "../../src/db/classify-database-error.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import type { RagworkerError } from "../../src/errors/ragworker-error.js";
+import { DependencyUnavailableError } from "../../src/errors/dependency-unavailable-error.js";
 import { TransientError } from "../../src/errors/transient-error.js";
 import { createTestDatabase, type TestDatabase } from "../support/services.js";
 
@@ -102,6 +103,23 @@ describe("classifyDatabaseError with errors from a real PostgreSQL", () => {
     }
   });
 
+  it("outages open the database circuit; deadlocks, conflicts and timeouts spend an attempt", async () => {
+    const outage = async (sqlstate: string) => {
+      const error = await errorOf(() =>
+        client.query(`DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '${sqlstate}'; END $$`),
+      );
+      const classified = classifyDatabaseError(error, "op");
+      return classified instanceof DependencyUnavailableError ? classified : null;
+    };
+    for (const sqlstate of ["57P01", "57P03", "53300", "08006", "25006", "3D000"]) {
+      assert.equal((await outage(sqlstate))?.dependency, "database", `${sqlstate} is an outage`);
+    }
+    assert.equal((await outage("28P01"))?.credentialsRejected, true, "refused credentials say so");
+    for (const sqlstate of ["40001", "40P01", "57014", "XX000"]) {
+      assert.equal(await outage(sqlstate), null, `${sqlstate} is not an outage`);
+    }
+  });
+
   it("a statement timeout (57014) is transient", async () => {
     await client.query("SET statement_timeout = 50");
     try {
@@ -123,6 +141,7 @@ describe("classifyDatabaseError with errors from a real PostgreSQL", () => {
     await closed.end().catch(() => undefined);
     const classified = classifyDatabaseError(error, "connect");
     assertTransient(classified, error);
+    assert.ok(classified instanceof DependencyUnavailableError && classified.dependency === "database");
     assert.equal(classified.context["errno"], "ECONNREFUSED");
     assert.equal(classified.context["sqlstate"], undefined);
     assert.ok(!classified.message.includes("s3cr3t-pw"), classified.message);
@@ -136,7 +155,9 @@ describe("classifyDatabaseError with errors from a real PostgreSQL", () => {
       const pid = (await victim.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
       await client.query("SELECT pg_terminate_backend($1)", [pid]);
       const error = await errorOf(() => victim.query("SELECT 1"));
-      assertTransient(classifyDatabaseError(error, "query"), error);
+      const classified = classifyDatabaseError(error, "query");
+      assertTransient(classified, error);
+      assert.ok(classified instanceof DependencyUnavailableError, "a cut connection is an outage");
     } finally {
       await victim.end().catch(() => undefined);
     }

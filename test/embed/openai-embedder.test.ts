@@ -16,6 +16,7 @@ import {
   type OpenAiEmbedderOptions,
 } from "../../src/embed/openai-embedder.js";
 import { SharedSemaphore } from "../../src/protocol/shared-semaphore.js";
+import { DependencyUnavailableError } from "../../src/errors/dependency-unavailable-error.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import { TransientError } from "../../src/errors/transient-error.js";
 
@@ -306,6 +307,26 @@ describe("createOpenAiEmbedder", () => {
     assert.equal(sleeps.length, 2);
   });
 
+  it("403 and 404 are the deployment's (circuit, not the document), without retry; only 401/403 are credentials", async () => {
+    const service = await startService((_request, count, response) =>
+      sendJson(response, count === 1 ? 403 : 404, {
+        error: { message: count === 1 ? "forbidden" : "no such model" },
+      }),
+    );
+    try {
+      const embedder = createOpenAiEmbedder(harness(service.url).options);
+      const forbidden = await rejection(embedder.embed(["a"]));
+      assert.ok(forbidden instanceof DependencyUnavailableError, String(forbidden));
+      assert.deepEqual([forbidden.dependency, forbidden.credentialsRejected], ["embedding", true]);
+      const missingModel = await rejection(embedder.embed(["a"]));
+      assert.ok(missingModel instanceof DependencyUnavailableError, String(missingModel));
+      assert.equal(missingModel.credentialsRejected, false);
+      assert.equal(service.requests.length, 2, "no retries inside the embedder");
+    } finally {
+      await service.close();
+    }
+  });
+
   it("a vector of the wrong dimension is permanent, without retry", async () => {
     const service = await startService((_request, _count, response) =>
       sendJson(response, 200, { data: [{ index: 0, embedding: [1, 2, 3] }] }),
@@ -389,8 +410,12 @@ describe("createOpenAiEmbedder", () => {
       const reasons: string[] = [];
       const embedder = createOpenAiEmbedder({ ...options, onRetry: (retry) => reasons.push(retry.reason) });
       const rejected = await rejection(embedder.embed(["a"]));
-      assert.ok(rejected instanceof PermanentError);
-      assert.match(rejected.message, /\(401\): Incorrect API key provided: \*\*\*/);
+      // A refused key is the deployment's fault: the embedding circuit opens, no document fails.
+      assert.ok(rejected instanceof DependencyUnavailableError && rejected.credentialsRejected);
+      assert.match(
+        rejected.message,
+        /\(401: credentials, URL or model\?\): Incorrect API key provided: \*\*\*/,
+      );
       const unavailable = await rejection(embedder.embed(["a"]));
       assert.ok(unavailable instanceof TransientError);
       for (const text of [

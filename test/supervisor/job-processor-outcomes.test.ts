@@ -36,6 +36,7 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
   };
   const metrics = new WorkerMetrics();
   const movedBack: number[] = [];
+  const reported: Array<{ dependency: string; credentialsRejected: boolean }> = [];
   const job: QueueJob = {
     id: "job-1",
     data: { documentId: randomUUID(), workspaceId: randomUUID() },
@@ -53,6 +54,12 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
     logger: createLogger("silent"),
     shutdown: { terminating: new AbortController().signal },
     inFlight: new JobsInFlight(createLogger("silent")),
+    circuits: {
+      reportDown: (dependency, failure) => {
+        reported.push({ dependency, credentialsRejected: failure.credentialsRejected });
+      },
+    },
+    dependencyHandBackDelayMs: 5_000,
     metrics,
     documentTimeoutMs: 60_000,
     documentTimeoutGraceMs: 1_000,
@@ -66,7 +73,7 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
       crashes: single(samples, "rag_worker_thread_crashes_total"),
     };
   };
-  return { run: () => process(job, "token"), releases, movedBack, counts };
+  return { run: () => process(job, "token"), releases, movedBack, counts, reported, metrics };
 }
 
 describe("job processor outcomes", { timeout: 10_000 }, () => {
@@ -93,6 +100,33 @@ describe("job processor outcomes", { timeout: 10_000 }, () => {
       ["PENDING"],
     );
     assert.deepEqual(await counts(), { pending: 1, failed: 0, bugs: 0, crashes: 0 });
+  });
+
+  it("a dependency down, even on the last attempt: its circuit told, the job back in the queue a little later, no attempt spent", async () => {
+    const { run, movedBack, releases, counts, reported, metrics } = setUp(
+      async () => ({
+        kind: "dependency-down",
+        dependency: "storage",
+        credentialsRejected: true,
+        code: "STORAGE_UNAVAILABLE",
+        message: "cannot read k: access denied",
+        stats,
+      }),
+      { attemptsMade: 2 },
+    );
+    const before = Date.now();
+    await assert.rejects(run(), DelayedError);
+    assert.deepEqual(reported, [{ dependency: "storage", credentialsRejected: true }]);
+    assert.equal(movedBack.length, 1);
+    assert.ok((movedBack[0] ?? 0) >= before + 5_000, "handed back for DEPENDENCY_PROBE_MIN_MS");
+    assert.deepEqual(
+      releases.map((release) => [release.status, release.errorMessage]),
+      [["PENDING", null]],
+    );
+    assert.deepEqual(await counts(), { pending: 1, failed: 0, bugs: 0, crashes: 0 });
+    const samples = parseMetrics(await metrics.registry.metrics());
+    assert.equal(single(samples, "rag_worker_handed_back_total", { reason: "storage" }), 1);
+    assert.equal(single(samples, "rag_worker_handed_back_total", { reason: "drain" }), 0);
   });
 
   it("a permanent failure ends the job for good; a retryable one on its last attempt too", async () => {

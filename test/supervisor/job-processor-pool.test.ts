@@ -102,6 +102,8 @@ describe("job processor on a real thread pool", () => {
       logger: createLogger("silent"),
       shutdown: { terminating: options.terminating ?? new AbortController().signal },
       inFlight: new JobsInFlight(createLogger("silent")),
+      circuits: { reportDown: () => undefined },
+      dependencyHandBackDelayMs: 0,
       metrics,
       documentTimeoutMs: options.documentTimeoutMs ?? 60_000,
       documentTimeoutGraceMs: options.documentTimeoutGraceMs ?? 1_000,

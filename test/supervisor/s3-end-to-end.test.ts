@@ -1,13 +1,17 @@
 /**
  * The real worker process reading documents from an S3-compatible server (s3rver on loopback):
- * documents reach READY, a missing object fails at once, a stopped server is retried until it is
- * back, and `ragworker ingest` uploads to the same bucket.
+ * documents reach READY, a missing object fails at once, a stopped server opens the storage circuit
+ * (jobs handed back, no attempt spent) until it is back, and `ragworker ingest` uploads to the
+ * same bucket. Fault row 13, short version.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Job } from "bullmq";
 import { after, before, describe, test } from "../support/bounded-test.js";
+import { scrapeMetric } from "../support/metrics-samples.js";
+import { opsGet } from "../support/ops-http.js";
 import { paragraph } from "../support/text.js";
 import type { S3Storage } from "../../src/storage/s3-storage.js";
 import { makePdf } from "../support/document-fixtures.js";
@@ -23,15 +27,23 @@ describe("a worker whose STORAGE_URL is s3://", () => {
   let s3: LocalS3;
   let storage: S3Storage;
   let worker: WorkerProcess;
+  let port: number;
 
   before(async () => {
     env = await createTestEnvironment("s3-e2e", { embeddingDim: DIM });
     s3 = await startLocalS3();
     storage = s3.storage(PREFIX);
     worker = startWorkerProcess(
-      env.env({ ...s3.env(PREFIX), CHUNK_TOKENS: "100", CHUNK_OVERLAP_TOKENS: "10", WORKER_THREADS: "2" }),
+      env.env({
+        ...s3.env(PREFIX),
+        CHUNK_TOKENS: "100",
+        CHUNK_OVERLAP_TOKENS: "10",
+        WORKER_THREADS: "2",
+        DEPENDENCY_PROBE_MIN_MS: "200",
+        DEPENDENCY_PROBE_MAX_MS: "1000",
+      }),
     );
-    await waitUntilServing(worker, 2);
+    port = await waitUntilServing(worker, 2);
   });
 
   after(async () => {
@@ -98,39 +110,59 @@ describe("a worker whose STORAGE_URL is s3://", () => {
     assert.equal(row?.error_message, `object not found: ${storageKey}.missing`);
   });
 
-  test("a stopped S3 server makes the job retry, and it succeeds once the server is back", async () => {
-    const { documentId, workspaceId } = await env.insertDocument({
-      storage,
-      fileName: "patient.txt",
-      bytes: paragraph("patient"),
-    });
+  test("S3 stopped: one circuit opens, jobs are handed back without spending attempts, all READY once it is back", async () => {
+    const documents = await Promise.all(
+      ["p1", "p2", "p3", "p4", "p5"].map((tag) =>
+        env.insertDocument({ storage, fileName: `${tag}.txt`, bytes: paragraph(tag) }),
+      ),
+    );
+    const linesAbout = (message: string) => worker.logs.filter((line) => line.message === message).length;
+    const DOWN =
+      "dependency storage is down; no new jobs until a probe succeeds (jobs are handed back without spending attempts)";
+    const BACK = "dependency storage is back; fetching jobs again";
+    const probes = () => worker.logs.filter((line) => line.message === "dependency probe failed").length;
+    const downBefore = linesAbout(DOWN);
     await s3.stop();
-    const storageRetries = () =>
-      worker.logs.filter(
-        (entry) =>
-          entry.message === "document failed" &&
-          entry["will_retry"] === true &&
-          (entry["exception"] as { code?: string } | undefined)?.code === "STORAGE_UNAVAILABLE",
-      ).length;
-    const retriesBefore = storageRetries();
-    let job;
+    let jobs: Job[] = [];
     try {
-      job = await env.producer.queue.add(
-        "process-document",
-        { documentId, workspaceId },
-        { attempts: 50, backoff: { type: "fixed", delay: 300 } },
-      );
-      // Two failed attempts, each a retryable storage error: the job is being retried.
-      await worker.waitForLog(() => storageRetries() >= retriesBefore + 2, 30_000);
-      // Between attempts the document waits as PENDING (or is claimed again by the next attempt).
-      assert.ok(["PENDING", "PROCESSING"].includes((await env.documentRow(documentId))?.status ?? ""));
+      // As rag-corp's API enqueues: three attempts. An outage longer than three retries must not spend them.
+      jobs = await Promise.all(documents.map((document) => env.enqueue(document, 3)));
+      await worker.waitForLog((line) => line.message === DOWN, 30_000);
+      const probesBefore = probes();
+      await worker.waitForLog(() => probes() >= probesBefore + 4, 30_000);
+      const readyz = await opsGet(port, "/readyz");
+      assert.equal(readyz.status, 503);
+      const body = JSON.parse(readyz.text) as {
+        reason?: string;
+        dependencies?: Record<string, { up: boolean; down_since?: string; credentials_rejected?: boolean }>;
+      };
+      assert.equal(body.dependencies?.["storage"]?.up, false);
+      assert.equal(body.dependencies?.["storage"]?.credentials_rejected, false);
+      assert.match(body.reason ?? "", /storage down since \d{4}-/);
+      assert.equal(await scrapeMetric(port, "rag_worker_dependency_up", { dependency: "storage" }), 0);
+      assert.ok((await scrapeMetric(port, "rag_worker_handed_back_total", { reason: "storage" })) >= 1);
+      for (const document of documents) {
+        assert.equal(
+          (await env.documentRow(document.documentId))?.status,
+          "PENDING",
+          "back to its state before the claim",
+        );
+      }
     } finally {
       await s3.start();
     }
-    const outcome = await env.finished(job);
-    assert.deepEqual(outcome, { state: "completed", value: { status: "READY", chunksCreated: 1 } });
-    assert.ok(((await env.producer.queue.getJob(job.id ?? ""))?.attemptsMade ?? 0) >= 3);
-    assert.equal((await env.documentRow(documentId))?.status, "READY");
+    const outcomes = await Promise.all(jobs.map((job) => env.finished(job, 60_000)));
+    for (const outcome of outcomes) {
+      assert.deepEqual(outcome, { state: "completed", value: { status: "READY", chunksCreated: 1 } });
+    }
+    for (const job of jobs) {
+      const finished = await env.producer.queue.getJob(job.id ?? "");
+      assert.equal(finished?.attemptsMade, 1, "the outage spent no attempt: only the successful run counts");
+    }
+    assert.equal(linesAbout(DOWN) - downBefore, 1, "one log line for the outage, not one per job");
+    await worker.waitForLog((line) => line.message === BACK, 30_000);
+    assert.equal(await scrapeMetric(port, "rag_worker_dependency_up", { dependency: "storage" }), 1);
+    assert.equal((await opsGet(port, "/readyz")).status, 200);
   });
 
   test("ragworker ingest uploads to the same bucket and the worker makes the files READY", async () => {

@@ -206,7 +206,7 @@ describe("processDocument against a real database", () => {
     assert.match(row?.error_message ?? "", /outside the storage root/);
   });
 
-  it("a database that cannot be reached is a retryable failure; the row is untouched (PENDING)", async () => {
+  it("a database that cannot be reached is a dependency down, not the document's failure; the row is untouched (PENDING)", async () => {
     const doc = await env.insertDocument({ bytes: paragraph("d"), fileName: "d.txt" });
     // Port 1 on the loopback: nothing listens, so every connection is refused at once.
     const unreachable = new pg.Pool({
@@ -216,8 +216,13 @@ describe("processDocument against a real database", () => {
     unreachable.on("error", () => undefined);
     try {
       const result = await processDocument(documentTask(doc), world.with({ pool: unreachable }));
-      assert.equal(result.kind, "failed-retryable");
-      assert.equal(result.kind === "failed-retryable" ? result.code : null, "DATABASE_UNAVAILABLE");
+      assert.equal(result.kind, "dependency-down");
+      assert.deepEqual(
+        result.kind === "dependency-down"
+          ? [result.dependency, result.code, result.credentialsRejected]
+          : null,
+        ["database", "DATABASE_UNAVAILABLE", false],
+      );
       assert.deepEqual(await env.documentRow(doc.documentId), { status: "PENDING", error_message: null });
     } finally {
       await unreachable.end();
@@ -276,7 +281,7 @@ describe("processDocument against a real database", () => {
     await env.db.query(`
       CREATE OR REPLACE FUNCTION die_on_third_chunk() RETURNS trigger AS $$
       BEGIN
-        IF NEW.chunk_index = 2 THEN RAISE EXCEPTION 'injected crash mid-insert' USING ERRCODE = '57P01'; END IF;
+        IF NEW.chunk_index = 2 THEN RAISE EXCEPTION 'injected deadlock mid-insert' USING ERRCODE = '40P01'; END IF;
         RETURN NEW;
       END $$ LANGUAGE plpgsql;
       CREATE TRIGGER die_on_third_chunk BEFORE INSERT ON chunks FOR EACH ROW EXECUTE FUNCTION die_on_third_chunk();

@@ -61,7 +61,12 @@ function pipeline(read: () => Promise<Uint8Array>, options: { draining: boolean 
     findStalePending: async () => [],
     findExpiredClaims: async () => [],
   };
-  const storage: Storage = { description: "test", read, write: async () => undefined };
+  const storage: Storage = {
+    description: "test",
+    read,
+    write: async () => undefined,
+    probe: async () => undefined,
+  };
   const embedder: Embedder = { model: "test", dimension: 4, embed: async () => [] };
   const pool = new pg.Pool({ max: 1 });
   const deps: PipelineDeps = {
