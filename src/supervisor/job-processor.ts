@@ -268,7 +268,15 @@ async function handBack(
   if (reason === "drain") deps.logger.warn("drain deadline reached; handing the job back to the queue");
   // The outage itself is logged once by its circuit; per job it is detail.
   else deps.logger.debug({ dependency: reason }, "dependency down; handing the job back to the queue");
-  await releaseClaimForThread(task, deps, "PENDING", null, "could not release the claim while handing back");
+  await releaseClaimForThread(
+    task,
+    deps,
+    "PENDING",
+    null,
+    "could not release the claim while handing back",
+    // The database being down fails this for every job; its circuit says so once.
+    reason === "drain" ? "error" : "debug",
+  );
   await job.moveToDelayed(Date.now() + (reason === "drain" ? 0 : deps.dependencyHandBackDelayMs), token);
   throw new DelayedError();
 }
@@ -284,11 +292,12 @@ async function releaseClaimForThread(
   status: "PENDING" | "FAILED",
   errorMessage: string | null,
   failureLog: string,
+  level: "error" | "debug" = "error",
 ): Promise<void> {
   if (typeof task.documentId !== "string") return;
   await deps.store
     .release(deps.db, { id: task.documentId, jobId: task.jobId, status, errorMessage })
     .catch((error: unknown) => {
-      deps.logger.error({ err: describeError(error) }, failureLog);
+      deps.logger[level]({ err: describeError(error) }, failureLog);
     });
 }

@@ -485,7 +485,11 @@ async function fail(
     });
   } catch (releaseError) {
     // The retried job reclaims its own PROCESSING row by job id; an expired claim is reclaimable too.
-    deps.logger.error({ err: describeError(releaseError) }, "could not record the failure on the document");
+    // With the database down this fails for every job: the circuit says so once.
+    deps.logger[kind === "dependency-down" ? "debug" : "error"](
+      { err: describeError(releaseError) },
+      "could not record the failure on the document",
+    );
     return failure;
   }
   if (!released) {
