@@ -7,9 +7,8 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "../support/bounded-test.js";
 import { documentStore, type DocumentStore } from "../../src/db/document-store.js";
-import { migrate } from "../../src/db/migrate.js";
 import type { Queryable } from "../../src/db/queryable.js";
-import { createRagCorpDatabase, type RagCorpDatabase } from "../support/rag-corp-database.js";
+import { createMigratedRagCorpDatabase, type RagCorpDatabase } from "../support/rag-corp-database.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 
 const TTL_MS = 600_000;
@@ -111,13 +110,7 @@ describe("cancelled jobs on rag-corp's schema", () => {
   let ragCorp: RagCorpDatabase;
   let workspaceId: string;
   before(async () => {
-    ragCorp = await createRagCorpDatabase("rc-cancelled");
-    const client = await ragCorp.db.connect();
-    try {
-      await migrate(client, { embeddingDim: 768 });
-    } finally {
-      client.release();
-    }
+    ragCorp = await createMigratedRagCorpDatabase("rc-cancelled");
     workspaceId = await ragCorp.createWorkspace({ ftsLanguage: "spanish" });
   });
   after(async () => {

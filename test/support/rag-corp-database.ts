@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { migrate } from "../../src/db/migrate.js";
 import type { Queryable } from "../../src/db/queryable.js";
 import type { Storage } from "../../src/storage/storage.js";
 import { createTestDatabase, type TestDatabase } from "./services.js";
@@ -123,6 +124,23 @@ export async function createRagCorpDatabase(label: string): Promise<RagCorpDatab
       await database.drop();
     },
   };
+}
+
+/** A rag-corp database with ragworker's own tables migrated in (768 dimensions, as rag-corp's). */
+export async function createMigratedRagCorpDatabase(label: string): Promise<RagCorpDatabase> {
+  const ragCorp = await createRagCorpDatabase(label);
+  try {
+    const client = await ragCorp.db.connect();
+    try {
+      await migrate(client, { embeddingDim: 768 });
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await ragCorp.close();
+    throw error;
+  }
+  return ragCorp;
 }
 
 /** rag-corp's dedup key: SHA-256 (hex) of the workspace id, a colon, then the file's bytes. */

@@ -7,8 +7,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "../../support/bounded-test.js";
 import type { ChunkRow } from "../../../src/db/chunk-writer.js";
 import { documentStore } from "../../../src/db/document-store.js";
-import { migrate } from "../../../src/db/migrate.js";
-import { createRagCorpDatabase, type RagCorpDatabase } from "../../support/rag-corp-database.js";
+import { createMigratedRagCorpDatabase, type RagCorpDatabase } from "../../support/rag-corp-database.js";
 
 const TTL_MS = 600_000;
 const store = documentStore("rag-corp");
@@ -29,13 +28,7 @@ describe("rag-corp document store", () => {
   let workspaceId: string;
 
   before(async () => {
-    ragCorp = await createRagCorpDatabase("rc-store");
-    const client = await ragCorp.db.connect();
-    try {
-      await migrate(client, { embeddingDim: 768 });
-    } finally {
-      client.release();
-    }
+    ragCorp = await createMigratedRagCorpDatabase("rc-store");
     workspaceId = await ragCorp.createWorkspace({ ftsLanguage: "spanish" });
   });
 

@@ -7,11 +7,10 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "../../support/bounded-test.js";
 import { documentStore } from "../../../src/db/document-store.js";
-import { migrate } from "../../../src/db/migrate.js";
 import { FIRST_CANDIDATE_ID } from "../../../src/db/reconcile-candidates.js";
 import { startReconcileRounds } from "../../../src/db/reconcile-rounds.js";
 import { makeStalePendingCases } from "../../support/reconcile-cases.js";
-import { createRagCorpDatabase, type RagCorpDatabase } from "../../support/rag-corp-database.js";
+import { createMigratedRagCorpDatabase, type RagCorpDatabase } from "../../support/rag-corp-database.js";
 
 const store = documentStore("rag-corp");
 const AGE_MS = 60_000;
@@ -22,13 +21,7 @@ describe("reconcile candidates (rag-corp schema)", () => {
   let workspaceId: string;
 
   before(async () => {
-    ragCorp = await createRagCorpDatabase("rc-reconcile");
-    const client = await ragCorp.db.connect();
-    try {
-      await migrate(client, { embeddingDim: 768 });
-    } finally {
-      client.release();
-    }
+    ragCorp = await createMigratedRagCorpDatabase("rc-reconcile");
     workspaceId = await ragCorp.createWorkspace();
   });
   after(async () => {
