@@ -166,7 +166,8 @@ export async function startSupervisor(
       }),
     });
     const queueWorker = worker;
-    // Released first at the drain: no new job is fetched; running ones finish or are handed back.
+    // Released at the drain right after the reconciler: no new job is fetched; running ones finish
+    // or are handed back.
     releases.push("queue worker", () => closeQueueWorker(queueWorker, shutdown.forceClose, logger));
 
     // The last chance for a shutdown begun during start-up: from the next line on, it drains.
