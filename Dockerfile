@@ -1,19 +1,30 @@
 # syntax=docker/dockerfile:1
+# Node 26, the Active LTS line (since 2026-10-28, supported until 2029-04-30); the tests run on the
+# same release (scripts/node-runtime.sh). package.json's allowScripts keeps onnxruntime-node's
+# postinstall (a CUDA download from NuGet) from running; its CPU binaries ship in the package.
 # Build stage: dev dependencies and the TypeScript compiler, thrown away afterwards.
-FROM node:20-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 RUN npm run build
 
-# Runtime stage: production dependencies and the compiled worker only.
-FROM node:20-bookworm-slim AS runtime
+# Runtime stage: production dependencies and the compiled worker only, no compiler or headers
+# (the slim image has none; msgpackr-extract takes its prebuilt binary). onnxruntime-node ships
+# its binaries for every platform (288 MB); only this image's own os/arch stays (about 46 MB).
+FROM node:26-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+  && npm cache clean --force \
+  && keep="$(node -p 'process.platform + "/" + process.arch')" \
+  && for dir in node_modules/onnxruntime-node/bin/napi-v*/*/*; do \
+    case "$dir" in */"$keep") ;; *) rm -rf "$dir" ;; esac; \
+  done \
+  && find node_modules/onnxruntime-node/bin -mindepth 2 -type d -empty -delete
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/data/uploads && chown -R node:node /app/data
 USER node

@@ -9,6 +9,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# A `node` that package.json's engines does not name (Debian's 20, say): the project's own Node 26
+# (scripts/node-runtime.sh, fetched once into .ragworker/) goes first on PATH for everything below.
+if ! bash scripts/node-runtime.sh supported; then
+  PATH="$(bash scripts/node-runtime.sh bin):$PATH"
+  export PATH
+fi
+
 node_args=()
 files=()
 for arg in "$@"; do
@@ -40,13 +47,9 @@ npm run build
 npm run typecheck
 npm run lint
 
-flags=(--import tsx --test)
-# --test-concurrency exists from Node 20.10 (the engines floor); keep going without it on older ones.
-if node --help | grep -- '--test-concurrency' >/dev/null; then
-  flags+=(--test-concurrency=2)
-fi
-# Node 20 applies --test-timeout to each test file (a hung file fails after 10 min instead of
-# running CI to its limit); test/support/bounded-test.ts bounds each test and hook (180 s). The
+flags=(--import tsx --test --test-concurrency=2)
+# --test-timeout (10 min) is the runner's backstop (a hung file fails instead of running CI to its
+# limit); test/support/bounded-test.ts bounds each test and hook (180 s). The
 # slowest file, the Dockerfile replay, took 236 s in a full run on a loaded 2-core machine.
 flags+=(--test-timeout=600000)
 # The ten slowest tests, printed just before spec's closing summary ("ℹ tests N", "ℹ pass N", …).
@@ -55,5 +58,5 @@ flags+=(
   --test-reporter=spec --test-reporter-destination=stdout
 )
 
-echo "scripts/test.sh: node ${flags[*]} ${node_args[*]} (${#files[@]} files)"
+echo "scripts/test.sh: node $(node --version) ${flags[*]} ${node_args[*]} (${#files[@]} files)"
 exec node "${flags[@]}" "${node_args[@]}" "${files[@]}"

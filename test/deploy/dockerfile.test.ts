@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { lstat, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "../support/bounded-test.js";
@@ -15,6 +15,17 @@ import { createTestEnvironment, type TestEnvironment } from "../support/test-env
 import { startWorkerProcess } from "../support/worker-process.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** The runtime stage's node_modules: 374 MB with onnxruntime-node for every platform, 131 MB pruned. */
+const RUNTIME_NODE_MODULES_MAX_BYTES = 160 * 1024 * 1024;
+
+/** Bytes of the regular files under a directory (their apparent size, as `du --apparent-size`). */
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) total += (await lstat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
 
 describe("Dockerfile", () => {
   let stages: DockerStage[];
@@ -31,7 +42,33 @@ describe("Dockerfile", () => {
     assert.ok(instructions(build, "RUN").some((args) => /npm ci\b/.test(args) && !/--omit=dev/.test(args)));
     assert.ok(instructions(build, "RUN").some((args) => /npm run build/.test(args)));
     assert.ok(instructions(runtime, "RUN").some((args) => /npm ci --omit=dev/.test(args)));
+    // The replay keeps the machine's npm cache (test/support/dockerfile-steps.ts); the image must not.
+    assert.ok(
+      instructions(runtime, "RUN").some((args) => /npm ci --omit=dev.*&& npm cache clean --force/.test(args)),
+    );
     assert.ok(instructions(runtime, "COPY").some((args) => args.startsWith(`--from=${build?.name}`)));
+  });
+
+  test("builds both stages on the Node line the tests run on, one that engines supports", async () => {
+    // scripts/node-runtime.sh's first line is the Active LTS that CI runs the suite on.
+    const lines = spawnSync("bash", [join(ROOT, "scripts/node-runtime.sh"), "lines"], {
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    assert.equal(lines.status, 0, lines.stderr);
+    const major = lines.stdout.trim().split("\n")[0];
+    assert.deepEqual(
+      stages.map((stage) => stage.from),
+      [`node:${major}-bookworm-slim`, `node:${major}-bookworm-slim`],
+    );
+    const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as {
+      engines: { node: string };
+    };
+    const ranges = pkg.engines.node.split("||").map((range) => range.trim());
+    assert.ok(
+      ranges.some((range) => range.startsWith(`^${major}.`)),
+      `engines.node ${pkg.engines.node}`,
+    );
   });
 
   test("runs as a non-root user, exposes 8001, stops with SIGTERM, checks health with ragworker health", () => {
@@ -71,6 +108,19 @@ describe("Dockerfile", () => {
       assert.equal(existsSync(join(runtime, "node_modules/typescript")), false);
       assert.equal(existsSync(join(runtime, "node_modules/eslint")), false);
       assert.equal(existsSync(join(runtime, "src")), false);
+    });
+
+    test("the runtime stage keeps onnxruntime-node's binaries for its own platform only", async () => {
+      const bin = join(roots.get("runtime") ?? "", "node_modules/onnxruntime-node/bin");
+      const platforms = (await readdir(bin, { recursive: true }))
+        .filter((path) => path.split("/").length === 3)
+        .sort();
+      assert.deepEqual(platforms, [`napi-v6/${process.platform}/${process.arch}`]);
+      const bytes = await treeBytes(join(roots.get("runtime") ?? "", "node_modules"));
+      assert.ok(
+        bytes < RUNTIME_NODE_MODULES_MAX_BYTES,
+        `runtime node_modules is ${(bytes / 2 ** 20).toFixed(0)} MB, over ${RUNTIME_NODE_MODULES_MAX_BYTES / 2 ** 20} MB`,
+      );
     });
 
     test("its worker starts, passes the HEALTHCHECK command, processes a document and drains on SIGTERM", async () => {

@@ -80,8 +80,14 @@ export async function replayDockerfile(contextDir: string): Promise<Map<string, 
           await cp(join(sourceRoot, source.replace(/^\/app\/?/, "")), target, { recursive: true });
         }
       } else if (keyword === "RUN") {
-        // chown to the image's `node` user is about image ownership, meaningless in a temp dir.
-        const command = args.replace(/&& chown -R node:node \S+/g, "").replace(/\/app\//g, `${workdir}/`);
+        // chown to the image's `node` user is about image ownership, meaningless in a temp dir; and
+        // the image's npm cache is its own, while here it is the machine's, which the replay keeps
+        // (cleaning it made every later `npm ci` on the machine, the next replay's too, download
+        // everything again). The Dockerfile test checks that the runtime stage does clean it.
+        const command = args
+          .replace(/&& chown -R node:node \S+/g, "")
+          .replace(/&& npm cache clean --force/g, "")
+          .replace(/\/app\//g, `${workdir}/`);
         // Bounded: a stalled `npm ci` is killed and fails naming its command (execFile's error does).
         await run("bash", ["-c", command], {
           cwd: workdir,
