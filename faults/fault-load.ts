@@ -7,6 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { DEFAULT_DOCUMENT_JOB_OPTIONS } from "../src/producer/enqueue-document.js";
 import { DOCUMENT_JOB_NAME } from "../src/producer/document-job.js";
+import type { Storage } from "../src/storage/storage.js";
 import type { TestEnvironment } from "../test/support/test-environment.js";
 import { paragraphsOfText } from "../test/support/document-fixtures.js";
 
@@ -18,10 +19,19 @@ export interface LoadedDocument {
 /**
  * Stores `count` text documents, inserts their rows in one statement and enqueues them in bulk;
  * with `enqueue: false` only the rows (an API that died before enqueueing; jobId is then "").
+ * `storage` puts the files there (an S3 bucket) instead of the environment's directory;
+ * `attempts` replaces the producer's default (rag-corp's API enqueues with 3).
  */
 export async function loadDocuments(
   env: TestEnvironment,
-  options: { count: number; bytes: number | ((index: number) => number); seed: number; enqueue?: boolean },
+  options: {
+    count: number;
+    bytes: number | ((index: number) => number);
+    seed: number;
+    enqueue?: boolean;
+    storage?: Storage;
+    attempts?: number;
+  },
 ): Promise<LoadedDocument[]> {
   const workspaceId = await env.createWorkspace(`faults-${options.seed}`);
   const rows = Array.from({ length: options.count }, (_, i) => {
@@ -33,9 +43,15 @@ export async function loadDocuments(
   for (let start = 0; start < rows.length; start += 200) {
     await Promise.all(
       rows.slice(start, start + 200).map(async (row, i) => {
-        const path = join(env.storageDir, workspaceId, row.documentId, row.fileName);
+        const key = `${workspaceId}/${row.documentId}/${row.fileName}`;
+        const text = paragraphsOfText(row.seed, sizeOf(start + i));
+        if (options.storage) {
+          await options.storage.write(key, new TextEncoder().encode(text));
+          return;
+        }
+        const path = join(env.storageDir, key);
         await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, paragraphsOfText(row.seed, sizeOf(start + i)));
+        await writeFile(path, text);
       }),
     );
   }
@@ -50,7 +66,10 @@ export async function loadDocuments(
     rows.map((row) => ({
       name: DOCUMENT_JOB_NAME,
       data: { documentId: row.documentId, workspaceId },
-      opts: DEFAULT_DOCUMENT_JOB_OPTIONS,
+      opts:
+        options.attempts === undefined
+          ? DEFAULT_DOCUMENT_JOB_OPTIONS
+          : { ...DEFAULT_DOCUMENT_JOB_OPTIONS, attempts: options.attempts },
     })),
   );
   return rows.map((row, i) => ({ documentId: row.documentId, jobId: jobs[i]?.id ?? "" }));

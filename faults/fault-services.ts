@@ -18,6 +18,9 @@ export interface FaultServices {
   stopRedis(): Promise<void>;
   startRedis(): Promise<void>;
   restartPostgres(): Promise<void>;
+  /** PostgreSQL stopped (fast shutdown: every connection cut, new ones refused) and started again. */
+  stopPostgres(): Promise<void>;
+  startPostgres(): Promise<void>;
   /**
    * Redis restarted without persistence: FLUSHALL (written to the append-only file, so the
    * restart replays to an empty dataset), then stop and start. Every queue is gone.
@@ -40,6 +43,8 @@ export async function startFaultServices(redisPort: number, postgresPort: number
     stopRedis: () => services("stop-redis"),
     startRedis: () => services("start-redis"),
     restartPostgres: () => services("restart-postgres"),
+    stopPostgres: () => services("stop-postgres"),
+    startPostgres: () => services("start-postgres"),
     async restartRedisEmpty() {
       const redis = createRedis(redisUrl, { maxRetriesPerRequest: 1 });
       try {

@@ -1,8 +1,9 @@
 /**
  * The fault suite: real worker processes under hundreds of documents each, with real Redis and
- * PostgreSQL of its own (started by scripts/services.sh on their own ports), through seven
- * scenarios. Prints one row per scenario and exits 1 if anything was lost, stuck or duplicated,
- * or a scenario's own checks failed. Not part of `npm test` (it takes minutes).
+ * PostgreSQL of its own (started by scripts/services.sh on their own ports), through the
+ * scenarios below (one per row of README's table). Prints one row per scenario and exits 1 if
+ * anything was lost, stuck or duplicated, or a scenario's own checks failed. Not part of
+ * `npm test` (it takes minutes).
  *
  *   npm run faults [-- --quick] [-- --only 2,4]
  */
@@ -12,6 +13,7 @@ import Table from "cli-table3";
 import { startFaultServices } from "./fault-services.js";
 import type { Scenario, ScenarioResult } from "./scenario.js";
 import { cancelMidLoadScenario } from "./scenarios/cancel-mid-load.js";
+import { embeddingOutage, postgresStopped, s3Denied, s3Stopped } from "./scenarios/dependency-outages.js";
 import { killNine } from "./scenarios/kill-nine.js";
 import { noJob } from "./scenarios/no-job.js";
 import { postgresRestart } from "./scenarios/postgres-restart.js";
@@ -37,6 +39,10 @@ const SCENARIOS: readonly Scenario[] = [
   cancelMidLoadScenario,
   threeReconcilers,
   sentinelFailover,
+  s3Stopped,
+  embeddingOutage,
+  postgresStopped,
+  s3Denied,
 ];
 
 const { values } = parseArgs({

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Redis and PostgreSQL for development, tests and CI.
 #
-#   bash scripts/services.sh [up|down|status|restart-postgres|stop-redis|start-redis]
+#   bash scripts/services.sh [up|down|status|restart-postgres|stop-postgres|start-postgres|stop-redis|start-redis]
 #
 # Targets the same variables the worker reads:
 #   REDIS_URL     default redis://127.0.0.1:6379
@@ -25,6 +25,8 @@
 # down              Stops only the instances this script started.
 # status            One line per service; exit 1 when one is not usable.
 # restart-postgres  Restarts PostgreSQL (fast shutdown: clients are disconnected). For fault tests.
+# stop-postgres     Stops the project PostgreSQL cluster (fast shutdown). For fault tests.
+# start-postgres    Starts it again (same as `up` for PostgreSQL alone).
 # stop-redis        Stops the project Redis. For fault tests.
 # start-redis       Starts it again (same as `up` for Redis alone).
 # test-tools        Installs the tools the tests use besides the services (promtool, prometheus;
@@ -866,6 +868,16 @@ case "$command" in
     take_lock
     pg_restart
     ;;
+  stop-postgres)
+    take_lock
+    load_pg_url
+    pg_stop || die "postgresql: no project cluster running on $P_HOST:$P_PORT (not started by this script?)"
+    say "postgresql: stopped project cluster on $P_HOST:$P_PORT"
+    ;;
+  start-postgres)
+    take_lock
+    pg_up
+    ;;
   stop-redis)
     take_lock
     load_redis_url
@@ -906,6 +918,6 @@ case "$command" in
     sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'
     ;;
   *)
-    die "unknown command '$command' (up, down, status, restart-postgres, stop-redis, start-redis, test-tools)"
+    die "unknown command '$command' (up, down, status, restart-postgres, stop-postgres, start-postgres, stop-redis, start-redis, test-tools)"
     ;;
 esac

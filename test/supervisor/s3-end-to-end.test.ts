@@ -1,8 +1,8 @@
 /**
  * The real worker process reading documents from an S3-compatible server (s3rver on loopback):
  * documents reach READY, a missing object fails at once, a stopped server opens the storage circuit
- * (jobs handed back, no attempt spent) until it is back, and `ragworker ingest` uploads to the
- * same bucket. Fault row 13, short version.
+ * (jobs handed back, no attempt spent) until it is back, refused credentials (403) open it saying
+ * so, and `ragworker ingest` uploads to the same bucket. Fault rows 13 and 16, short versions.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -11,12 +11,19 @@ import { join } from "node:path";
 import type { Job } from "bullmq";
 import { after, before, describe, test } from "../support/bounded-test.js";
 import { scrapeMetric } from "../support/metrics-samples.js";
-import { opsGet } from "../support/ops-http.js";
+import {
+  assertRecovered,
+  circuitLines,
+  circuitView,
+  FAST_PROBES,
+  isOpen,
+} from "../support/dependency-outage.js";
 import { paragraph } from "../support/text.js";
 import type { S3Storage } from "../../src/storage/s3-storage.js";
 import { makePdf } from "../support/document-fixtures.js";
 import { startLocalS3, type LocalS3 } from "../support/local-s3.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
+import { sleep } from "../support/waits.js";
 import { startWorkerProcess, waitUntilServing, type WorkerProcess } from "../support/worker-process.js";
 
 const DIM = 32;
@@ -39,8 +46,7 @@ describe("a worker whose STORAGE_URL is s3://", () => {
         CHUNK_TOKENS: "100",
         CHUNK_OVERLAP_TOKENS: "10",
         WORKER_THREADS: "2",
-        DEPENDENCY_PROBE_MIN_MS: "200",
-        DEPENDENCY_PROBE_MAX_MS: "1000",
+        ...FAST_PROBES,
       }),
     );
     port = await waitUntilServing(worker, 2);
@@ -52,6 +58,13 @@ describe("a worker whose STORAGE_URL is s3://", () => {
     await s3?.close();
     await env?.close();
   });
+
+  /** No document failed: each is back in its state before the claim. */
+  const assertPending = async (documents: ReadonlyArray<{ documentId: string }>) => {
+    for (const document of documents) {
+      assert.equal((await env.documentRow(document.documentId))?.status, "PENDING");
+    }
+  };
 
   test("documents stored in the bucket reach READY with their chunks", async () => {
     const documents = [
@@ -116,12 +129,10 @@ describe("a worker whose STORAGE_URL is s3://", () => {
         env.insertDocument({ storage, fileName: `${tag}.txt`, bytes: paragraph(tag) }),
       ),
     );
-    const linesAbout = (message: string) => worker.logs.filter((line) => line.message === message).length;
     const DOWN =
       "dependency storage is down; no new jobs until a probe succeeds (jobs are handed back without spending attempts)";
-    const BACK = "dependency storage is back; fetching jobs again";
     const probes = () => worker.logs.filter((line) => line.message === "dependency probe failed").length;
-    const downBefore = linesAbout(DOWN);
+    const before = circuitLines(worker, "storage");
     await s3.stop();
     let jobs: Job[] = [];
     try {
@@ -130,39 +141,46 @@ describe("a worker whose STORAGE_URL is s3://", () => {
       await worker.waitForLog((line) => line.message === DOWN, 30_000);
       const probesBefore = probes();
       await worker.waitForLog(() => probes() >= probesBefore + 4, 30_000);
-      const readyz = await opsGet(port, "/readyz");
-      assert.equal(readyz.status, 503);
-      const body = JSON.parse(readyz.text) as {
-        reason?: string;
-        dependencies?: Record<string, { up: boolean; down_since?: string; credentials_rejected?: boolean }>;
-      };
-      assert.equal(body.dependencies?.["storage"]?.up, false);
-      assert.equal(body.dependencies?.["storage"]?.credentials_rejected, false);
-      assert.match(body.reason ?? "", /storage down since \d{4}-/);
-      assert.equal(await scrapeMetric(port, "rag_worker_dependency_up", { dependency: "storage" }), 0);
+      const view = await circuitView(port, "storage");
+      assert.ok(isOpen(view), JSON.stringify(view));
+      assert.equal(view.circuit?.credentials_rejected, false);
+      assert.match(view.reason, /storage down since \d{4}-/);
       assert.ok((await scrapeMetric(port, "rag_worker_handed_back_total", { reason: "storage" })) >= 1);
-      for (const document of documents) {
-        assert.equal(
-          (await env.documentRow(document.documentId))?.status,
-          "PENDING",
-          "back to its state before the claim",
-        );
-      }
+      await assertPending(documents);
     } finally {
       await s3.start();
     }
-    const outcomes = await Promise.all(jobs.map((job) => env.finished(job, 60_000)));
-    for (const outcome of outcomes) {
-      assert.deepEqual(outcome, { state: "completed", value: { status: "READY", chunksCreated: 1 } });
+    await assertRecovered(env, worker, port, jobs, "storage", before);
+  });
+
+  test("S3 refusing the credentials (403 AccessDenied): the circuit opens saying so, no attempt spent, all READY once fixed", async () => {
+    const documents = await Promise.all(
+      ["d1", "d2", "d3"].map((tag) =>
+        env.insertDocument({ storage, fileName: `${tag}.txt`, bytes: paragraph(tag) }),
+      ),
+    );
+    const before = circuitLines(worker, "storage");
+    const deniedAt = performance.now();
+    s3.deny(true);
+    let jobs: Job[] = [];
+    try {
+      jobs = await Promise.all(documents.map((document) => env.enqueue(document, 3)));
+      const line = await worker.waitForLog(
+        () => circuitLines(worker, "storage").opens > before.opens,
+        30_000,
+      );
+      assert.match(String(line.message), /^dependency storage refuses the worker's credentials: fix them/);
+      // The keys stay refused for about 3 s in all.
+      await sleep(Math.max(0, 3_000 - (performance.now() - deniedAt)));
+      const view = await circuitView(port, "storage");
+      assert.ok(isOpen(view), JSON.stringify(view));
+      assert.equal(view.circuit?.credentials_rejected, true);
+      assert.match(view.reason, /storage refuses the credentials since \d{4}-/);
+      await assertPending(documents);
+    } finally {
+      s3.deny(false);
     }
-    for (const job of jobs) {
-      const finished = await env.producer.queue.getJob(job.id ?? "");
-      assert.equal(finished?.attemptsMade, 1, "the outage spent no attempt: only the successful run counts");
-    }
-    assert.equal(linesAbout(DOWN) - downBefore, 1, "one log line for the outage, not one per job");
-    await worker.waitForLog((line) => line.message === BACK, 30_000);
-    assert.equal(await scrapeMetric(port, "rag_worker_dependency_up", { dependency: "storage" }), 1);
-    assert.equal((await opsGet(port, "/readyz")).status, 200);
+    await assertRecovered(env, worker, port, jobs, "storage", before);
   });
 
   test("ragworker ingest uploads to the same bucket and the worker makes the files READY", async () => {

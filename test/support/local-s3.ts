@@ -1,7 +1,9 @@
 /**
  * An S3-compatible server of the test's own (s3rver) on a loopback port, storing objects in a
  * temporary directory. It can be stopped and started again on the same port and directory, so a
- * test can take object storage away from a running worker and give it back with its objects.
+ * test can take object storage away from a running worker and give it back with its objects, or
+ * made to refuse every request with S3's 403 AccessDenied (credentials revoked) and then accept
+ * them again.
  */
 import { createServer, type Server } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -13,6 +15,10 @@ import { closeServer, listen as listenOn } from "./waits.js";
 
 // s3rver's built-in account: it checks request signatures against these.
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+
+/** S3's own answer to a request whose credentials it refuses. */
+const ACCESS_DENIED =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
 
 export interface LocalS3 {
   readonly endpoint: string;
@@ -28,6 +34,8 @@ export interface LocalS3 {
   stop(): Promise<void>;
   /** Serves again on the same port, from the same directory. */
   start(): Promise<void>;
+  /** While on, every request is answered 403 AccessDenied, as S3 answers revoked or wrong keys. */
+  deny(on: boolean): void;
   /** Stops the server and deletes its directory. */
   close(): Promise<void>;
 }
@@ -36,10 +44,21 @@ export async function startLocalS3(bucket = "ragworker-test"): Promise<LocalS3> 
   const directory = await mkdtemp(join(tmpdir(), "ragworker-s3-"));
   const s3rver = new S3rver({ directory, silent: true, configureBuckets: [{ name: bucket, configs: [] }] });
   await s3rver.configureBuckets();
-  // Our own HTTP server around s3rver's handler, so stopping can also cut kept-alive connections.
+  const handler = s3rver.callback();
+  let denied = false;
+  // Our own HTTP server around s3rver's handler, so stopping can also cut kept-alive connections
+  // and denying can answer before s3rver sees the request.
   let server: Server | null = null;
   const listen = async (port: number): Promise<number> => {
-    const started = createServer(s3rver.callback());
+    const started = createServer((request, response) => {
+      if (!denied) {
+        handler(request, response);
+        return;
+      }
+      request.resume();
+      response.writeHead(403, { "content-type": "application/xml" });
+      response.end(ACCESS_DENIED);
+    });
     const bound = await listenOn(started, port);
     server = started;
     return bound;
@@ -75,6 +94,9 @@ export async function startLocalS3(bucket = "ragworker-test"): Promise<LocalS3> 
         credentials: LOCAL_S3_CREDENTIALS,
       }),
     stop,
+    deny(on) {
+      denied = on;
+    },
     async start() {
       if (server) throw new Error(`local S3 on port ${port} is already running`);
       await listen(port);
