@@ -1,9 +1,9 @@
 # syntax=docker/dockerfile:1
-# Node 26, the Active LTS line (since 2026-10-28, supported until 2029-04-30); the tests run on the
-# same release (scripts/node-runtime.sh). package.json's allowScripts keeps onnxruntime-node's
+# Node 24, an LTS line (Maintenance LTS, supported until 2028-04-30); the tests run on the same
+# release (scripts/node-runtime.sh, which says why not 26 yet). package.json's allowScripts keeps onnxruntime-node's
 # postinstall (a CUDA download from NuGet) from running; its CPU binaries ship in the package.
 # Build stage: dev dependencies and the TypeScript compiler, thrown away afterwards.
-FROM node:26-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -14,7 +14,7 @@ RUN npm run build
 # Runtime stage: production dependencies and the compiled worker only, no compiler or headers
 # (the slim image has none; msgpackr-extract takes its prebuilt binary). onnxruntime-node ships
 # its binaries for every platform (288 MB); only this image's own os/arch stays (about 46 MB).
-FROM node:26-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Node 24 or 26 (package.json's engines); on an older system node (Debian's 20) the project's own
-# Node 26 is fetched once from the npm registry into .ragworker/ and used (scripts/node-runtime.sh).
+# Node 24 (package.json's engines); on another system node (Debian's 20) the project's own
+# Node 24 is fetched once from the npm registry into .ragworker/ and used (scripts/node-runtime.sh).
 if ! bash scripts/node-runtime.sh supported; then
   echo "==> Node $(bash scripts/node-runtime.sh lines | head -n 1) for this project (node-runtime.sh)"
   PATH="$(bash scripts/node-runtime.sh bin):$PATH"

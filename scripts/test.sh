@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# A `node` that package.json's engines does not name (Debian's 20, say): the project's own Node 26
+# A `node` that package.json's engines does not name (Debian's 20, say): the project's own Node 24
 # (scripts/node-runtime.sh, fetched once into .ragworker/) goes first on PATH for everything below.
 if ! bash scripts/node-runtime.sh supported; then
   PATH="$(bash scripts/node-runtime.sh bin):$PATH"

@@ -73,7 +73,10 @@ describe("JavaScriptDecompressionStream", () => {
   });
 
   it("refuses a format it does not know, as the built-in one does (pdf.js asks for brotli)", () => {
+    // Node 24 and 26's built-in knows brotli (Node 20's did not); this one still refuses it, so
+    // pdf.js decodes brotli with its own code, as it did on Node 20.
     assert.throws(() => new JavaScriptDecompressionStream("brotli"), TypeError);
-    assert.throws(() => new DecompressionStream("brotli" as "deflate"), TypeError);
+    assert.throws(() => new JavaScriptDecompressionStream("lzma"), TypeError);
+    assert.throws(() => new DecompressionStream("lzma" as "deflate"), TypeError);
   });
 });
