@@ -42,7 +42,7 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
     client.on("error", (error) => {
       options.logger.warn(
         { err: { message: error.message }, database: maskUrl(options.url) },
-        "database connection in use failed; its query fails and the job is retried",
+        "database connection in use failed; its query fails (an outage hands the job back: see the database circuit)",
       );
     });
   });

@@ -10,7 +10,10 @@ import { createHashEmbedder } from "./hash-embedder.js";
 import { createOpenAiEmbedder } from "./openai-embedder.js";
 import { SharedSemaphore } from "../protocol/shared-semaphore.js";
 
-export type EmbedderConfig = Pick<Config, "embeddingProvider" | "embeddingDim" | "embedding" | "redisUrl">;
+export type EmbedderConfig = Pick<
+  Config,
+  "embeddingProvider" | "embeddingDim" | "embeddingBatchSize" | "embedding" | "redisUrl"
+>;
 
 /**
  * The configured embedder; called once per thread, where the model (if any) is loaded.
@@ -63,10 +66,14 @@ async function createProvider(
         modelDir: settings.model ?? "",
         intraOpThreads: settings.intraOpThreads,
         normalize: settings.normalize,
+        maxBatchSize: config.embeddingBatchSize,
+        ...(settings.onnxFile ? { onnxFile: settings.onnxFile } : {}),
         ...(settings.pooling ? { pooling: settings.pooling } : {}),
         ...(settings.maxLength ? { maxLength: settings.maxLength } : {}),
       });
     }
+    // Retries are logged at debug: a service that stays down is reported once, by the embedding
+    // circuit, not once per retry of every thread.
     case "openai":
       return createOpenAiEmbedder({
         url: settings.url ?? "",
@@ -76,7 +83,7 @@ async function createProvider(
         timeoutMs: settings.timeoutMs,
         maxRetries: settings.maxRetries,
         semaphore: new SharedSemaphore(semaphore),
-        onRetry: (retry) => logger?.warn({ ...retry }, "embedding request failed; retrying"),
+        onRetry: (retry) => logger?.debug({ ...retry }, "embedding request failed; retrying"),
       });
     case "fake":
       return createFakeEmbedder();
@@ -90,7 +97,7 @@ async function createProvider(
         baseDelayMs: settings.google.baseDelayMs,
         maxDelayMs: settings.google.maxDelayMs,
         semaphore: new SharedSemaphore(semaphore),
-        onRetry: (retry) => logger?.warn({ ...retry }, "embedding request failed; retrying"),
+        onRetry: (retry) => logger?.debug({ ...retry }, "embedding request failed; retrying"),
       });
   }
 }

@@ -153,7 +153,8 @@ export type OutcomeStatus =
  * - `done`: the document reached `status` (READY, or found INVALID, MISSING, FAILED, CANCELLED…);
  *   the job completes.
  * - `failed-permanently`: retrying cannot help; the job fails for good.
- * - `failed-retryable`: a dependency failed; the job is retried while it has attempts left.
+ * - `failed-retryable`: a transient failure that may be the document's own (a deadlock, a
+ *   statement timeout); the job is retried while it has attempts left.
  * - `handed-back`: stopped at the drain deadline; the job goes back to the queue, no attempt spent.
  * - `dependency-down`: storage, the embedding service or the database is down (or refuses the
  *   deployment's credentials); the job goes back to the queue, no attempt spent, and that

@@ -30,8 +30,8 @@ export interface S3StorageOptions extends S3Location {
   readonly maxAttempts?: number;
 }
 
-// A stopped or unreachable server must fail a read within seconds, so the job is retried by BullMQ
-// with its backoff instead of holding a thread: a short connect timeout and few SDK attempts.
+// A stopped or unreachable server must fail a read within seconds, so the job is handed back and
+// the storage circuit opens instead of a thread being held: a short connect timeout, few SDK attempts.
 const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
 const DEFAULT_SOCKET_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ATTEMPTS = 3;
@@ -59,9 +59,9 @@ function tooLarge(key: string, size: number, maxBytes: number, exact: boolean): 
 
 /**
  * Objects in an S3-compatible bucket (AWS S3, MinIO, Ceph, R2), under an optional key prefix.
- * A missing object fails for good; an unreachable, slow or failing server is transient, so the
- * job is retried. Credentials come from the SDK's standard chain (environment, profile, web
- * identity, instance or container role).
+ * A missing object fails for good; an unreachable, slow, failing or refusing server is an outage
+ * (DependencyUnavailableError): the job goes back without spending an attempt. Credentials come
+ * from the SDK's standard chain (environment, profile, web identity, instance or container role).
  */
 export class S3Storage implements Storage {
   readonly description: string;

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../config/redis-connection.js";
 import type { Config } from "../config/config.js";
 import type { DocumentStore } from "../db/document-store.js";
 import { describeError } from "../logging/describe-error.js";
@@ -33,7 +33,7 @@ export interface ReconcilerDeps {
   readonly store: DocumentStore;
   readonly queue: DocumentQueue;
   /** The queue's connection: passes are skipped while it is not ready (commands would queue up). */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly logger: Logger;
   /** Told about each pass this replica finished as the leader (the metrics). */
   readonly onPass?: (enqueued: Readonly<Record<ReconcileReason, number>>) => void;
@@ -123,10 +123,22 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
     );
   };
 
+  // A database or Redis outage fails every pass: said once when it starts and once when it ends.
+  let failing = false;
   const tick = (): Promise<void> => {
     running ??= pass()
-      .catch((error: unknown) =>
-        logger.error({ err: describeError(error) }, "reconciler pass failed; the next one tries again"),
+      .then(
+        () => {
+          if (failing) logger.info("reconciler passes work again");
+          failing = false;
+        },
+        (error: unknown) => {
+          logger[failing ? "debug" : "error"](
+            { err: describeError(error) },
+            "reconciler pass failed; the next one tries again",
+          );
+          failing = true;
+        },
       )
       .finally(() => {
         running = null;

@@ -52,7 +52,9 @@ describe("createPgPool", () => {
       const pid = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid ?? 0;
       await client.query("BEGIN");
       await terminate(pid);
-      await waitForLine("database connection in use failed; its query fails and the job is retried");
+      await waitForLine(
+        "database connection in use failed; its query fails (an outage hands the job back: see the database circuit)",
+      );
       await assert.rejects(client.query("SELECT 1"));
       client.release(true);
       const fresh = await pool.query<{ one: number }>("SELECT 1 AS one");
