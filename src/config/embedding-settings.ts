@@ -18,6 +18,8 @@ export interface EmbeddingSettings {
   readonly normalize: boolean;
   readonly intraOpThreads: number;
   readonly maxLength: number | null;
+  /** onnx: the weights file inside the model directory; null: onnx/model.onnx, else model.onnx. */
+  readonly onnxFile: string | null;
   readonly url: string | null;
   readonly apiKey: string | null;
   readonly timeoutMs: number;
@@ -80,6 +82,16 @@ export const PROVIDER_SETTINGS = {
     defaultText: "the model's",
     describe: "`onnx`: tokens per input; longer inputs are truncated",
   }),
+  onnxFile: optionalSetting(
+    "EMBEDDING_ONNX_FILE",
+    // Inside the model directory only: the file is looked up next to the model's tokenizer.
+    acceptedBy(onnxFileInsideModel, "a relative path ending in .onnx, without `..`"),
+    {
+      defaultText: "`onnx/model.onnx`, else `model.onnx`",
+      describe:
+        "`onnx`: another weights file of the model directory, e.g. a quantized `onnx/model_quantized.onnx` or `onnx/model_qint8_avx512.onnx`; a missing one stops the start with the `.onnx` files that are there",
+    },
+  ),
   url: optionalSetting(
     "EMBEDDING_URL",
     // The embedder's own URL rules (no credentials in the URL: fetch would echo them).
@@ -122,6 +134,13 @@ export const PROVIDER_SETTINGS = {
       "rag-corp's embedding cache: `redis` (`rag:embedding:<sha256>` keys, 1 h TTL, shared with rag-corp's API), `memory` (LRU of 1,000, 1 h), `auto` (Redis when it answers, else memory), `off`",
   }),
 };
+
+function onnxFileInsideModel(value: string): void {
+  const parts = value.split(/[\\/]/);
+  if (!value.endsWith(".onnx") || value.startsWith("/") || /^[A-Za-z]:/.test(value) || parts.includes("..")) {
+    throw new RangeError(`not a relative .onnx path inside the model directory: ${value}`);
+  }
+}
 
 export const readEmbeddingSettings = (env: Env): EmbeddingSettings => ({
   ...readGroup(env, PROVIDER_SETTINGS),

@@ -9,6 +9,12 @@ export interface Embedder {
    * a local tokenizer leave it out, and chunk sizes are estimated (see estimateTokens).
    */
   countTokens?(text: string): number;
+  /**
+   * Embedders that batch by input length (onnx) say here how they would batch `texts`: positions,
+   * one array per batch. The pipeline then hands a document's texts over batch by batch in this
+   * order instead of in document order, and still checks for cancellation between batches.
+   */
+  planBatches?(texts: readonly string[]): number[][];
   /** Most tokens of text one input can hold (special tokens left out); more is truncated. */
   readonly maxInputTokens?: number;
   close?(): Promise<void>;

@@ -2,15 +2,19 @@
  * A local sentence-embedding model run with onnxruntime-node: `EMBEDDING_PROVIDER=onnx`.
  *
  * The model directory has the usual Hugging Face layout: `tokenizer.json` (required),
- * `onnx/model.onnx` or `model.onnx` (required), and optionally `config.json`,
+ * `onnx/model.onnx` or `model.onnx` (required; or the file `onnxFile` names, such as a quantized
+ * `onnx/model_quantized.onnx`), and optionally `config.json`,
  * `tokenizer_config.json`, `sentence_bert_config.json` and sentence-transformers' pooling
  * settings (`1_Pooling/config.json`, or the Pooling module named in `modules.json`). Nothing is
  * downloaded. One embedder (one session) per thread, created once.
  *
  * Texts are tokenized with @huggingface/tokenizers, truncated to the model's token limit (see
  * `resolveTokenLimit`: never longer than the position embeddings, so long input never crashes),
- * padded to the longest text of their batch, and run through the session; the token vectors are
- * pooled (mean over real tokens, or the first token) and L2-normalized.
+ * grouped by token length (src/embed/onnx-batch-plan.ts: sorted, cut to a count and a token
+ * budget), each batch padded only to its own longest text and run through the session; the token
+ * vectors are pooled (mean over real tokens, or the first token), L2-normalized and returned in
+ * the caller's order. `planBatches` lets the pipeline hand a whole document's texts over in the
+ * same groups, one call per batch, so it can still stop between batches.
  *
  * Caution for the thread pool: `session.run` is synchronous native code. Terminating a worker
  * thread while it is inside a run (Piscina abort or destroy, a resource limit, `process.exit`
@@ -18,7 +22,7 @@
  * instance of 'Napi::Error'" (seen with onnxruntime-node 1.20.1 to 1.30.0). Let threads finish
  * their batch before ending them; sub-batches of `maxBatchSize` bound how long one run lasts.
  */
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { Tokenizer } from "@huggingface/tokenizers";
@@ -27,6 +31,7 @@ import { InferenceSession, Tensor } from "onnxruntime-node";
 import { PermanentError } from "../errors/permanent-error.js";
 import { TransientError } from "../errors/transient-error.js";
 import type { Embedder } from "./embedder.js";
+import { consecutiveBatches, planBatches, type BatchLimits } from "./onnx-batch-plan.js";
 
 export type OnnxPooling = "mean" | "cls";
 
@@ -45,12 +50,34 @@ export interface OnnxEmbedderOptions {
   modelName?: string;
   /** Most texts per `session.run` (default 32): bounds memory and the length of one native call. */
   maxBatchSize?: number;
+  /**
+   * Most padded tokens per `session.run` (texts × the batch's longest; default `maxBatchSize` ×
+   * 128): short texts go in full batches, long ones in smaller ones of about the same cost.
+   */
+  maxBatchTokens?: number;
+  /**
+   * `length` (default): batches of texts of about the same length; `input`: consecutive texts
+   * in the caller's order, each batch padded to its longest (the path before length grouping, kept
+   * to compare against).
+   */
+  batchOrder?: "length" | "input";
+  /**
+   * The weights file, relative to `modelDir` (EMBEDDING_ONNX_FILE), e.g. a quantized
+   * `onnx/model_quantized.onnx`; default: the first of ONNX_MODEL_FILES that exists.
+   */
+  onnxFile?: string;
 }
 
 /** Where the ONNX weights are looked for, in this order. */
 export const ONNX_MODEL_FILES = ["onnx/model.onnx", "model.onnx"] as const;
 
 const DEFAULT_MAX_BATCH_SIZE = 32;
+/**
+ * Padded tokens per batch for each text of the count limit: 32 × 128 = 4,096 by default, which
+ * keeps one run's attention scores (texts × heads × length², float32) near 100 MB for a 12-head
+ * model at 512 tokens, while texts of up to 128 tokens still fill whole batches.
+ */
+const TOKENS_PER_BATCH_SLOT = 128;
 /** Outputs with one vector per token, by preference; otherwise the model's first output. */
 const TOKEN_OUTPUTS = ["last_hidden_state", "token_embeddings"];
 const SUPPORTED_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
@@ -87,6 +114,10 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
     throw new RangeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
   }
+  const maxBatchTokens = options.maxBatchTokens ?? maxBatchSize * TOKENS_PER_BATCH_SLOT;
+  if (!Number.isInteger(maxBatchTokens) || maxBatchTokens < 1) {
+    throw new RangeError(`maxBatchTokens must be a positive integer, got ${maxBatchTokens}`);
+  }
   const modelDir = path.resolve(options.modelDir);
   const rejected = (reason: string, cause?: unknown): PermanentError =>
     new PermanentError(
@@ -96,7 +127,7 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
       cause === undefined ? undefined : { cause },
     );
 
-  const files = await readModelFiles(modelDir, rejected);
+  const files = await readModelFiles(modelDir, options.onnxFile, rejected);
   let tokenizer: Tokenizer;
   try {
     tokenizer = new Tokenizer(files.tokenizerJson, files.tokenizerConfig);
@@ -131,7 +162,9 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
     if (dimension === undefined || dimension !== probed) {
       throw new Error(`the model gives ${probed} dimensions, its metadata says ${dimension}`);
     }
-    return new OnnxEmbedder(model, dimension, encoder, runner, maxBatchSize, session, tokenizer);
+    const limits: BatchLimits = { maxCount: maxBatchSize, maxTokens: maxBatchTokens };
+    const batchOrder = options.batchOrder ?? "length";
+    return new OnnxEmbedder(model, dimension, encoder, runner, limits, batchOrder, session, tokenizer);
   } catch (error) {
     await session.release().catch(() => undefined);
     throw error instanceof PermanentError ? error : rejected(describe(error), error);
@@ -140,6 +173,12 @@ export async function createOnnxEmbedder(options: OnnxEmbedderOptions): Promise<
 
 class OnnxEmbedder implements Embedder {
   private closed = false;
+  /**
+   * Encodings `planBatches` made, kept for the `embed` calls that follow it: tokenizing costs
+   * about a millisecond per 200-token chunk, some 4 % of embedding it, so it is done once.
+   * Emptied as `embed` uses them and replaced by the next plan, so it holds one document at most.
+   */
+  private planned = new Map<string, Encoding>();
   readonly maxInputTokens: number;
 
   constructor(
@@ -147,7 +186,8 @@ class OnnxEmbedder implements Embedder {
     readonly dimension: number,
     private readonly encoder: TruncatingEncoder,
     private readonly runner: BatchRunner,
-    private readonly maxBatchSize: number,
+    private readonly limits: BatchLimits,
+    private readonly batchOrder: "length" | "input",
     private readonly session: InferenceSession,
     private readonly tokenizer: Tokenizer,
   ) {
@@ -159,31 +199,44 @@ class OnnxEmbedder implements Embedder {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids.length;
   }
 
+  /**
+   * The batches `embed` would run for `texts`, as positions: the pipeline embeds a document's
+   * texts batch by batch in this order, checking for cancellation between batches.
+   */
+  planBatches(texts: readonly string[]): number[][] {
+    const encodings = texts.map((text) => this.encoder.encode(text));
+    this.planned = new Map(texts.map((text, position) => [text, encodings[position] ?? EMPTY_ENCODING]));
+    return this.plan(encodings);
+  }
+
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
     if (this.closed) {
       throw new Error(`ONNX embedder ${this.model} is closed`);
     }
-    const vectors: Float32Array[] = [];
-    for (let start = 0; start < texts.length; start += this.maxBatchSize) {
-      const encodings = texts
-        .slice(start, start + this.maxBatchSize)
-        .map((text) => this.encoder.encode(text));
+    const encodings = texts.map((text) => this.encodeOnce(text));
+    const vectors = new Array<Float32Array>(texts.length);
+    for (const batch of this.plan(encodings)) {
+      let results: Float32Array[];
       try {
-        vectors.push(...(await this.runner.run(encodings)));
+        results = await this.runner.run(batch.map((position) => encodings[position] ?? EMPTY_ENCODING));
       } catch (error) {
         throw new TransientError(
           "EMBEDDING_UNAVAILABLE",
-          `ONNX model ${this.model} failed on a batch of ${encodings.length} texts: ${describe(error)}`,
+          `ONNX model ${this.model} failed on a batch of ${batch.length} texts: ${describe(error)}`,
           { model: this.model },
           { cause: error },
         );
       }
+      batch.forEach((position, index) => {
+        const vector = results[index];
+        if (vector) vectors[position] = vector;
+      });
     }
     for (const vector of vectors) {
-      if (vector.length !== this.dimension) {
+      if (vector?.length !== this.dimension) {
         throw new PermanentError(
           "EMBEDDING_REJECTED",
-          `ONNX model ${this.model} returned ${vector.length} dimensions, expected ${this.dimension}`,
+          `ONNX model ${this.model} returned ${vector?.length ?? "no"} dimensions, expected ${this.dimension}`,
         );
       }
     }
@@ -193,7 +246,24 @@ class OnnxEmbedder implements Embedder {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.planned.clear();
     await this.session.release();
+  }
+
+  private encodeOnce(text: string): Encoding {
+    const planned = this.planned.get(text);
+    if (planned === undefined) return this.encoder.encode(text);
+    this.planned.delete(text);
+    return planned;
+  }
+
+  private plan(encodings: readonly Encoding[]): number[][] {
+    return this.batchOrder === "input"
+      ? consecutiveBatches(encodings.length, this.limits.maxCount)
+      : planBatches(
+          encodings.map((encoding) => encoding.ids.length),
+          this.limits,
+        );
   }
 }
 
@@ -201,6 +271,8 @@ interface Encoding {
   ids: number[];
   typeIds: number[];
 }
+
+const EMPTY_ENCODING: Encoding = { ids: [], typeIds: [] };
 
 /**
  * Encodes with the tokenizer's special tokens and keeps at most `limit` tokens: the template's
@@ -283,48 +355,60 @@ class BatchRunner {
   async run(encodings: readonly Encoding[]): Promise<Float32Array[]> {
     const batch = encodings.length;
     if (batch === 0) return [];
-    const length = Math.max(...encodings.map((encoding) => encoding.ids.length));
-    const ids = new Array<number>(batch * length).fill(0);
-    const mask = new Array<number>(batch * length).fill(0);
-    const types = new Array<number>(batch * length).fill(0);
+    let length = 0;
+    for (const encoding of encodings) length = Math.max(length, encoding.ids.length);
+    // Typed arrays filled in place: no intermediate number arrays, no BigInt per element twice.
+    const ids = this.ids(batch * length);
+    const mask = this.ids(batch * length);
+    const types = this.ids(batch * length);
+    const real = new Uint8Array(batch * length);
     encodings.forEach((encoding, row) => {
       const offset = row * length;
       encoding.ids.forEach((id, column) => {
-        ids[offset + column] = id;
-        mask[offset + column] = 1;
-        types[offset + column] = encoding.typeIds[column] ?? 0;
+        setId(ids, offset + column, id);
+        setId(mask, offset + column, 1);
+        setId(types, offset + column, encoding.typeIds[column] ?? 0);
+        real[offset + column] = 1;
       });
     });
-    const feeds: Record<string, Tensor> = { input_ids: this.tensor(ids, batch, length) };
-    if (this.inputs.names.has("attention_mask")) feeds["attention_mask"] = this.tensor(mask, batch, length);
-    if (this.inputs.names.has("token_type_ids")) feeds["token_type_ids"] = this.tensor(types, batch, length);
+    const dims = [batch, length];
+    const feeds: Record<string, Tensor> = { input_ids: this.tensor(ids, dims) };
+    if (this.inputs.names.has("attention_mask")) feeds["attention_mask"] = this.tensor(mask, dims);
+    if (this.inputs.names.has("token_type_ids")) feeds["token_type_ids"] = this.tensor(types, dims);
 
     const results = await this.session.run(feeds, [this.outputName]);
     const output = results[this.outputName];
     if (!(output instanceof Tensor) || output.type !== "float32" || !(output.data instanceof Float32Array)) {
       throw new Error(`output ${this.outputName} is not a float32 tensor`);
     }
-    const vectors = pool(output.data, output.dims, mask, batch, length, this.pooling);
+    const vectors = pool(output.data, output.dims, real, batch, length, this.pooling);
     if (this.normalize) vectors.forEach(normalizeInPlace);
     return vectors;
   }
 
-  private tensor(values: readonly number[], batch: number, length: number): Tensor {
-    return this.inputs.idType === "int64"
-      ? new Tensor(
-          "int64",
-          BigInt64Array.from(values, (value) => BigInt(value)),
-          [batch, length],
-        )
-      : new Tensor("int32", Int32Array.from(values), [batch, length]);
+  private ids(size: number): IdArray {
+    return this.inputs.idType === "int64" ? new BigInt64Array(size) : new Int32Array(size);
   }
+
+  private tensor(values: IdArray, dims: readonly number[]): Tensor {
+    return values instanceof BigInt64Array
+      ? new Tensor("int64", values, dims)
+      : new Tensor("int32", values, dims);
+  }
+}
+
+type IdArray = BigInt64Array | Int32Array;
+
+function setId(array: IdArray, index: number, value: number): void {
+  if (array instanceof BigInt64Array) array[index] = BigInt(value);
+  else array[index] = value;
 }
 
 /** One vector per text from token vectors [batch, seq, hidden], or already pooled [batch, hidden]. */
 function pool(
   data: Float32Array,
   dims: readonly number[],
-  mask: readonly number[],
+  mask: Uint8Array,
   batch: number,
   length: number,
   pooling: OnnxPooling,
@@ -375,6 +459,7 @@ function normalizeInPlace(vector: Float32Array): void {
 
 async function readModelFiles(
   modelDir: string,
+  onnxFile: string | undefined,
   rejected: (reason: string, cause?: unknown) => PermanentError,
 ): Promise<ModelFiles> {
   try {
@@ -384,7 +469,7 @@ async function readModelFiles(
     throw rejected(describe(error), error);
   }
   let onnxPath: string | undefined;
-  for (const candidate of ONNX_MODEL_FILES) {
+  for (const candidate of onnxFile === undefined ? ONNX_MODEL_FILES : [onnxFile]) {
     const file = path.join(modelDir, candidate);
     if (await isFile(file)) {
       onnxPath = file;
@@ -392,7 +477,14 @@ async function readModelFiles(
     }
   }
   if (onnxPath === undefined) {
-    throw rejected(`no ONNX weights (looked for ${ONNX_MODEL_FILES.join(", ")})`);
+    // Name what was asked for and what is there: a quantized file's name differs between repositories.
+    const present = await listOnnxFiles(modelDir);
+    const there = present.length > 0 ? `.onnx files there: ${present.join(", ")}` : "no .onnx file there";
+    throw rejected(
+      onnxFile === undefined
+        ? `no ONNX weights (looked for ${ONNX_MODEL_FILES.join(", ")}; ${there})`
+        : `EMBEDDING_ONNX_FILE ${onnxFile} not found (${there})`,
+    );
   }
   const json = async (name: string, required: boolean): Promise<JsonObject | null> => {
     const file = path.join(modelDir, name);
@@ -529,6 +621,19 @@ function lastWhitespaceBefore(text: string, end: number): number {
     if (WHITESPACE.test(text.charAt(index))) return index;
   }
   return -1;
+}
+
+/** The .onnx files of the model directory and its subdirectories, relative to it, sorted. */
+async function listOnnxFiles(modelDir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(modelDir, { recursive: true, withFileTypes: true });
+    return entries
+      .filter((entry) => entry.isFile() && entry.name.endsWith(".onnx"))
+      .map((entry) => path.relative(modelDir, path.join(entry.parentPath, entry.name)))
+      .sort();
+  } catch {
+    return [];
+  }
 }
 
 async function isFile(file: string): Promise<boolean> {

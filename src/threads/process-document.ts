@@ -9,6 +9,7 @@ import { classifyDatabaseError } from "../db/classify-database-error.js";
 import type { DocumentStore, NodeRow } from "../db/document-store.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
 import { CachingEmbedder } from "../embed/embedding-cache.js";
+import { consecutiveBatches } from "../embed/onnx-batch-plan.js";
 import type { Embedder } from "../embed/embedder.js";
 import { PermanentError } from "../errors/permanent-error.js";
 import { HandBackError } from "../errors/hand-back-error.js";
@@ -135,21 +136,35 @@ async function embedInBatches(
   deps: PipelineDeps,
   stats: StatsRecorder,
 ): Promise<Float32Array[]> {
-  const vectors: Float32Array[] = [];
-  for (let start = 0; start < texts.length; start += batchSize) {
+  // The onnx provider batches by token length across the whole document (padding costs less when
+  // lengths are alike); others take consecutive batches. Either way, one call per batch, so a
+  // cancellation or time-out still stops between batches.
+  const batches = embedder.planBatches?.(texts) ?? consecutiveBatches(texts.length, batchSize);
+  const vectors = new Array<Float32Array>(texts.length);
+  let done = 0;
+  for (const positions of batches) {
     checkpoint(deps);
-    deps.progress({ stage: "embedding", current: start, total: texts.length });
-    const batch = texts.slice(start, start + batchSize);
+    deps.progress({ stage: "embedding", current: done, total: texts.length });
+    const batch = positions.map((position) => texts[position] ?? "");
+    let results: Float32Array[];
     if (embedder instanceof CachingEmbedder) {
       const cached = await embedder.embedWithStats(batch);
       stats.embeddingCacheHits += cached.hits;
       stats.embeddingCacheMisses += cached.misses;
-      vectors.push(...cached.vectors);
+      results = cached.vectors;
     } else {
-      vectors.push(...(await embedder.embed(batch)));
+      results = await embedder.embed(batch);
     }
+    positions.forEach((position, index) => {
+      const vector = results[index];
+      if (vector) vectors[position] = vector;
+    });
+    done += positions.length;
   }
-  if (vectors.length !== texts.length || vectors.some((vector) => vector.length !== embedder.dimension)) {
+  if (
+    vectors.length !== texts.length ||
+    Array.from(vectors).some((vector) => vector?.length !== embedder.dimension)
+  ) {
     throw new PermanentError(
       "EMBEDDING_REJECTED",
       `embedder ${embedder.model} returned vectors of the wrong count or size`,

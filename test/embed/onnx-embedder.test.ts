@@ -317,7 +317,7 @@ describe("ONNX embedder: model directories it cannot load", () => {
   it("a directory without ONNX weights", async () => {
     await assertRejected(
       await brokenCopy("no-weights", (dir) => rm(path.join(dir, "onnx"), { recursive: true })),
-      /no ONNX weights \(looked for onnx\/model\.onnx, model\.onnx\)/,
+      /no ONNX weights \(looked for onnx\/model\.onnx, model\.onnx; no \.onnx file there\)/,
     );
   });
 
