@@ -5,7 +5,7 @@
  * READY exactly once: one "document READY" line for it across the workers, chunk indexes exact.
  */
 import assert from "node:assert/strict";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { after, before, describe, test } from "../support/bounded-test.js";
 import { createRedis } from "../../src/config/redis-connection.js";
 import { redisUrl } from "../support/services.js";
@@ -36,12 +36,18 @@ describe("reconciler with worker processes", () => {
     workers.push(worker);
     return worker;
   };
+  // Three workers start at once, each loading its thread's parsers: on a busy 2-core machine that
+  // has taken more than the default 30 s, so the bound is wider here.
+  const STARTED_TIMEOUT_MS = 90_000;
   const started = (worker: WorkerProcess) =>
-    worker.waitForLog((line) => line.message === "Worker arrancando");
+    worker.waitForLog((line) => line.message === "Worker arrancando", STARTED_TIMEOUT_MS);
 
   before(async () => {
     env = await createTestEnvironment("reconciler-faults", { embeddingDim: 8 });
-    redis = createRedis(redisUrl(), { maxRetriesPerRequest: null });
+    const client = createRedis(redisUrl(), { maxRetriesPerRequest: null });
+    // One server (services.sh): SCAN below walks its one keyspace.
+    assert.ok(client instanceof Redis);
+    redis = client;
     redis.on("error", () => undefined);
   });
   after(async () => {
