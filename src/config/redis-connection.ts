@@ -15,15 +15,31 @@
  *   libraries; sentinels that want their own password get it from `sentinel_password`. Lettuce's
  *   `redis-sentinel://` puts the master name in a query parameter and the db in the path, so it
  *   is not accepted as an alias: the same text would mean something else.
+ * - `redis+cluster://[[user]:password@]host[:port][,host[:port]…]` (`rediss+cluster://` for TLS):
+ *   a Redis Cluster, reached through any of the listed nodes (ports default to 6379; the others
+ *   are learnt from CLUSTER SLOTS). Same multi-host authority as the Sentinel form, no path (a
+ *   cluster has only database 0) and no query. The client is an ioredis `Cluster`, and every
+ *   BullMQ queue on it takes the hash-tagged prefix `queuePrefix()` returns, BullMQ's documented
+ *   way (docs.bullmq.io/patterns/redis-cluster): its Lua scripts touch several keys of a queue at
+ *   once, which a cluster allows only when they hash to one slot.
  */
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import { RedisUrlError } from "../errors/redis-url-error.js";
 
 export { RedisUrlError };
 
 export const DEFAULT_SENTINEL_PORT = 26379;
+export const DEFAULT_CLUSTER_PORT = 6379;
+
+/**
+ * The BullMQ key prefix of every queue on a Redis Cluster: `{ragworker}:<queue>:wait`, … all hash
+ * to the slot of `ragworker`. The worker and every producer must use the same prefix, or each sees
+ * a queue of its own; DocumentProducer takes it from the URL like the worker does.
+ */
+export const CLUSTER_QUEUE_PREFIX = "{ragworker}";
 
 const SENTINEL_SCHEMES = ["redis+sentinel:", "rediss+sentinel:"] as const;
+const CLUSTER_SCHEMES = ["redis+cluster:", "rediss+cluster:"] as const;
 const SERVER_SCHEMES = ["redis:", "rediss:"] as const;
 /** The query parameters a Sentinel URL takes; anything else is a typo and refused. */
 const SENTINEL_PARAMETERS = ["sentinel_password", "sentinel_username"] as const;
@@ -32,12 +48,16 @@ const SENTINEL_PARAMETERS = ["sentinel_password", "sentinel_username"] as const;
  * What REDIS_URL may be, as a ConfigError and the README's configuration table say it; the
  * grammar is in the variable's description and in the README ("Redis Sentinel failover").
  */
-export const REDIS_URL_EXPECTED = "a redis://, rediss://, redis+sentinel:// or rediss+sentinel:// URL";
+export const REDIS_URL_EXPECTED =
+  "a redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster:// URL";
 
 export interface SentinelAddress {
   readonly host: string;
   readonly port: number;
 }
+
+/** A client of either kind; BullMQ takes both as its `connection`. */
+export type RedisClient = Redis | Cluster;
 
 export type RedisTarget =
   | { readonly kind: "server"; readonly url: string }
@@ -54,6 +74,14 @@ export type RedisTarget =
       /** The sentinels' own credentials, when they require any. */
       readonly sentinelUsername?: string;
       readonly sentinelPassword?: string;
+    }
+  | {
+      readonly kind: "cluster";
+      /** The seed nodes; the client learns the rest of the cluster from them. */
+      readonly nodes: readonly SentinelAddress[];
+      readonly tls: boolean;
+      readonly username?: string;
+      readonly password?: string;
     };
 
 const schemeOf = (url: string): string => /^([a-z][a-z0-9+.-]*:)\/\//i.exec(url)?.[1]?.toLowerCase() ?? "";
@@ -69,12 +97,49 @@ export function parseRedisUrl(url: string): RedisTarget {
     }
     return { kind: "server", url };
   }
+  if ((CLUSTER_SCHEMES as readonly string[]).includes(scheme)) return parseClusterUrl(url, scheme);
   if (!(SENTINEL_SCHEMES as readonly string[]).includes(scheme)) {
     throw new RedisUrlError(
-      "the scheme must be redis://, rediss://, redis+sentinel:// or rediss+sentinel://",
+      "the scheme must be redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://",
     );
   }
   return parseSentinelUrl(url, scheme);
+}
+
+/** `scheme://[userinfo@]host[:port],…` and what follows the authority (path, query, fragment). */
+function splitMultiHost(
+  url: string,
+  scheme: string,
+  defaultPort: number,
+): { userInfo: string | null; addresses: SentinelAddress[]; afterAuthority: string } {
+  const rest = url.slice(scheme.length + 2);
+  const authorityEnd = rest.search(/[/?#]/);
+  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
+  const afterAuthority = authorityEnd === -1 ? "" : rest.slice(authorityEnd);
+  const at = authority.lastIndexOf("@");
+  const userInfo = at === -1 ? null : authority.slice(0, at);
+  const hosts = at === -1 ? authority : authority.slice(at + 1);
+  const addresses = hosts.split(",").map((member) => parseAddress(member, defaultPort));
+  return { userInfo, addresses, afterAuthority };
+}
+
+/**
+ * A cluster URL names nodes and credentials only: the nodes announce the rest, and a cluster
+ * serves database 0 alone, so a path or a query would be a mistake taken silently.
+ */
+function parseClusterUrl(url: string, scheme: string): RedisTarget {
+  const { userInfo, addresses, afterAuthority } = splitMultiHost(url, scheme, DEFAULT_CLUSTER_PORT);
+  if (afterAuthority !== "" && afterAuthority !== "/") {
+    throw new RedisUrlError(
+      "a cluster URL takes no path, query or fragment (a cluster has database 0 only): redis+cluster://host:6379,host:6380",
+    );
+  }
+  return {
+    kind: "cluster",
+    nodes: addresses,
+    tls: scheme === "rediss+cluster:",
+    ...(userInfo === null ? {} : parseUserInfo(userInfo)),
+  };
 }
 
 /**
@@ -82,19 +147,15 @@ export function parseRedisUrl(url: string): RedisTarget {
  * is split by hand: authority up to the first `/`, `?` or `#`; user info up to its last `@`.
  */
 function parseSentinelUrl(url: string, scheme: string): RedisTarget {
-  const rest = url.slice(scheme.length + 2);
-  const authorityEnd = rest.search(/[/?#]/);
-  const authority = authorityEnd === -1 ? rest : rest.slice(0, authorityEnd);
-  const afterAuthority = authorityEnd === -1 ? "" : rest.slice(authorityEnd);
+  const {
+    userInfo,
+    addresses: sentinels,
+    afterAuthority,
+  } = splitMultiHost(url, scheme, DEFAULT_SENTINEL_PORT);
   if (afterAuthority.includes("#")) throw new RedisUrlError("a fragment (#…) is not allowed");
   const queryStart = afterAuthority.indexOf("?");
   const path = queryStart === -1 ? afterAuthority : afterAuthority.slice(0, queryStart);
   const query = new URLSearchParams(queryStart === -1 ? "" : afterAuthority.slice(queryStart + 1));
-
-  const at = authority.lastIndexOf("@");
-  const userInfo = at === -1 ? null : authority.slice(0, at);
-  const hosts = at === -1 ? authority : authority.slice(at + 1);
-  const sentinels = hosts.split(",").map(parseSentinelAddress);
 
   const segments = path.split("/").slice(1);
   const [encodedName, encodedDb, ...extra] = segments;
@@ -129,20 +190,20 @@ function parseSentinelUrl(url: string, scheme: string): RedisTarget {
   };
 }
 
-function parseSentinelAddress(member: string): SentinelAddress {
+function parseAddress(member: string, defaultPort: number): SentinelAddress {
   // `[v6]:port`, `[v6]`, `host:port` or `host`.
   const match = /^\[([0-9a-f:.]+)\](?::(\d*))?$|^([^:[\]\s/@]+)(?::(\d*))?$/i.exec(member);
   if (!match) {
     throw new RedisUrlError(
-      member === "" ? "an empty sentinel address (a stray comma?)" : `'${member}' is not a host[:port]`,
+      member === "" ? "an empty host address (a stray comma?)" : `'${member}' is not a host[:port]`,
     );
   }
   const host = match[1] ?? match[3] ?? "";
   const portText = match[2] ?? match[4];
-  if (portText === undefined || portText === "") return { host, port: DEFAULT_SENTINEL_PORT };
+  if (portText === undefined || portText === "") return { host, port: defaultPort };
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new RedisUrlError(`sentinel port ${portText} of ${host} is not from 1 to 65535`);
+    throw new RedisUrlError(`port ${portText} of ${host} is not from 1 to 65535`);
   }
   return { host, port };
 }
@@ -206,14 +267,64 @@ function sentinelOptions(target: Extract<RedisTarget, { kind: "sentinel" }>): Re
 }
 
 /**
+ * ioredis `Cluster` options for a cluster target and the caller's per-connection `options`:
+ * - the caller's options go to every node connection (`redisOptions`), where BullMQ also looks
+ *   for `maxRetriesPerRequest: null` on a worker's cluster connection;
+ * - the few that ioredis reads on the cluster itself (lazy connect, offline queue, the retry
+ *   strategy, here `clusterRetryStrategy`) are passed there as well, with the same meaning;
+ * - credentials and TLS from the URL apply to every node, the seeds and those learnt later.
+ */
+function clusterOptions(
+  target: Extract<RedisTarget, { kind: "cluster" }>,
+  options: RedisOptions,
+): ClusterOptions {
+  const { retryStrategy, enableOfflineQueue, lazyConnect, sentinelRetryStrategy, ...perNode } = options;
+  void sentinelRetryStrategy; // Sentinel only; a cluster has its own (clusterRetryStrategy).
+  return {
+    ...(lazyConnect !== undefined ? { lazyConnect } : {}),
+    ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
+    ...(retryStrategy !== undefined ? { clusterRetryStrategy: retryStrategy } : {}),
+    redisOptions: {
+      ...perNode,
+      ...(target.username !== undefined ? { username: target.username } : {}),
+      ...(target.password !== undefined ? { password: target.password } : {}),
+      ...(target.tls ? { tls: {} } : {}),
+    },
+  };
+}
+
+/**
  * A client for REDIS_URL with the caller's `options` (timeouts, retries, offline queue). The URL
  * decides where to connect; `options` never override that.
  */
-export function createRedis(url: string, options: RedisOptions = {}): Redis {
+export function createRedis(url: string, options: RedisOptions = {}): RedisClient {
   const target = parseRedisUrl(url);
-  return target.kind === "server"
-    ? new Redis(url, options)
-    : new Redis({ ...options, ...sentinelOptions(target) });
+  switch (target.kind) {
+    case "server":
+      return new Redis(url, options);
+    case "sentinel":
+      return new Redis({ ...options, ...sentinelOptions(target) });
+    case "cluster":
+      return new Cluster(
+        target.nodes.map((node) => ({ ...node })),
+        clusterOptions(target, options),
+      );
+  }
+}
+
+/**
+ * The BullMQ `prefix` for every Queue, Worker and QueueEvents on REDIS_URL: hash-tagged on a
+ * cluster, BullMQ's own default (`bull`) otherwise, so existing single-server and Sentinel
+ * deployments keep their keys.
+ */
+export function queuePrefix(url: string): string | undefined {
+  return parseRedisUrl(url).kind === "cluster" ? CLUSTER_QUEUE_PREFIX : undefined;
+}
+
+/** `{ prefix }` for a BullMQ constructor's options, or nothing where the default prefix applies. */
+export function queuePrefixOption(url: string): { prefix?: string } {
+  const prefix = queuePrefix(url);
+  return prefix === undefined ? {} : { prefix };
 }
 
 /**

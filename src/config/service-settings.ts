@@ -22,7 +22,7 @@ export const SERVICE_SETTINGS = {
   redisUrl: setting("REDIS_URL", acceptedBy(parseRedisUrl, REDIS_URL_EXPECTED), {
     default: DEFAULT_REDIS_URL,
     describe:
-      "the queue; the worker refuses to start when Redis does not answer within 3 s. Sentinel: `redis+sentinel://[:password@]s1:26379,s2:26379/mymaster[/db]` (`?sentinel_password=` for the sentinels'); follows failovers",
+      "the queue; the worker refuses to start when Redis does not answer within 3 s. Sentinel: `redis+sentinel://[:password@]s1:26379,s2:26379/mymaster[/db]` (`?sentinel_password=` for the sentinels'); follows failovers. Cluster: `redis+cluster://[:password@]n1:6379,n2:6379`; queue keys then take the prefix `{ragworker}`",
   }),
   databaseUrl: setting("DATABASE_URL", urlWith(["postgres:", "postgresql:"]), {
     default: DEFAULT_DATABASE_URL,
@@ -44,7 +44,7 @@ export const SERVICE_SETTINGS = {
   threads: setting("WORKER_THREADS", integer(1, 256), {
     default: () => String(availableParallelism()),
     defaultText: "available cores",
-    describe: "pool size, and the BullMQ concurrency",
+    describe: "pool size; the BullMQ concurrency is this plus `WORKER_PREFETCH`",
   }),
   dbPoolMin: setting("DB_POOL_MIN_SIZE", integer(0, 100), {
     default: "1",

@@ -3,7 +3,7 @@
  * `redis`, which falls back to memory when Redis does not answer; or `auto` (unset), Redis when it
  * answers a PING, else memory. Either way the worker runs: a cache only saves provider calls.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../config/redis-connection.js";
 
 import {
   MemoryEmbeddingCacheStore,
@@ -25,7 +25,7 @@ export interface OpenEmbeddingCacheStoreOptions {
    * Taken over, used or not: the Redis store closes it in `close()`, and it is disconnected at
    * once when the memory backend is chosen, so no connection outlives the cache.
    */
-  readonly redis?: Redis;
+  readonly redis?: RedisClient;
   /** How long Redis has to answer the PING that decides; 2 s unless told. */
   readonly pingTimeoutMs?: number;
   readonly memory?: MemoryEmbeddingCacheStoreOptions;
@@ -53,7 +53,12 @@ export async function openEmbeddingCacheStore(
   const swallow = (): void => undefined;
   redis.on("error", swallow);
   try {
-    const answer = await bounded(redis.ping(), options.pingTimeoutMs ?? CACHE_PING_TIMEOUT_MS, "PING");
+    const timeoutMs = options.pingTimeoutMs ?? CACHE_PING_TIMEOUT_MS;
+    // Without an offline queue a command sent before the client is ready fails at once; a
+    // cluster client is ready only after it has read the slot map (CLUSTER SLOTS), later than a
+    // single server's socket connects, so the PING waits for readiness first (same bound).
+    await bounded(readyOf(redis), timeoutMs, "connect");
+    const answer = await bounded(redis.ping(), timeoutMs, "PING");
     if (answer !== "PONG") throw new Error(`Redis answered PING with ${answer}`);
   } catch (error) {
     await disconnectRedis(redis);
@@ -65,4 +70,21 @@ export async function openEmbeddingCacheStore(
     redis.off("error", swallow);
   }
   return new RedisEmbeddingCacheStore(redis, options.redisStore);
+}
+
+/** Resolves once the client is ready; rejects if it ends first. Bounded by the caller. */
+function readyOf(redis: RedisClient): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      redis.off("end", onEnd);
+      resolve();
+    };
+    const onEnd = () => {
+      redis.off("ready", onReady);
+      reject(new Error("the connection ended before it was ready"));
+    };
+    redis.once("ready", onReady);
+    redis.once("end", onEnd);
+  });
 }

@@ -6,8 +6,13 @@
  *
  * Every command is bounded by `operationTimeoutMs`: ioredis queues commands while it reconnects,
  * and a cache must not hold an embedding call up for longer than the provider would take.
+ *
+ * On a Redis Cluster the keys of one call lie on many slots, where MGET and a pipeline refuse
+ * them (CROSSSLOT; an ioredis cluster pipeline must stay on one node): each key is then its own
+ * GET or SETEX, sent together, which ioredis routes to each key's node.
  */
-import type { Redis } from "ioredis";
+import { Cluster } from "ioredis";
+import type { RedisClient } from "../config/redis-connection.js";
 
 import { redisEmbeddingKey } from "./embedding-cache-key.js";
 import {
@@ -38,7 +43,7 @@ export class RedisEmbeddingCacheStore implements EmbeddingCacheStore {
 
   /** Takes the client over: `close()` closes it. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: RedisEmbeddingCacheStoreOptions = {},
   ) {
     this.ttlSeconds = options.ttlSeconds ?? EMBEDDING_CACHE_TTL_SECONDS;
@@ -56,8 +61,11 @@ export class RedisEmbeddingCacheStore implements EmbeddingCacheStore {
     if (digests.length === 0) return [];
     let values: (string | null)[];
     try {
+      const keys = digests.map((digest) => redisEmbeddingKey(digest));
       values = await bounded(
-        this.redis.mget(digests.map((digest) => redisEmbeddingKey(digest))),
+        this.redis instanceof Cluster
+          ? Promise.all(keys.map((key) => this.redis.get(key)))
+          : this.redis.mget(keys),
         this.operationTimeoutMs,
         "MGET",
       );
@@ -76,11 +84,22 @@ export class RedisEmbeddingCacheStore implements EmbeddingCacheStore {
 
   async setMany(entries: readonly EmbeddingCacheEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const { digest, vector } of entries) {
-      pipeline.setex(redisEmbeddingKey(digest), this.ttlSeconds, JSON.stringify(Array.from(vector)));
-    }
+    const commands = entries.map(
+      ({ digest, vector }) =>
+        [redisEmbeddingKey(digest), this.ttlSeconds, JSON.stringify(Array.from(vector))] as const,
+    );
     try {
+      if (this.redis instanceof Cluster) {
+        const redis = this.redis;
+        await bounded(
+          Promise.all(commands.map((command) => redis.setex(...command))),
+          this.operationTimeoutMs,
+          "SETEX",
+        );
+        return;
+      }
+      const pipeline = this.redis.pipeline();
+      for (const command of commands) pipeline.setex(...command);
       const results = await bounded(pipeline.exec(), this.operationTimeoutMs, "SETEX");
       const failed = results?.find(([error]) => error !== null)?.[0];
       if (failed) this.onError(failed, "set");
@@ -116,7 +135,7 @@ export class RedisEmbeddingCacheStore implements EmbeddingCacheStore {
  * most CLOSE_TIMEOUT_MS). Between two reconnection attempts there is no socket: ioredis then
  * cancels its timer but leaves the status at "reconnecting", so there is nothing to wait for.
  */
-export async function disconnectRedis(redis: Redis): Promise<void> {
+export async function disconnectRedis(redis: RedisClient): Promise<void> {
   if (redis.status === "end") return;
   if (redis.status === "reconnecting") {
     redis.disconnect();
@@ -128,7 +147,7 @@ export async function disconnectRedis(redis: Redis): Promise<void> {
 }
 
 /** Resolves when the client reports "end", or after `ms` regardless. */
-function endOf(redis: Redis, ms: number): Promise<void> {
+function endOf(redis: RedisClient, ms: number): Promise<void> {
   if (redis.status === "end") return Promise.resolve();
   return new Promise<void>((resolve) => {
     const done = (): void => {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../config/redis-connection.js";
 import type { Queryable } from "../db/queryable.js";
 import { withTimeout } from "./with-timeout.js";
 
@@ -35,7 +35,7 @@ export interface CircuitStatus {
 const CHECK_TIMEOUT_MS = 1_000;
 
 export async function probeRedis(
-  redis: Pick<Redis, "ping" | "status">,
+  redis: Pick<RedisClient, "ping" | "status">,
   timeoutMs = CHECK_TIMEOUT_MS,
 ): Promise<DependencyState> {
   // A connection that is not up would queue the PING until it reconnects: every probe during a
@@ -59,7 +59,7 @@ export async function probeDatabase(db: Queryable, timeoutMs = CHECK_TIMEOUT_MS)
 }
 
 export interface ReadinessSources {
-  readonly redis: Pick<Redis, "ping" | "status">;
+  readonly redis: Pick<RedisClient, "ping" | "status">;
   readonly db: Queryable;
   readonly liveThreads: () => number;
   readonly draining: () => boolean;

@@ -1,7 +1,6 @@
 import { Queue, type JobsOptions } from "bullmq";
-import type { Redis } from "ioredis";
 import { JOB_DEFAULTS } from "../config/job-settings.js";
-import { createRedis } from "../config/redis-connection.js";
+import { createRedis, queuePrefixOption, type RedisClient } from "../config/redis-connection.js";
 import { SERVICE_SETTINGS } from "../config/service-settings.js";
 import { defaultOf } from "../config/setting.js";
 import { DOCUMENT_JOB_NAME, type DocumentJobData, type DocumentJobResult } from "./document-job.js";
@@ -26,13 +25,14 @@ export const DEFAULT_DOCUMENT_JOB_OPTIONS: JobsOptions = {
  */
 export class DocumentProducer {
   readonly queue: DocumentQueue;
-  private readonly connection: Redis;
+  private readonly connection: RedisClient;
 
   constructor(redisUrl: string, queueName = defaultOf(SERVICE_SETTINGS.queueName)) {
     this.connection = createRedis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 3 });
     // Without a listener ioredis prints every reconnect failure; callers see the failed enqueue.
     this.connection.on("error", () => undefined);
-    this.queue = new Queue(queueName, { connection: this.connection });
+    // The worker's prefix (hash-tagged on a Redis Cluster): another prefix would be another queue.
+    this.queue = new Queue(queueName, { connection: this.connection, ...queuePrefixOption(redisUrl) });
     // Failures reach the caller through the rejected add(); this keeps them from crashing the process.
     this.queue.on("error", () => undefined);
   }

@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../config/redis-connection.js";
 
 /** Every state in which a job will still run, or is running: its document needs no other job. */
 const LIVE_STATES = ["waiting", "prioritized", "delayed", "active", "waiting-children"] as const;
@@ -23,7 +23,7 @@ export interface LiveDocumentJobs {
  * traces, return value) and builds a Job object per id. The cost is one reply of every live id:
  * with 100,000 jobs waiting, about 4 MB. Run only when there are candidates.
  */
-export async function findLiveDocumentJobs(queue: Queue, redis: Redis): Promise<LiveDocumentJobs> {
+export async function findLiveDocumentJobs(queue: Queue, redis: RedisClient): Promise<LiveDocumentJobs> {
   const ids = await queue.getRanges([...LIVE_STATES], 0, -1);
   const documentIds = new Set<string>();
   let unreadable = 0;

@@ -1,6 +1,6 @@
 import { Worker, type Processor } from "bullmq";
-import type { Redis } from "ioredis";
 import type { Config } from "../config/config.js";
+import { queuePrefixOption, type RedisClient } from "../config/redis-connection.js";
 import type { DocumentStore } from "../db/document-store.js";
 import type { Queryable } from "../db/queryable.js";
 import { documentErrorMessage } from "../errors/document-error-message.js";
@@ -9,8 +9,8 @@ import type { Logger } from "../logging/logger.js";
 import { FORCE_CLOSE_GRACE_MS } from "./shutdown.js";
 
 export interface QueueWorkerDeps {
-  readonly config: Pick<Config, "queueName" | "threads" | "jobLockMs">;
-  readonly connection: Redis;
+  readonly config: Pick<Config, "queueName" | "threads" | "jobLockMs" | "redisUrl">;
+  readonly connection: RedisClient;
   readonly processor: Processor;
   readonly db: Queryable;
   readonly store: DocumentStore;
@@ -26,6 +26,8 @@ export function createQueueWorker(deps: QueueWorkerDeps): Worker {
   const { config, logger } = deps;
   const worker = new Worker(config.queueName, deps.processor, {
     connection: deps.connection,
+    // Hash-tagged on a Redis Cluster, so every key of the queue is on one slot.
+    ...queuePrefixOption(config.redisUrl),
     concurrency: config.threads,
     autorun: false,
     // The supervisor's event loop stays free (threads do the work), so renewals are on time;

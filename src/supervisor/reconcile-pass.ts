@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../config/redis-connection.js";
 import type { DocumentStore, ReconcileCandidate } from "../db/document-store.js";
 import type { Queryable } from "../db/queryable.js";
 import { FIRST_CANDIDATE_ID } from "../db/reconcile-candidates.js";
@@ -25,7 +25,7 @@ export interface ReconcilePassDeps {
   readonly store: DocumentStore;
   readonly queue: DocumentQueue;
   /** The connection the queue uses, for pipelined reads of its jobs. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly logger: Logger;
   readonly settings: ReconcileSettings;
 }

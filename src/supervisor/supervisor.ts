@@ -1,7 +1,7 @@
 import { Queue, type Worker } from "bullmq";
 import type { Config } from "../config/config.js";
 import { maskUrl } from "../config/mask-url.js";
-import { createRedis } from "../config/redis-connection.js";
+import { createRedis, queuePrefixOption } from "../config/redis-connection.js";
 import { documentStore, type DocumentStore } from "../db/document-store.js";
 import type { EmbeddingColumn } from "../db/embedding-column.js";
 import { createPgPool } from "../db/pg-pool.js";
@@ -98,7 +98,10 @@ export async function startSupervisor(
       connection.disconnect();
     });
     // Typed as the producer's: the reconciler enqueues on it.
-    const queue: DocumentQueue = new Queue(config.queueName, { connection });
+    const queue: DocumentQueue = new Queue(config.queueName, {
+      connection,
+      ...queuePrefixOption(config.redisUrl),
+    });
     queue.on("error", (error) => logger.warn({ err: describeError(error) }, "queue error"));
     releases.push("queue handle", () => queue.close());
 

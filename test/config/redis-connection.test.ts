@@ -4,7 +4,28 @@ import { describe, it } from "../support/bounded-test.js";
 import { loadConfig } from "../../src/config/config.js";
 import { ConfigError } from "../../src/config/config-error.js";
 import { maskUrl } from "../../src/config/mask-url.js";
-import { createRedis, parseRedisUrl, RedisUrlError } from "../../src/config/redis-connection.js";
+import { Cluster, Redis } from "ioredis";
+import {
+  CLUSTER_QUEUE_PREFIX,
+  createRedis,
+  parseRedisUrl,
+  probeRedisOptions,
+  queuePrefix,
+  queuePrefixOption,
+  RedisUrlError,
+  type RedisClient,
+} from "../../src/config/redis-connection.js";
+
+/** The client of a one-server or Sentinel URL: a plain ioredis `Redis`. */
+function single(client: RedisClient): Redis {
+  assert.ok(client instanceof Redis, "a redis:// or Sentinel URL gives a Redis client");
+  return client;
+}
+
+function cluster(client: RedisClient): Cluster {
+  assert.ok(client instanceof Cluster, "a cluster URL gives a Cluster client");
+  return client;
+}
 
 describe("parseRedisUrl: one server", () => {
   for (const url of [
@@ -18,7 +39,7 @@ describe("parseRedisUrl: one server", () => {
   }
 
   it("a plain URL's client is the one ioredis builds from the URL itself", () => {
-    const redis = createRedis("redis://:pw@redis.internal:6380/2", { lazyConnect: true });
+    const redis = single(createRedis("redis://:pw@redis.internal:6380/2", { lazyConnect: true }));
     try {
       assert.equal(redis.options.host, "redis.internal");
       assert.equal(redis.options.port, 6380);
@@ -76,10 +97,12 @@ describe("parseRedisUrl: a Sentinel set", () => {
   });
 
   it("gives ioredis its Sentinel options, and reconnects on READONLY (resending) and UNBLOCKED", () => {
-    const redis = createRedis("redis+sentinel://:pw@h1:26380,h2/mymaster/2?sentinel_password=sp", {
-      lazyConnect: true,
-      maxRetriesPerRequest: null,
-    });
+    const redis = single(
+      createRedis("redis+sentinel://:pw@h1:26380,h2/mymaster/2?sentinel_password=sp", {
+        lazyConnect: true,
+        maxRetriesPerRequest: null,
+      }),
+    );
     try {
       const options = redis.options;
       assert.deepEqual(options.sentinels, [
@@ -104,7 +127,7 @@ describe("parseRedisUrl: a Sentinel set", () => {
   });
 
   it("turns TLS on for the sentinels and the data nodes with rediss+sentinel://", () => {
-    const redis = createRedis("rediss+sentinel://h1/mymaster", { lazyConnect: true });
+    const redis = single(createRedis("rediss+sentinel://h1/mymaster", { lazyConnect: true }));
     try {
       assert.deepEqual(redis.options.tls, {});
       assert.deepEqual(redis.options.sentinelTLS, {});
@@ -117,7 +140,7 @@ describe("parseRedisUrl: a Sentinel set", () => {
   const malformed: ReadonlyArray<readonly [string, RegExp]> = [
     ["redis+sentinel://h1:26379,h2:26379", /name the master group/],
     ["redis+sentinel://h1:26379/", /name the master group/],
-    ["redis+sentinel://h1,,h2/m", /empty sentinel address/],
+    ["redis+sentinel://h1,,h2/m", /empty host address/],
     ["redis+sentinel://h1:99999/m", /port 99999 of h1 is not from 1 to 65535/],
     ["redis+sentinel://h1:0/m", /port 0/],
     ["redis+sentinel://h1/m/x", /database 'x'/],
@@ -140,7 +163,95 @@ describe("parseRedisUrl: a Sentinel set", () => {
   }
 });
 
+describe("parseRedisUrl: a Redis Cluster", () => {
+  it("reads the seed nodes (port 6379 by default) and the nodes' credentials", () => {
+    assert.deepEqual(parseRedisUrl("redis+cluster://app:p%40ss@n1.internal:7000,n2.internal,[::1]:7002"), {
+      kind: "cluster",
+      nodes: [
+        { host: "n1.internal", port: 7000 },
+        { host: "n2.internal", port: 6379 },
+        { host: "::1", port: 7002 },
+      ],
+      tls: false,
+      username: "app",
+      password: "p@ss",
+    });
+    assert.deepEqual(parseRedisUrl("REDISS+CLUSTER://n1:7000/"), {
+      kind: "cluster",
+      nodes: [{ host: "n1", port: 7000 }],
+      tls: true,
+    });
+  });
+
+  it("gives a Cluster client the caller's options on every node, and the URL's credentials and TLS", () => {
+    const redis = cluster(
+      createRedis("rediss+cluster://u:pw@n1:7000,n2:7001", {
+        lazyConnect: true,
+        maxRetriesPerRequest: null,
+        enableOfflineQueue: false,
+      }),
+    );
+    try {
+      assert.equal(redis.options.lazyConnect, true);
+      assert.equal(redis.options.enableOfflineQueue, false);
+      // Where BullMQ looks for a worker connection's maxRetriesPerRequest: null on a cluster.
+      assert.equal(redis.options.redisOptions?.maxRetriesPerRequest, null);
+      assert.equal(redis.options.redisOptions?.username, "u");
+      assert.equal(redis.options.redisOptions?.password, "pw");
+      assert.deepEqual(redis.options.redisOptions?.tls, {});
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("gives a one-shot probe no retries on the cluster either", () => {
+    const redis = cluster(createRedis("redis+cluster://n1:7000", probeRedisOptions(500)));
+    try {
+      assert.equal(redis.options.clusterRetryStrategy?.(1), null);
+      assert.equal(redis.options.redisOptions?.connectTimeout, 500);
+      assert.equal(redis.options.redisOptions?.commandTimeout, 500);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("hash-tags the queue prefix on a cluster only", () => {
+    assert.equal(queuePrefix("redis+cluster://n1:7000"), CLUSTER_QUEUE_PREFIX);
+    assert.deepEqual(queuePrefixOption("redis+cluster://n1:7000"), { prefix: "{ragworker}" });
+    assert.equal(queuePrefix("redis://127.0.0.1:6379"), undefined);
+    assert.deepEqual(queuePrefixOption("redis+sentinel://h1/m"), {});
+  });
+
+  for (const [url, reason] of [
+    ["redis+cluster://n1:7000/0", /takes no path/],
+    ["redis+cluster://n1:7000?password=x", /takes no path, query/],
+    ["redis+cluster://n1,,n2", /empty host address/],
+    ["redis+cluster://n1:70000", /port 70000 of n1/],
+    ["redis+cluster://", /empty host address/],
+  ] as const) {
+    it(`refuses ${url}, saying why`, () => {
+      assert.throws(
+        () => parseRedisUrl(url),
+        (error: unknown) => error instanceof RedisUrlError && reason.test(error.reason),
+      );
+    });
+  }
+});
+
 describe("REDIS_URL at config time", () => {
+  it("accepts a cluster URL, and refuses a bad one with its password masked", () => {
+    const url = "redis+cluster://:pw@127.0.0.1:7000,127.0.0.1:7001";
+    assert.equal(loadConfig({ REDIS_URL: url }).redisUrl, url);
+    assert.throws(
+      () => loadConfig({ REDIS_URL: "redis+cluster://:s3cr3t-pw@h1:7000/2" }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.variable === "REDIS_URL" &&
+        error.message.includes("redis+cluster://") &&
+        !error.message.includes("s3cr3t-pw"),
+    );
+  });
+
   it("accepts a Sentinel URL", () => {
     const url = "redis+sentinel://:pw@127.0.0.1:26379,127.0.0.1:26380/mymaster";
     assert.equal(loadConfig({ REDIS_URL: url }).redisUrl, url);

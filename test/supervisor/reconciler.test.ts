@@ -5,10 +5,9 @@
  * replica at a time leads, another taking over when the leader's session ends.
  */
 import assert from "node:assert/strict";
-import type { Redis } from "ioredis";
 import { after, before, describe, it } from "../support/bounded-test.js";
 import { defaultConfig } from "../../src/config/config.js";
-import { createRedis } from "../../src/config/redis-connection.js";
+import { createRedis, type RedisClient } from "../../src/config/redis-connection.js";
 import { documentStore } from "../../src/db/document-store.js";
 import { createLogger } from "../../src/logging/logger.js";
 import { DOCUMENT_JOB_NAME } from "../../src/producer/document-job.js";
@@ -29,7 +28,7 @@ const logger = createLogger("silent");
 
 describe("reconciler", () => {
   let env: TestEnvironment;
-  let redis: Redis;
+  let redis: RedisClient;
 
   before(async () => {
     env = await createTestEnvironment("reconciler", { embeddingDim: 8 });

@@ -6,13 +6,13 @@
  * replica is in sync; `stop` kills everything and removes the directory. `killPrimary` is the
  * fault: SIGKILL, as a crashed or lost node, so the sentinels must promote the replica.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { findRedisBinary, freePort } from "./private-redis.js";
+import { redisProcesses, redisServerArgs } from "./redis-processes.js";
 import { waitUntil, within } from "./waits.js";
 
 export const SENTINEL_MASTER_NAME = "ragworker-test";
@@ -42,18 +42,6 @@ export interface SentinelSet {
   stop(): Promise<void>;
 }
 
-interface Child {
-  readonly process: ChildProcess;
-  readonly port: number;
-  output: string;
-}
-
-/** Every child of every set, killed if the test process exits without stopping them. */
-const alive = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of alive) child.kill("SIGKILL");
-});
-
 export async function startSentinelSet(): Promise<SentinelSet> {
   const redisServer = findRedisBinary("redis-server", "apt-get install redis-server");
   const redisSentinel = findRedisBinary(
@@ -61,61 +49,10 @@ export async function startSentinelSet(): Promise<SentinelSet> {
     "apt-get install redis-sentinel, or bash scripts/services.sh test-tools",
   );
   const dir = await mkdtemp(join(tmpdir(), "ragworker-sentinel-"));
-  const children: Child[] = [];
-  const clients: Redis[] = [];
+  const processes = redisProcesses(dir);
+  const { children, launch, admin, stop } = processes;
 
-  const launch = (binary: string, args: string[], port: number): Child => {
-    const started = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const child: Child = { process: started, port, output: "" };
-    const keep = (text: string) => {
-      child.output = (child.output + text).slice(-4000);
-    };
-    started.stdout?.setEncoding("utf8").on("data", keep);
-    started.stderr?.setEncoding("utf8").on("data", keep);
-    alive.add(started);
-    started.once("exit", () => alive.delete(started));
-    children.push(child);
-    return child;
-  };
-
-  const admin = (port: number): Redis => {
-    // No retries: a node that is gone (the killed primary) must fail the call, not hang it.
-    const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 0 });
-    client.on("error", () => undefined); // each call's own rejection says it
-    clients.push(client);
-    return client;
-  };
-
-  const serverArgs = (port: number, extra: string[]): string[] => [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--dir",
-    dir,
-    "--dbfilename",
-    `dump-${port}.rdb`,
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--maxmemory-policy",
-    "noeviction",
-    ...extra,
-  ];
-
-  const stop = async (): Promise<void> => {
-    for (const client of clients) client.disconnect();
-    await Promise.all(
-      children.map(async ({ process: child }) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = once(child, "exit");
-        child.kill("SIGKILL");
-        await within(exited, `redis process ${child.pid ?? "?"} to exit after SIGKILL`, 10_000);
-      }),
-    );
-    await rm(dir, { recursive: true, force: true });
-  };
+  const serverArgs = (port: number, extra: string[]): string[] => redisServerArgs(port, dir, extra);
 
   try {
     const primaryPort = await freePort();
@@ -157,8 +94,7 @@ export async function startSentinelSet(): Promise<SentinelSet> {
       }
       return client;
     };
-    const describeChildren = () =>
-      children.map((child) => `--- ${child.process.spawnargs.join(" ")}\n${child.output}`).join("\n");
+    const describeChildren = processes.describe;
 
     const masterAddresses = () =>
       Promise.all(

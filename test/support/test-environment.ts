@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { QueueEvents, type Job } from "bullmq";
 import pg from "pg";
-import { createRedis } from "../../src/config/redis-connection.js";
+import { createRedis, queuePrefixOption } from "../../src/config/redis-connection.js";
 import { migrate } from "../../src/db/migrate.js";
 import { DocumentProducer } from "../../src/producer/enqueue-document.js";
 import type { DocumentJobData } from "../../src/producer/document-job.js";
@@ -74,7 +74,10 @@ export async function createTestEnvironment(
   // BullMQ does not close a connection it was handed, so this one is kept to close it ourselves.
   const eventsConnection = createRedis(worldRedisUrl, { maxRetriesPerRequest: null });
   eventsConnection.on("error", () => undefined);
-  const queueEvents = new QueueEvents(queueName, { connection: eventsConnection });
+  const queueEvents = new QueueEvents(queueName, {
+    connection: eventsConnection,
+    ...queuePrefixOption(worldRedisUrl),
+  });
   await within(
     queueEvents.waitUntilReady(),
     `QueueEvents on ${queueName} to be ready (Redis at ${worldRedisUrl})`,
