@@ -7,7 +7,8 @@
  *   worker threads, each at concurrency 1 and N. Each contender is warmed up, then measured with
  *   its repetitions back to back (contenders in a seeded order); medians are reported.
  * Then: jobs three times longer than the lock (stalls), no-op jobs against a bare BullMQ worker
- * (queue overhead), and the chunk persistence path against one INSERT per row.
+ * (queue overhead), and the chunk persistence path against the server's own floor, on both
+ * embedding column kinds.
  * Writes bench/results/latest.json and bench/results/throughput.svg and prints the tables.
  *
  *   npm run bench [-- --quick] [-- --repetitions 5 --seed 7 --profile DIR]
@@ -16,7 +17,6 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { readEmbeddingColumn } from "../src/db/embedding-column.js";
 import { SeededRandom } from "../test/support/seeded-random.js";
 import { createTestEnvironment } from "../test/support/test-environment.js";
 import {
@@ -27,7 +27,7 @@ import {
 } from "./corpus/generate-corpus.js";
 import { compileBenchModules } from "./compile/bench-modules.js";
 import { startContender, type Contender, type ContenderKind } from "./contenders/contender-process.js";
-import { measureChunkPersistence } from "./measure/chunk-persistence.js";
+import { describePersistence, measurePersistenceByColumnKind } from "./measure/chunk-persistence.js";
 import { dropWorkspace, insertDocuments, storeCorpus, type StoredFile } from "./measure/corpus-store.js";
 import { runJobs, type JobData, type JobsRun } from "./measure/run-jobs.js";
 import { median } from "./measure/statistics.js";
@@ -326,17 +326,13 @@ try {
     `no-op: ragworker ${noop.ragworkerJobsPerSecond.toFixed(0)} jobs/s, bare BullMQ ${noop.bareJobsPerSecond.toFixed(0)} jobs/s`,
   );
 
-  const column = await readEmbeddingColumn(world.db);
-  const persistence = await measureChunkPersistence(world.db, {
+  // Both kinds of embedding column, each in a fresh database of its own.
+  const persistence = await measurePersistenceByColumnKind({
     rows: plan.persistenceRows,
     dimension: DIMENSION,
     repetitions: plan.persistenceRepetitions,
-    columnKind: column?.kind ?? "real[]",
   });
-  log(
-    `persistence: ${persistence.batchedRowsPerSecond.toFixed(0)} rows/s batched, ${persistence.perRowRowsPerSecond.toFixed(0)} rows/s one per row, ` +
-      `${persistence.serverFloorRowsPerSecond.toFixed(0)} rows/s INSERT … SELECT in the server (ceiling ${persistence.ceiling.toFixed(1)}×)`,
-  );
+  for (const result of persistence) log(describePersistence(result));
 
   const targets = evaluateTargets({
     cpuBound,

@@ -42,6 +42,11 @@ export function embeddingLiteral(kind: EmbeddingColumnKind, vector: ArrayLike<nu
 
 const FLOAT4_OID = 700;
 
+/** Bytes of a vector in PostgreSQL's binary `real[]` array format (float4ArrayBinary). */
+export function float4ArrayByteLength(dimension: number): number {
+  return (dimension === 0 ? 12 : 20) + dimension * 8;
+}
+
 /**
  * A `real[]` vector in PostgreSQL's binary array format (array_recv): node-postgres sends a
  * Buffer parameter as binary, so neither side prints or parses 17-digit decimals: measured
@@ -49,23 +54,54 @@ const FLOAT4_OID = 700;
  * and less than half the bytes to send. Non-finite values become 0, as in embeddingLiteral.
  */
 export function float4ArrayBinary(vector: ArrayLike<number>): Buffer {
-  const header = vector.length === 0 ? 12 : 20;
-  const buffer = Buffer.allocUnsafe(header + vector.length * 8);
-  // DataView's setters compile to plain stores; Buffer's writeFloatBE showed up in thread profiles.
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  view.setInt32(0, vector.length === 0 ? 0 : 1); // dimensions
-  view.setInt32(4, 0); // no NULL elements
-  view.setInt32(8, FLOAT4_OID);
-  if (vector.length > 0) {
-    view.setInt32(12, vector.length);
-    view.setInt32(16, 1); // lower bound
-  }
-  for (let index = 0, offset = header; index < vector.length; index += 1, offset += 8) {
-    const value = vector[index] ?? 0;
-    view.setInt32(offset, 4);
-    view.setFloat32(offset + 4, Number.isFinite(value) ? value : 0);
-  }
+  const buffer = Buffer.allocUnsafe(float4ArrayByteLength(vector.length));
+  writeFloat4Array(new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength), 0, vector);
   return buffer;
+}
+
+/**
+ * Writes float4ArrayBinary's bytes at `offset` (the caller made room for float4ArrayByteLength)
+ * and returns the offset after them: a COPY row is encoded in place, without a Buffer per vector.
+ */
+export function writeFloat4Array(view: DataView, offset: number, vector: ArrayLike<number>): number {
+  // DataView's setters compile to plain stores; Buffer's writeFloatBE showed up in thread profiles.
+  view.setInt32(offset, vector.length === 0 ? 0 : 1); // dimensions
+  view.setInt32(offset + 4, 0); // no NULL elements
+  view.setInt32(offset + 8, FLOAT4_OID);
+  let at = offset + 12;
+  if (vector.length > 0) {
+    view.setInt32(at, vector.length);
+    view.setInt32(at + 4, 1); // lower bound
+    at += 8;
+  }
+  for (let index = 0; index < vector.length; index += 1, at += 8) {
+    const value = vector[index] ?? 0;
+    view.setInt32(at, 4);
+    view.setFloat32(at + 4, Number.isFinite(value) ? value : 0);
+  }
+  return at;
+}
+
+/** Bytes of a vector in pgvector's binary `vector` format (writeVectorBinary). */
+export function vectorByteLength(dimension: number): number {
+  return 4 + dimension * 4;
+}
+
+/**
+ * Writes a vector in pgvector's binary format (vector_send/vector_recv: int16 dimensions, int16
+ * unused = 0, then each float4, all big-endian) at `offset` and returns the offset after it.
+ * vector_recv refuses NaN and ±Infinity: they become 0, as in embeddingLiteral. A dimension over
+ * int16 is left for the server to refuse (pgvector's limit is 16,000).
+ */
+export function writeVectorBinary(view: DataView, offset: number, vector: ArrayLike<number>): number {
+  view.setInt16(offset, vector.length);
+  view.setInt16(offset + 2, 0);
+  let at = offset + 4;
+  for (let index = 0; index < vector.length; index += 1, at += 4) {
+    const value = vector[index] ?? 0;
+    view.setFloat32(at, Number.isFinite(value) ? value : 0);
+  }
+  return at;
 }
 
 /**

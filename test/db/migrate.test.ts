@@ -528,6 +528,8 @@ describe("pgvector path on PGlite", () => {
       jobId: "job-v",
       columnKind: "vector",
       chunks,
+      // PGlite cannot COPY FROM STDIN through this stand-in pool: its test is the INSERT path.
+      transfer: "insert",
     });
     assert.deepEqual(outcome, { replaced: true, chunksCreated: 2 });
 
@@ -573,6 +575,7 @@ describe("pgvector path on PGlite", () => {
       jobId: "job-w",
       columnKind: "vector",
       chunks: [good],
+      transfer: "insert",
     });
     await db.query("UPDATE documents SET status = 'PROCESSING', processing_job_id = 'job-w' WHERE id = $1", [
       documentId,
@@ -596,7 +599,13 @@ describe("pgvector path on PGlite", () => {
       },
     ];
     await assert.rejects(
-      replaceChunks(poolOver(db), { documentId, jobId: "job-w", columnKind: "vector", chunks: wrong }),
+      replaceChunks(poolOver(db), {
+        documentId,
+        jobId: "job-w",
+        columnKind: "vector",
+        chunks: wrong,
+        transfer: "insert",
+      }),
       (error: unknown) => {
         assert.equal((error as { code?: unknown }).code, "22000");
         assert.match(String(error), new RegExp(`expected ${DIM} dimensions`));

@@ -17,6 +17,7 @@ import { embeddingLiteral, readEmbeddingColumn } from "../../src/db/embedding-co
 import { migrate, type MigrateResult } from "../../src/db/migrate.js";
 import { EMBEDDING_DIM_CONSTRAINT } from "../../src/db/migrations.js";
 import { assertVectorUsable } from "../support/rag-corp-database.js";
+import { claimedDocument } from "../support/claimed-document.js";
 import { SeededRandom } from "../support/seeded-random.js";
 import { adminDatabaseUrl, createTestDatabase, type TestDatabase } from "../support/services.js";
 
@@ -39,20 +40,6 @@ function chunkRows(vectors: readonly Float32Array[]): ChunkRow[] {
     metadata: { n: index },
     embedding,
   }));
-}
-
-/** A workspace and a document claimed by `jobId`, as the pipeline leaves it before writing. */
-async function claimedDocument(client: pg.Client, jobId: string): Promise<string> {
-  const workspace = await client.query<{ id: string }>(
-    "INSERT INTO workspaces (name) VALUES ('w') RETURNING id",
-  );
-  const documentId = randomUUID();
-  await client.query(
-    `INSERT INTO documents (id, workspace_id, title, status, processing_job_id)
-     VALUES ($1, $2, 'doc', 'PROCESSING', $3)`,
-    [documentId, workspace.rows[0]?.id, jobId],
-  );
-  return documentId;
 }
 
 /** All node types of an EXPLAIN (FORMAT JSON) plan with the index each one uses. */

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "../support/bounded-test.js";
 import pg from "pg";
 import { replaceChunks } from "../../src/db/chunk-writer.js";
+import { readEmbeddingColumn } from "../../src/db/embedding-column.js";
 import { migrate } from "../../src/db/migrate.js";
 import { findStoredEmbeddings, parseEmbeddingText } from "../../src/db/stored-embeddings.js";
 import { createTestDatabase, type TestDatabase } from "../support/services.js";
@@ -32,7 +33,8 @@ describe("findStoredEmbeddings", () => {
     const outcome = await replaceChunks(pool, {
       documentId,
       jobId: "job",
-      columnKind: "real[]",
+      // The column's real kind: COPY sends each embedding in that type's binary form.
+      columnKind: (await readEmbeddingColumn(pool))?.kind ?? "real[]",
       chunks: chunks.map(([contentHash, embeddingModel, vector], index) => ({
         index,
         content: `chunk ${index}`,
