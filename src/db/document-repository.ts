@@ -13,16 +13,26 @@ export interface DocumentRow {
   readonly processing_job_id: string | null;
 }
 
+/** A document as a job first looks it up: soft-deleted ones too, flagged, since that is a cancel. */
+export interface LoadedDocument extends DocumentRow {
+  /** `deleted_at` is set: the API deleted it; the job skips it (CANCELLED) and leaves the row alone. */
+  readonly deleted: boolean;
+}
+
 const COLUMNS = "id, workspace_id, title, file_name, mime_type, storage_key, status, processing_job_id";
 
-/** Scoped by workspace: a job never sees, let alone touches, another workspace's document. */
+/**
+ * Scoped by workspace: a job never sees, let alone touches, another workspace's document. One
+ * lookup tells a deleted document from a missing one (null), so a job that needs no work costs
+ * one round trip.
+ */
 export async function loadDocument(
   db: Queryable,
   id: string,
   workspaceId: string,
-): Promise<DocumentRow | null> {
-  const result = await db.query<DocumentRow>(
-    `SELECT ${COLUMNS} FROM documents WHERE id = $1 AND workspace_id = $2 AND deleted_at IS NULL`,
+): Promise<LoadedDocument | null> {
+  const result = await db.query<LoadedDocument>(
+    `SELECT ${COLUMNS}, deleted_at IS NOT NULL AS deleted FROM documents WHERE id = $1 AND workspace_id = $2`,
     [id, workspaceId],
   );
   return result.rows[0] ?? null;

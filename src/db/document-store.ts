@@ -2,7 +2,13 @@ import type pg from "pg";
 import { findCancelledJobs, type RunningJob } from "./cancelled-jobs.js";
 import { replaceChunks, type ChunkRow, type ReplaceOutcome } from "./chunk-writer.js";
 import type { DatabaseSchema } from "./database-schema.js";
-import { claimDocument, loadDocument, releaseClaim, type DocumentRow } from "./document-repository.js";
+import {
+  claimDocument,
+  loadDocument,
+  releaseClaim,
+  type DocumentRow,
+  type LoadedDocument,
+} from "./document-repository.js";
 import type { EmbeddingColumnKind } from "./embedding-column.js";
 import type { Queryable } from "./queryable.js";
 import { replaceRagCorpChunks, type NodeRow } from "./rag-corp/rag-corp-chunk-writer.js";
@@ -59,7 +65,8 @@ export interface ChunkWrite {
  */
 export interface DocumentStore {
   readonly schema: DatabaseSchema;
-  load(db: Queryable, id: string, workspaceId: string): Promise<DocumentRow | null>;
+  /** The document, soft-deleted ones flagged `deleted`; null when there is none in the workspace. */
+  load(db: Queryable, id: string, workspaceId: string): Promise<LoadedDocument | null>;
   claim(db: Queryable, claim: ClaimRequest): Promise<DocumentRow | null>;
   release(db: Queryable, release: ReleaseRequest): Promise<boolean>;
   replaceChunks(pool: pg.Pool, write: ChunkWrite): Promise<ReplaceOutcome>;

@@ -7,6 +7,7 @@ import { chunkByCharacters } from "../chunk/chunk-by-characters.js";
 import { buildNodeGroups } from "../chunk/node-groups.js";
 import { classifyDatabaseError } from "../db/classify-database-error.js";
 import type { DocumentStore, NodeRow } from "../db/document-store.js";
+import type { LoadedDocument } from "../db/document-repository.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
 import { CachingEmbedder } from "../embed/embedding-cache.js";
 import { consecutiveBatches } from "../embed/onnx-batch-plan.js";
@@ -15,7 +16,6 @@ import { PermanentError } from "../errors/permanent-error.js";
 import { HandBackError } from "../errors/hand-back-error.js";
 import { DocumentCancelledError } from "../errors/document-cancelled-error.js";
 import { DependencyUnavailableError } from "../errors/dependency-unavailable-error.js";
-import { isDocumentDeleted } from "../db/document-deletion.js";
 import { RagworkerError } from "../errors/ragworker-error.js";
 import { UnexpectedError } from "../errors/unexpected-error.js";
 import { extractDocument } from "../extract/extract-document.js";
@@ -207,7 +207,7 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
   let claimed = false;
   try {
     const document = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
-    if (!document) return await missingOrDeleted(documentId, workspaceId, deps, stats);
+    if (!document || document.deleted) return missingOrDeleted(document, deps, stats);
     if (document.status === "READY") {
       logger.info("document already READY; nothing to do");
       return { kind: "done", status: "READY", chunksCreated: 0, stats: stats.snapshot() };
@@ -223,7 +223,7 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
     if (!claim) {
       const observed = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
       // Deleted between the lookup and the claim: the same as deleted before the lookup.
-      if (!observed) return await missingOrDeleted(documentId, workspaceId, deps, stats);
+      if (!observed || observed.deleted) return missingOrDeleted(observed, deps, stats);
       const status = observed.status ?? "UNKNOWN";
       logger.info({ observedStatus: status }, "document not claimable; leaving it as it is");
       return { kind: "done", status, chunksCreated: 0, stats: stats.snapshot() };
@@ -244,16 +244,15 @@ export async function processDocument(task: DocumentTask, deps: PipelineDeps): P
 }
 
 /**
- * A document the lookup cannot see: soft-deleted, it was cancelled before its job ran (skipped as
- * CANCELLED, the row left alone); otherwise it is not there at all (MISSING).
+ * A document with nothing to process: soft-deleted, it was cancelled before its job ran (skipped
+ * as CANCELLED, the row left alone); not found in the workspace at all, MISSING.
  */
-async function missingOrDeleted(
-  documentId: string,
-  workspaceId: string,
+function missingOrDeleted(
+  document: LoadedDocument | null,
   deps: PipelineDeps,
   stats: StatsRecorder,
-): Promise<TaskResult> {
-  if (await database("load", () => isDocumentDeleted(deps.pool, documentId, workspaceId))) {
+): TaskResult {
+  if (document?.deleted === true) {
     deps.logger.info("document deleted before processing; skipped");
     return { kind: "done", status: "CANCELLED", chunksCreated: 0, stats: stats.snapshot() };
   }
@@ -511,7 +510,7 @@ async function fail(
     // The document is no longer this job's: cancelled (rag-corp's cancel sets FAILED), deleted, or
     // taken over. Leave it as it is and end the job: a retry must not undo what happened to it.
     const observed = await deps.store.load(deps.pool, documentId, String(task.workspaceId)).catch(() => null);
-    const status = observed ? (observed.status ?? "UNKNOWN") : "MISSING";
+    const status = observed && !observed.deleted ? (observed.status ?? "UNKNOWN") : "MISSING";
     deps.logger.warn({ observedStatus: status }, "document changed hands; not retried");
     return { kind: "done", status, chunksCreated: 0, stats: stats.snapshot() };
   }

@@ -115,6 +115,7 @@ describe("document repository", () => {
         storage_key: `key/${id}`,
         status: "PENDING",
         processing_job_id: null,
+        deleted: false,
       });
     });
 
@@ -124,9 +125,9 @@ describe("document repository", () => {
       assert.equal((await loadDocument(pool, id, workspaceB))?.id, id);
     });
 
-    it("ignores a soft-deleted document", async () => {
+    it("returns a soft-deleted document flagged deleted (the job skips it as CANCELLED)", async () => {
       const id = await insertDocument({ deleted: true });
-      assert.equal(await loadDocument(pool, id, workspaceA), null);
+      assert.equal((await loadDocument(pool, id, workspaceA))?.deleted, true);
     });
 
     it("returns null for an unknown id", async () => {

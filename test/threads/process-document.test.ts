@@ -41,6 +41,24 @@ const DIM = 64;
 const fidelityFixture = (name: string): Promise<Buffer> =>
   readFile(new URL(`../fixtures/fidelity/${name}`, import.meta.url));
 
+/** The pool with its `query` calls counted: the round trips a job costs. */
+function countingQueries(pool: pg.Pool): { pool: pg.Pool; queries: () => number } {
+  let queries = 0;
+  const counted = new Proxy(pool, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === "query") {
+        return (...args: Parameters<pg.Pool["query"]>) => {
+          queries += 1;
+          return target.query(...args);
+        };
+      }
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { pool: counted, queries: () => queries };
+}
+
 /** The outcome without its stats (timings differ run to run). */
 function outcome(result: TaskResult): Record<string, unknown> {
   const { stats: _stats, ...rest } = result;
@@ -173,6 +191,22 @@ describe("processDocument against a real database", () => {
     assert.deepEqual(outcome(result), { kind: "done", status: "MISSING", chunksCreated: 0 });
     assert.deepEqual(await env.documentRow(doc.documentId), { status: "PENDING", error_message: null });
     assert.equal((await chunksOf(doc.documentId)).length, 0);
+  });
+
+  it("a job that needs no work costs one lookup: MISSING, or CANCELLED for a soft-deleted document", async () => {
+    const deleted = await env.insertDocument({ bytes: paragraph("d"), fileName: "d.txt" });
+    await env.db.query("UPDATE documents SET deleted_at = now() WHERE id = $1", [deleted.documentId]);
+    const missing = { documentId: crypto.randomUUID(), workspaceId: deleted.workspaceId };
+    for (const [ids, status] of [
+      [deleted, "CANCELLED"],
+      [missing, "MISSING"],
+    ] as const) {
+      const counted = countingQueries(world.deps.pool);
+      const result = await processDocument(documentTask(ids), { ...world.deps, pool: counted.pool });
+      assert.deepEqual(outcome(result), { kind: "done", status, chunksCreated: 0 });
+      assert.equal(counted.queries(), 1, `${status}: one round trip to the database`);
+    }
+    assert.deepEqual(await env.documentRow(deleted.documentId), { status: "PENDING", error_message: null });
   });
 
   it("ids that are not UUIDs are INVALID, whatever the attempts left", async () => {
@@ -426,15 +460,37 @@ describe("processDocument on rag-corp's schema", () => {
     if (storageDir) await rm(storageDir, { recursive: true, force: true });
   });
 
-  it("an uploaded document becomes READY with rag-corp's chunk and node rows", async () => {
-    const workspaceId = await ragCorp.createWorkspace({ name: "finance", ftsLanguage: "english" });
+  /** rag-corp's upload of the injection report as a text file, in a new workspace. */
+  const uploadReport = async (workspaceName: string, fileName: string) => {
+    const workspaceId = await ragCorp.createWorkspace({ name: workspaceName, ftsLanguage: "english" });
     const { documentId } = await ragCorp.uploadDocument({
       workspaceId,
-      fileName: "q3-report.txt",
+      fileName,
       bytes: INJECTION_REPORT,
       mimeType: "text/plain",
       storage: new FileStorage(storageDir),
     });
+    return { documentId, workspaceId };
+  };
+
+  it("a soft-deleted upload is CANCELLED after one lookup, its row left alone", async () => {
+    const { documentId, workspaceId } = await uploadReport("deleted", "gone.txt");
+    await ragCorp.db.query("UPDATE documents SET deleted_at = now() WHERE id = $1", [documentId]);
+    const counted = countingQueries(world.deps.pool);
+    const result = await processDocument(documentTask({ documentId, workspaceId }), {
+      ...world.deps,
+      pool: counted.pool,
+    });
+    assert.deepEqual(outcome(result), { kind: "done", status: "CANCELLED", chunksCreated: 0 });
+    assert.equal(counted.queries(), 1);
+    const row = await ragCorp.db.query<{ status: string }>("SELECT status FROM documents WHERE id = $1", [
+      documentId,
+    ]);
+    assert.deepEqual(row.rows, [{ status: "PENDING" }]);
+  });
+
+  it("an uploaded document becomes READY with rag-corp's chunk and node rows", async () => {
+    const { documentId, workspaceId } = await uploadReport("finance", "q3-report.txt");
     const expected = chunkCharacters(normalizeRagCorpText(INJECTION_REPORT), {
       size: 900,
       overlap: 120,

@@ -47,7 +47,7 @@ function pipeline(read: () => Promise<Uint8Array>, options: { draining: boolean 
   };
   const store: DocumentStore = {
     schema: "ragworker",
-    load: async () => row,
+    load: async () => ({ ...row, deleted: false }),
     claim: async () => ({ ...row, status: "PROCESSING" as const, processing_job_id: "job-1" }),
     release: async (_db, release) => {
       releases.push(release);

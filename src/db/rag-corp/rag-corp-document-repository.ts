@@ -1,19 +1,23 @@
-import type { DocumentRow } from "../document-repository.js";
+import type { DocumentRow, LoadedDocument } from "../document-repository.js";
 import type { Queryable } from "../queryable.js";
 
 // rag-corp's documents have no claim columns; processing_job_id is read from ragworker_claims.
 const COLUMNS = `d.id, d.workspace_id, d.title, d.file_name, d.mime_type, d.storage_key, d.status,
                  c.job_id AS processing_job_id`;
 
-/** rag-corp's own lookup: scoped by workspace, soft-deleted documents are not there. */
+/**
+ * rag-corp's own lookup, scoped by workspace; a soft-deleted document comes back flagged
+ * `deleted` (rag-corp's lookup leaves it out), so one round trip tells deleted from missing.
+ */
 export async function loadRagCorpDocument(
   db: Queryable,
   id: string,
   workspaceId: string,
-): Promise<DocumentRow | null> {
-  const result = await db.query<DocumentRow>(
-    `SELECT ${COLUMNS} FROM documents d LEFT JOIN ragworker_claims c ON c.document_id = d.id
-      WHERE d.id = $1 AND d.workspace_id = $2 AND d.deleted_at IS NULL`,
+): Promise<LoadedDocument | null> {
+  const result = await db.query<LoadedDocument>(
+    `SELECT ${COLUMNS}, d.deleted_at IS NOT NULL AS deleted
+       FROM documents d LEFT JOIN ragworker_claims c ON c.document_id = d.id
+      WHERE d.id = $1 AND d.workspace_id = $2`,
     [id, workspaceId],
   );
   return result.rows[0] ?? null;
