@@ -28,9 +28,9 @@ import {
 import { compileBenchModules } from "./compile/bench-modules.js";
 import { startContender, type Contender, type ContenderKind } from "./contenders/contender-process.js";
 import { describePersistence, measurePersistenceByColumnKind } from "./measure/chunk-persistence.js";
+import { measureQueueOverhead } from "./measure/queue-overhead.js";
 import { dropWorkspace, insertDocuments, storeCorpus, type StoredFile } from "./measure/corpus-store.js";
-import { runJobs, type JobData, type JobsRun } from "./measure/run-jobs.js";
-import { median } from "./measure/statistics.js";
+import { runJobs, type JobsRun } from "./measure/run-jobs.js";
 import { markdownTable } from "./report/markdown-table.js";
 import {
   evaluateTargets,
@@ -38,7 +38,6 @@ import {
   throughputRatios,
   type ConfigurationRuns,
   type CorpusSummaries,
-  type NoopSummary,
   type StallScenario,
 } from "./report/summarize.js";
 import { throughputChart } from "./report/throughput-chart.js";
@@ -294,34 +293,13 @@ try {
     );
   }
 
-  // Queue overhead: jobs whose document does not exist still go supervisor → thread → database
-  // (one SELECT) → MISSING in ragworker; the bare worker does nothing at all.
+  // Queue overhead (bench/measure/queue-overhead.ts; alone: bench/queue-overhead.ts).
   const bare = await startContender("bare-noop", N, baseEnv, compiled);
   contenders.push(bare);
-  const ragN = find("ragworker", N);
-  const noopJobs = (count: number): JobData[] =>
-    Array.from({ length: count }, () => ({
-      documentId: crypto.randomUUID(),
-      workspaceId: crypto.randomUUID(),
-    }));
-  for (const contender of [ragN, bare]) await runJobs(contender, noopJobs(100));
-  const noopRates = new Map<Contender, number[]>([
-    [ragN, []],
-    [bare, []],
-  ]);
-  for (let repetition = 0; repetition < plan.noopRepetitions; repetition += 1) {
-    for (const contender of repetition % 2 === 0 ? [ragN, bare] : [bare, ragN]) {
-      const run = await runJobs(contender, noopJobs(plan.noopJobs));
-      noopRates.get(contender)?.push(run.completed / run.seconds);
-    }
-  }
-  const noop: NoopSummary = {
-    concurrency: N,
+  const noop = await measureQueueOverhead(find("ragworker", N), bare, {
     jobsPerRun: plan.noopJobs,
-    ragworkerJobsPerSecond: median(noopRates.get(ragN) ?? []),
-    bareJobsPerSecond: median(noopRates.get(bare) ?? []),
-    ratio: median(noopRates.get(ragN) ?? []) / median(noopRates.get(bare) ?? []),
-  };
+    repetitions: plan.noopRepetitions,
+  });
   log(
     `no-op: ragworker ${noop.ragworkerJobsPerSecond.toFixed(0)} jobs/s, bare BullMQ ${noop.bareJobsPerSecond.toFixed(0)} jobs/s`,
   );

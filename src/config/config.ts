@@ -95,6 +95,8 @@ export interface Config {
   readonly dependencyProbeMaxMs: number;
   /** BullMQ lock duration; a dead worker's jobs are picked up again after about this long. */
   readonly jobLockMs: number;
+  /** Jobs fetched ahead of the threads: BullMQ concurrency is threads + this. */
+  readonly workerPrefetch: number;
   /** Heap limit of each thread: a file that exhausts it kills that thread only, not the process. */
   readonly threadMaxHeapMb: number;
   /** Nice steps the pool threads run below the supervisor (Linux); 0 leaves them as they are. */

@@ -33,6 +33,11 @@ export const JOB_SETTINGS = {
     describe:
       "BullMQ lock duration and stalled-check interval: a killed worker's jobs are picked up again after about this long",
   }),
+  workerPrefetch: setting("WORKER_PREFETCH", integer(0, 64), {
+    default: "1",
+    describe:
+      "jobs fetched ahead of the threads (BullMQ concurrency is `WORKER_THREADS` plus this), so a thread that finishes starts its next job without waiting for Redis; at the drain they go back to the queue at once, untouched, no attempt spent; `0`: none",
+  }),
   threadMaxHeapMb: setting("THREAD_MAX_HEAP_MB", integer(32, 65_536, "megabytes"), {
     default: "2048",
     describe:

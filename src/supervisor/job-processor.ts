@@ -16,6 +16,7 @@ import type { JobsInFlight } from "./jobs-in-flight.js";
 import type { DependencyCircuits } from "./dependency-circuits.js";
 import type { Dependency } from "../errors/dependency-unavailable-error.js";
 import type { Shutdown } from "./shutdown.js";
+import type { ThreadSlots } from "./thread-slots.js";
 
 /** What the processor uses of a BullMQ job. */
 export type QueueJob = Pick<
@@ -26,6 +27,8 @@ export type QueueJob = Pick<
 export interface JobProcessorDeps {
   /** The thread pool (only its `run`). */
   readonly pool: Pick<Piscina, "run">;
+  /** One per thread: a prefetched job waits here for one, and goes back at the drain if it never got one. */
+  readonly slots: Pick<ThreadSlots, "acquire" | "release">;
   /** The supervisor's own small connection pool, for claims a dead thread could not release. */
   readonly db: Queryable;
   /** The documents' tables (ragworker's or rag-corp's), for releasing those claims. */
@@ -119,6 +122,8 @@ async function runJob(
   task: DocumentTask,
   deps: JobProcessorDeps,
 ): Promise<DocumentJobResult> {
+  // A prefetched job waits for a thread; the drain sends it back before it ever had one.
+  if (!(await deps.slots.acquire())) return handBackUnstarted(job, token, deps);
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   const willRetry = task.attempt < task.maxAttempts;
@@ -126,10 +131,16 @@ async function runJob(
   deps.metrics.taskStarted();
   deps.inFlight.add(task.jobId, job, task.documentId, task.cancelledFlag);
   const timeLimit = new DocumentTimeLimit(task.timeLimitFlag, deps);
+  // Either signal aborts the task. Plain listeners rather than AbortSignal.any, whose weak
+  // references and finalizers showed in the profile of jobs that need no work.
+  const abortTask = new AbortController();
+  const abort = () => abortTask.abort();
+  const { terminating } = deps.shutdown;
+  terminating.addEventListener("abort", abort, { once: true });
+  timeLimit.signal.addEventListener("abort", abort, { once: true });
+  if (terminating.aborted) abort();
   try {
-    result = await deps.pool.run(task, {
-      signal: AbortSignal.any([deps.shutdown.terminating, timeLimit.signal]),
-    });
+    result = await deps.pool.run(task, { signal: abortTask.signal });
   } catch (error) {
     // The thread did not answer: which signal terminated it says why, or none did and it died.
     if (deps.shutdown.terminating.aborted) {
@@ -149,6 +160,9 @@ async function runJob(
     );
     return threadFailed(task, new ThreadCrashedError(error), deps);
   } finally {
+    // The thread is free now: the next prefetched job starts while this one is wrapped up.
+    deps.slots.release();
+    terminating.removeEventListener("abort", abort);
     timeLimit.clear();
     deps.inFlight.remove(task.jobId);
     deps.metrics.taskEnded();
@@ -278,6 +292,21 @@ async function handBack(
     reason === "drain" ? "error" : "debug",
   );
   await job.moveToDelayed(Date.now() + (reason === "drain" ? 0 : deps.dependencyHandBackDelayMs), token);
+  throw new DelayedError();
+}
+
+/**
+ * A prefetched job still waiting for a thread when the drain began: nothing of it ran, its document
+ * was never claimed, so it goes straight back to the queue (no attempt spent) for any worker.
+ */
+async function handBackUnstarted(
+  job: QueueJob,
+  token: string | undefined,
+  deps: JobProcessorDeps,
+): Promise<never> {
+  deps.metrics.recordHandBack("drain");
+  deps.logger.info("draining; a prefetched job that had not started goes back to the queue");
+  await job.moveToDelayed(Date.now(), token);
   throw new DelayedError();
 }
 

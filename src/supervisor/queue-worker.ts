@@ -9,7 +9,7 @@ import type { Logger } from "../logging/logger.js";
 import { FORCE_CLOSE_GRACE_MS } from "./shutdown.js";
 
 export interface QueueWorkerDeps {
-  readonly config: Pick<Config, "queueName" | "threads" | "jobLockMs" | "redisUrl">;
+  readonly config: Pick<Config, "queueName" | "threads" | "workerPrefetch" | "jobLockMs" | "redisUrl">;
   readonly connection: RedisClient;
   readonly processor: Processor;
   readonly db: Queryable;
@@ -28,7 +28,9 @@ export function createQueueWorker(deps: QueueWorkerDeps): Worker {
     connection: deps.connection,
     // Hash-tagged on a Redis Cluster, so every key of the queue is on one slot.
     ...queuePrefixOption(config.redisUrl),
-    concurrency: config.threads,
+    // A job per thread, and WORKER_PREFETCH more waiting for one (ThreadSlots), so a thread that
+    // finishes has its next job at hand rather than after a round trip to Redis.
+    concurrency: config.threads + config.workerPrefetch,
     autorun: false,
     // The supervisor's event loop stays free (threads do the work), so renewals are on time;
     // the stalled check runs as often as a lock lasts, so a killed worker's jobs return soon.

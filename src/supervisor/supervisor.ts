@@ -23,6 +23,7 @@ import { ReleaseStack } from "./release-stack.js";
 import { resolveModel } from "./resolve-model.js";
 import { abortable, type Shutdown } from "./shutdown.js";
 import { createThreadPool } from "./thread-pool.js";
+import { ThreadSlots } from "./thread-slots.js";
 
 const STARTUP_CHECK_TIMEOUT_MS = 3_000;
 const THREAD_CLOSE_TIMEOUT_MS = 5_000;
@@ -148,6 +149,11 @@ export async function startSupervisor(
     });
     if (server) releases.push("ops server", () => closeOpsServer(server));
 
+    // Prefetched jobs wait for a thread here; the drain sends those still waiting back at once.
+    const slots = new ThreadSlots(config.threads);
+    shutdown.onPhase((phase) => {
+      if (phase === "draining") slots.close();
+    });
     worker = createQueueWorker({
       config,
       connection,
@@ -156,6 +162,7 @@ export async function startSupervisor(
       logger,
       processor: createJobProcessor({
         pool,
+        slots,
         db,
         store,
         logger,

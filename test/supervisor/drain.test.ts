@@ -203,4 +203,40 @@ describe("drain on SIGTERM", () => {
     start(env, {});
     await assertDocumentsReadyExactly(env, jobs);
   });
+
+  test("a prefetched job that never reached a thread goes back at the drain's start, untouched", async () => {
+    const env = await freshEnvironment("drain-prefetched");
+    // One thread, one job fetched ahead of it; a deadline an hour away, so nothing else hands back.
+    const worker = start(env, { WORKER_THREADS: "1", WORKER_PREFETCH: "1", DRAIN_TIMEOUT_MS: "3600000" });
+    await worker.waitForLog((line) => line.message === "Worker arrancando");
+    const jobs = await enqueueSlowDocuments(env, 2);
+    // Both fetched: one on the thread, the other waiting for it.
+    await worker.waitForLog(
+      () => worker.logs.filter((line) => line.message === "Worker job iniciado").length >= 2,
+    );
+    worker.child.kill("SIGTERM");
+    const handedBack = await worker.waitForLog(
+      (line) => line.message === "draining; a prefetched job that had not started goes back to the queue",
+    );
+    const prefetched = jobs.find(({ job }) => job.id === handedBack["job_id"]);
+    assert.ok(prefetched, "the hand-back names one of the jobs");
+    const job = await env.producer.queue.getJob(String(prefetched.job.id));
+    assert.equal(job?.attemptsMade, 0, "handing back spends no attempt");
+    assert.ok(["delayed", "waiting", "wait", "prioritized"].includes(String(await job?.getState())));
+    const row = await env.db.query<{ status: string; processing_job_id: string | null }>(
+      "SELECT status, processing_job_id FROM documents WHERE id = $1",
+      [prefetched.documentId],
+    );
+    assert.deepEqual(row.rows[0], { status: "PENDING", processing_job_id: null }, "never claimed");
+    assert.ok(
+      worker.logs.every((line) => !String(line.message).startsWith("drain deadline reached")),
+      "the running job was not handed back: it is still within the drain",
+    );
+
+    // The running one goes back on the second signal; the next worker finishes both.
+    worker.child.kill("SIGINT");
+    assert.equal(await worker.exited(), 0, worker.stderr());
+    start(env, {});
+    await assertDocumentsReadyExactly(env, jobs);
+  });
 });

@@ -12,6 +12,7 @@ import { WorkerMetrics } from "../../src/ops/worker-metrics.js";
 import { emptyTaskStats, type TaskResult, type TaskStats } from "../../src/protocol/thread-protocol.js";
 import { createJobProcessor, type QueueJob } from "../../src/supervisor/job-processor.js";
 import { JobsInFlight } from "../../src/supervisor/jobs-in-flight.js";
+import { ThreadSlots } from "../../src/supervisor/thread-slots.js";
 import { parseMetrics, select, single } from "../support/metrics-samples.js";
 
 const stats: TaskStats = emptyTaskStats(1);
@@ -47,8 +48,10 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
     },
     updateProgress: async () => undefined,
   };
+  const slots = new ThreadSlots(1);
   const process = createJobProcessor({
     pool: { run: answer },
+    slots,
     db: { query: async <R extends object>() => ({ rows: [] as R[] }) },
     store,
     logger: createLogger("silent"),
@@ -73,7 +76,7 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
       crashes: single(samples, "rag_worker_thread_crashes_total"),
     };
   };
-  return { run: () => process(job, "token"), releases, movedBack, counts, reported, metrics };
+  return { run: () => process(job, "token"), releases, movedBack, counts, reported, metrics, slots };
 }
 
 describe("job processor outcomes", { timeout: 10_000 }, () => {
@@ -89,6 +92,28 @@ describe("job processor outcomes", { timeout: 10_000 }, () => {
     });
     assert.deepEqual(movedBack, [], "not moved back to the queue");
     assert.deepEqual(await counts(), { pending: 1, failed: 0, bugs: 1, crashes: 0 });
+  });
+
+  it("a prefetched job still waiting for a thread at the drain goes back at once, untouched", async () => {
+    let finishRunning: (result: TaskResult) => void = () => undefined;
+    let tasksRun = 0;
+    const { run, movedBack, releases, counts, slots } = setUp(() => {
+      tasksRun += 1;
+      return new Promise<TaskResult>((resolve) => {
+        finishRunning = resolve;
+      });
+    });
+    const running = run();
+    const prefetched = run();
+    slots.close();
+    await assert.rejects(prefetched, DelayedError);
+    assert.equal(tasksRun, 1, "the prefetched job never reached the pool");
+    assert.equal(movedBack.length, 1, "moved back to the queue");
+    assert.deepEqual(releases, [], "its document was never claimed, so nothing is released");
+    // The running job is not touched by the drain's start: it finishes as usual.
+    finishRunning({ kind: "done", status: "READY", chunksCreated: 3, stats });
+    assert.deepEqual(await running, { status: "READY", chunksCreated: 3 });
+    assert.deepEqual(await counts(), { pending: 0, failed: 0, bugs: 0, crashes: 0 });
   });
 
   it("handed back: moved back to the queue (DelayedError), counted PENDING, no bug", async () => {

@@ -16,6 +16,7 @@ import { createLogger } from "../../src/logging/logger.js";
 import { WorkerMetrics } from "../../src/ops/worker-metrics.js";
 import { createJobProcessor, type QueueJob } from "../../src/supervisor/job-processor.js";
 import { JobsInFlight } from "../../src/supervisor/jobs-in-flight.js";
+import { ThreadSlots } from "../../src/supervisor/thread-slots.js";
 import { parseMetrics, select, single } from "../support/metrics-samples.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { waitUntil, within } from "../support/waits.js";
@@ -97,6 +98,7 @@ describe("job processor on a real thread pool", () => {
     };
     const processor = createJobProcessor({
       pool,
+      slots: new ThreadSlots(1),
       db: env.db,
       store,
       logger: createLogger("silent"),
