@@ -43,8 +43,9 @@ export type ReplaceOutcome =
  * or the new ones, never a mix. The row lock and claim check make sure a job whose claim was
  * taken over (it ran past the claim's expiry) cannot overwrite the newer job's work.
  *
- * Rows go in one binary COPY (copyChunks): measured here with 768 dimensions, about twice the rows
- * a second of multi-row INSERTs, whose parameters PostgreSQL must decode and bind per statement.
+ * Rows go in one binary COPY (copyChunks): measured here with 768 dimensions, 0.87–0.93 of the
+ * server's own INSERT … SELECT for `vector` and 0.64–0.75 for `real[]`, against 0.08–0.09 and
+ * 0.27–0.44 for multi-row INSERTs (README, "Performance").
  * With `transfer: "insert"`, multi-row INSERTs of up to ROWS_PER_STATEMENT rows, each embedding a
  * parameter (embeddingParameter).
  */
