@@ -297,6 +297,23 @@ for (const columnKind of ["vector", "real[]"] as const satisfies readonly Embedd
       assertStoredExactly(await storedChunks(client, documentId), retry);
     });
 
+    it("an error while encoding mid-stream cancels the COPY and keeps the old rows; the connection works on", async () => {
+      const old = chunkRows(2, 11);
+      const documentId = await writtenAndClaimedAgain("job-enc", old);
+      const chunks = chunkRows(1_500, 12);
+      // JSON.stringify refuses a BigInt: thrown by the encoder after the first pieces went out.
+      chunks[1_400] = { ...(chunks[1_400] as ChunkRow), metadata: { size: 1n } };
+      await assert.rejects(
+        replaceChunks(pool, { documentId, jobId: "job-enc", columnKind, chunks }),
+        TypeError,
+      );
+      assertStoredExactly(await storedChunks(client, documentId), old);
+      const retry = chunkRows(3, 13);
+      const outcome = await replaceChunks(pool, { documentId, jobId: "job-enc", columnKind, chunks: retry });
+      assert.deepEqual(outcome, { replaced: true, chunksCreated: 3 });
+      assertStoredExactly(await storedChunks(client, documentId), retry);
+    });
+
     it("a duplicate chunk index fails the COPY on the unique index and keeps the old rows", async () => {
       const old = chunkRows(2, 7);
       const documentId = await writtenAndClaimedAgain("job-dup", old);
