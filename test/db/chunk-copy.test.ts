@@ -223,6 +223,14 @@ for (const columnKind of ["vector", "real[]"] as const satisfies readonly Embedd
       return documentId;
     }
 
+    /** After a failed COPY, the pool's only connection writes a retry of the same job. */
+    async function retryGoesThrough(documentId: string, jobId: string): Promise<void> {
+      const retry = chunkRows(5, 6);
+      const outcome = await replaceChunks(pool, { documentId, jobId, columnKind, chunks: retry });
+      assert.deepEqual(outcome, { replaced: true, chunksCreated: 5 });
+      assertStoredExactly(await storedChunks(client, documentId), retry);
+    }
+
     it("stores 2,345 rows, spanning several pieces of the stream, exactly as given", async () => {
       const documentId = await claimedDocument(client, "job-many");
       const chunks = chunkRows(2_345, 5);
@@ -290,11 +298,7 @@ for (const columnKind of ["vector", "real[]"] as const satisfies readonly Embedd
       assertStoredExactly(await storedChunks(client, documentId), old);
       const status = await client.query("SELECT status FROM documents WHERE id = $1", [documentId]);
       assert.equal(status.rows[0]?.status, "PROCESSING");
-      // The pool's only connection, after the failed COPY: the retry goes through on it.
-      const retry = chunkRows(5, 6);
-      const outcome = await replaceChunks(pool, { documentId, jobId: "job-bad", columnKind, chunks: retry });
-      assert.deepEqual(outcome, { replaced: true, chunksCreated: 5 });
-      assertStoredExactly(await storedChunks(client, documentId), retry);
+      await retryGoesThrough(documentId, "job-bad");
     });
 
     it("an error while encoding mid-stream cancels the COPY and keeps the old rows; the connection works on", async () => {
@@ -308,10 +312,7 @@ for (const columnKind of ["vector", "real[]"] as const satisfies readonly Embedd
         TypeError,
       );
       assertStoredExactly(await storedChunks(client, documentId), old);
-      const retry = chunkRows(3, 13);
-      const outcome = await replaceChunks(pool, { documentId, jobId: "job-enc", columnKind, chunks: retry });
-      assert.deepEqual(outcome, { replaced: true, chunksCreated: 3 });
-      assertStoredExactly(await storedChunks(client, documentId), retry);
+      await retryGoesThrough(documentId, "job-enc");
     });
 
     it("a duplicate chunk index fails the COPY on the unique index and keeps the old rows", async () => {
