@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/queue-overhead.ts [--jobs 2000 --repetitions 4 --threads N --prefetch P --profile DIR]
  *
- * `--prefetch` sets ragworker's WORKER_PREFETCH (its default otherwise).
+ * `--prefetch` sets ragworker's WORKER_PREFETCH (its default otherwise); `--log-level` its LOG_LEVEL
+ * (warn, as in `npm run bench`: each MISSING job then writes one warning line).
  */
 import { availableParallelism, loadavg } from "node:os";
 import { resolve } from "node:path";
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     repetitions: { type: "string", default: "4" },
     threads: { type: "string" },
     prefetch: { type: "string" },
+    "log-level": { type: "string", default: "warn" },
     // ragworker writes CPU profiles (supervisor and threads) here; see summarize-profile.ts.
     profile: { type: "string" },
   },
@@ -37,7 +39,7 @@ log(
 const compiled = await compileBenchModules();
 const world = await createTestEnvironment("bench-queue-overhead", { embeddingDim: 768 });
 const env = world.env({
-  LOG_LEVEL: "warn",
+  LOG_LEVEL: values["log-level"],
   EMBEDDING_PROVIDER: "hash",
   JOB_LOCK_MS: "2000",
   ...(values.prefetch === undefined ? {} : { WORKER_PREFETCH: values.prefetch }),
