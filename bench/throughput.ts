@@ -15,7 +15,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SeededRandom } from "../test/support/seeded-random.js";
 import { createTestEnvironment } from "../test/support/test-environment.js";
@@ -29,6 +29,9 @@ import { compileBenchModules } from "./compile/bench-modules.js";
 import { startContender, type Contender, type ContenderKind } from "./contenders/contender-process.js";
 import { describePersistence, measurePersistenceByColumnKind } from "./measure/chunk-persistence.js";
 import { measureQueueOverhead } from "./measure/queue-overhead.js";
+import { measureCpuCeiling } from "./measure/cpu-ceiling.js";
+import { describeRedisCost } from "./measure/redis-cost.js";
+import { measureRedisCost } from "./measure/redis-cost-run.js";
 import { dropWorkspace, insertDocuments, storeCorpus, type StoredFile } from "./measure/corpus-store.js";
 import { runJobs, type JobsRun } from "./measure/run-jobs.js";
 import { markdownTable } from "./report/markdown-table.js";
@@ -70,6 +73,8 @@ const plan = {
   noopRepetitions: quick ? 2 : 4,
   persistenceRows: quick ? 500 : 2_000,
   persistenceRepetitions: quick ? 2 : 4,
+  // The machine's ceiling: rounds of 1 and N bare threads over the CPU-bound corpus, alternated.
+  ceilingRounds: quick ? 1 : 3,
   longJobSeconds: (LOCK_MS * 3) / 1000,
 };
 const started = Date.now();
@@ -225,6 +230,25 @@ try {
     }
   }
   log("all contenders measured");
+
+  // The machine's own ceiling, while the contenders idle: the pipeline's CPU work in 1 and N bare
+  // worker_threads (bench/measure/cpu-ceiling.ts; alone with ragworker: bench/scaling.ts).
+  const ceiling = await measureCpuCeiling({
+    threadModulePath: compiled.ceilingThreadPath,
+    files: (cpuBoundCorpus?.files ?? []).map((file) => ({
+      path: join(world.storageDir, file.storageKey),
+      fileName: file.fileName,
+    })),
+    env: baseEnv,
+    threads: N,
+    rounds: plan.ceilingRounds,
+    warmupPasses: 2,
+    passes: 1,
+  });
+  log(
+    `ceiling: 1 bare thread ${ceiling.singleDocumentsPerSecond.toFixed(2)} docs/s, ${N} bare threads ` +
+      `${ceiling.multiDocumentsPerSecond.toFixed(2)} docs/s: ${ceiling.ceiling.toFixed(2)}×`,
+  );
   const configurationRuns = (corpus: CorpusRun): ConfigurationRuns[] =>
     contenders.map((c) => ({
       kind: c.kind,
@@ -304,6 +328,18 @@ try {
     `no-op: ragworker ${noop.ragworkerJobsPerSecond.toFixed(0)} jobs/s, bare BullMQ ${noop.bareJobsPerSecond.toFixed(0)} jobs/s`,
   );
 
+  // Redis cost per job: ragworker ×N on a Redis of its own, one CPU-bound batch after a warm-up one.
+  const redisCost = await measureRedisCost({
+    threads: N,
+    baseEnv,
+    compiled,
+    batch: async () => {
+      const jobs = await insertDocuments(world.db, cpuBoundCorpus?.files ?? []);
+      return { jobs, done: () => dropWorkspace(world.db, jobs[0]?.workspaceId ?? "") };
+    },
+  });
+  log(`Redis cost per job (ragworker ×${N}, ${redisCost.jobs} jobs):\n${describeRedisCost(redisCost)}`);
+
   // Both kinds of embedding column, each in a fresh database of its own.
   const persistence = await measurePersistenceByColumnKind({
     rows: plan.persistenceRows,
@@ -319,6 +355,7 @@ try {
     stalls,
     noop,
     persistence,
+    ceiling,
   });
   const loadAfter = loadavg();
   const report = {
@@ -341,6 +378,8 @@ try {
     stalls,
     noop,
     persistence,
+    ceiling,
+    redisCost,
     targets,
     runs: corpora.flatMap((corpus) =>
       configurationRuns(corpus).map((c) => ({ corpus: corpus.name, label: c.label, runs: c.runs })),
@@ -473,6 +512,14 @@ try {
         String(s.failed),
       ]),
     ),
+  );
+  console.log(
+    `\n## The machine's ceiling\n\nThe pipeline's CPU work (extract, chunk, hash, embed) in bare worker_threads: ` +
+      `1 thread ${fixed(ceiling.singleDocumentsPerSecond, 2)} docs/s, ${N} threads ${fixed(ceiling.multiDocumentsPerSecond, 2)} docs/s, ` +
+      `ceiling ${fixed(ceiling.ceiling, 2)}×.`,
+  );
+  console.log(
+    `\n## Redis per job (ragworker ×${N}, ${redisCost.jobs} CPU-bound jobs)\n\n${describeRedisCost(redisCost)}`,
   );
   console.log("\n## Targets\n");
   console.log(

@@ -6,3 +6,5 @@ export {
 export type { DocumentQueue } from "./producer/enqueue-document.js";
 export { DOCUMENT_JOB_NAME } from "./producer/document-job.js";
 export type { DocumentJobData, DocumentJobResult } from "./producer/document-job.js";
+// A producer with its own BullMQ Queue on a Redis Cluster needs the worker's queue prefix.
+export { CLUSTER_QUEUE_PREFIX, queuePrefix } from "./config/redis-connection.js";

@@ -16,6 +16,8 @@ const MODULES = [
   "probe/runtime-probe.ts",
   "contenders/compiled-pipeline.ts",
   "contenders/sandboxed-processor.ts",
+  // The machine's ceiling: bare worker_threads doing the pipeline's CPU work (measure/cpu-ceiling.ts).
+  "probe/ceiling-thread.ts",
 ];
 
 export interface CompiledBenchModules {
@@ -23,6 +25,8 @@ export interface CompiledBenchModules {
   readonly probeUrl: string;
   /** For BullMQ's sandboxed Worker. */
   readonly sandboxedProcessorPath: string;
+  /** For the ceiling's bare worker threads. */
+  readonly ceilingThreadPath: string;
 }
 
 export async function compileBenchModules(): Promise<CompiledBenchModules> {
@@ -38,5 +42,6 @@ export async function compileBenchModules(): Promise<CompiledBenchModules> {
   return {
     probeUrl: new URL("runtime-probe.js", OUT_DIR).href,
     sandboxedProcessorPath: fileURLToPath(new URL("sandboxed-processor.js", OUT_DIR)),
+    ceilingThreadPath: fileURLToPath(new URL("ceiling-thread.js", OUT_DIR)),
   };
 }

@@ -3,6 +3,7 @@
  * scaling, latencies, memory, and the targets with whether each holds.
  */
 import type { ContenderKind } from "../contenders/contender-process.js";
+import { shareOfCeiling, type CeilingResult } from "../measure/cpu-ceiling.js";
 import { persistenceTargets, type PersistenceResult } from "../measure/chunk-persistence.js";
 import type { JobsRun } from "../measure/run-jobs.js";
 import { median, percentile } from "../measure/statistics.js";
@@ -148,6 +149,8 @@ export function evaluateTargets(input: {
   readonly stalls: readonly StallScenario[];
   readonly noop: NoopSummary;
   readonly persistence: readonly PersistenceResult[];
+  /** The machine's own scaling for the same CPU work (bench/measure/cpu-ceiling.ts). */
+  readonly ceiling: CeilingResult;
 }): Target[] {
   const { scaling, vsInProcess, vsSandboxed } = throughputRatios(input.cpuBound.summaries, input.threads);
   const ragN = input.corpora.flatMap((corpus) =>
@@ -161,12 +164,14 @@ export function evaluateTargets(input: {
       .reduce((sum, s) => sum + s.stalled, 0) +
     input.stalls.filter((s) => s.kind === "ragworker").reduce((sum, s) => sum + s.stalled, 0);
   const N = input.threads;
+  // Against the machine, not a fixed 1.8×: what N bare threads gain here for the same CPU work.
+  const share = shareOfCeiling(scaling, input.ceiling);
   return [
     {
-      name: `ragworker ${N} threads / 1 thread (documents/s, CPU-bound corpus)`,
-      goal: "≥ 1.8×",
-      measured: `${scaling.toFixed(2)}×`,
-      holds: scaling >= 1.8,
+      name: `ragworker ${N}/1-thread scaling ÷ the machine's (bare threads), CPU-bound corpus`,
+      goal: "≥ 0.9",
+      measured: `${share.toFixed(2)} (${scaling.toFixed(2)}× of ${input.ceiling.ceiling.toFixed(2)}×)`,
+      holds: share >= 0.9,
     },
     {
       name: `ragworker / in-process, concurrency ${N} (CPU-bound corpus)`,
@@ -176,9 +181,9 @@ export function evaluateTargets(input: {
     },
     {
       name: `ragworker / BullMQ sandboxed, concurrency ${N} (CPU-bound corpus)`,
-      goal: "≥ 1.0×",
+      goal: "≥ 1.1×",
       measured: `${vsSandboxed.toFixed(2)}×`,
-      holds: vsSandboxed >= 1.0,
+      holds: vsSandboxed >= 1.1,
     },
     {
       name: "supervisor event-loop delay p99, full load (worst corpus)",
