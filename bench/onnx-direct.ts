@@ -1,15 +1,21 @@
 /**
  * Raw onnxruntime-node throughput, without the worker around it: T worker_threads, each with its
- * own tokenizer and session (intraOpNumThreads 1), embed a list of texts in batches of B
- * (tokenize, pad, session.run, mean pooling, L2 normalization) and the run reports chunks/second.
- * A yardstick for what the pool can reach with a given model; not a test.
+ * own tokenizer and session (intraOpNumThreads 1), embed documents' texts in batches (tokenize,
+ * pad, session.run, mean pooling, L2 normalization) and the run reports chunks/second. A
+ * yardstick for what the pool can reach with a given model; not a test.
  *
  *   node --import tsx bench/onnx-direct.ts --model DIR [--threads 2] [--batch 32]
- *        [--texts FILE | --count 512 --words 100] [--max-length 128] [--rounds 1]
+ *        [--documents FILE | --texts FILE | --count 512 --words 100] [--max-length 128]
+ *        [--order naive|sorted] [--max-tokens N] [--rounds 1]
  *
- * --texts reads one text a line (or a JSON array of strings); otherwise --count texts of --words
- * generated words. Texts are split evenly between threads; every thread loads its model and runs
- * one warm-up batch before the clock starts. Make a model with scripts/make-tiny-model.sh.
+ * --documents reads a JSON array of documents, each an array of its chunk texts in document
+ * order; --texts one text a line (or a JSON array of strings), one document; otherwise --count
+ * texts of --words generated words. Threads take the next document as they finish one, as the
+ * worker's threads do. Per document, --order naive runs consecutive batches of --batch texts,
+ * each padded to its longest; --order sorted runs the batches the onnx provider plans
+ * (src/embed/onnx-batch-plan.ts: by token length, --batch texts and --max-tokens padded tokens at
+ * most; default --batch × 128, the provider's default). Every thread loads its model and runs one
+ * warm-up batch before the clock starts. Make a model with scripts/make-tiny-model.sh.
  */
 import { access, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -22,15 +28,24 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import { Tokenizer } from "@huggingface/tokenizers";
 import { InferenceSession, Tensor } from "onnxruntime-node";
 
+import { consecutiveBatches, planBatches } from "../src/embed/onnx-batch-plan.js";
+
+type Order = "naive" | "sorted";
+
 interface ThreadData {
   modelDir: string;
-  texts: string[];
+  documents: string[][];
+  /** Int32 [next document]: threads take documents from it in turn. */
+  next: SharedArrayBuffer;
   batch: number;
+  maxTokens: number;
+  order: Order;
   maxLength: number;
   rounds: number;
 }
 
-type FromThread = { kind: "ready" } | { kind: "done"; texts: number; seconds: number; tokens: number };
+type FromThread =
+  { kind: "ready" } | { kind: "done"; texts: number; seconds: number; tokens: number; paddedTokens: number };
 
 if (isMainThread) {
   await main();
@@ -45,6 +60,9 @@ async function main(): Promise<void> {
       threads: { type: "string", default: "2" },
       batch: { type: "string", default: "32" },
       texts: { type: "string" },
+      documents: { type: "string" },
+      order: { type: "string", default: "naive" },
+      "max-tokens": { type: "string" },
       count: { type: "string", default: "512" },
       words: { type: "string", default: "100" },
       "max-length": { type: "string", default: "128" },
@@ -59,9 +77,20 @@ async function main(): Promise<void> {
   const batch = Number(values.batch);
   const maxLength = Number(values["max-length"]);
   const rounds = Number(values.rounds);
-  const texts = values.texts
-    ? await readTexts(values.texts)
-    : generateTexts(Number(values.count), Number(values.words));
+  const order = values.order;
+  if (order !== "naive" && order !== "sorted") {
+    console.error(`bench/onnx-direct.ts: --order is naive or sorted, got ${order}`);
+    process.exit(2);
+  }
+  const maxTokens = Number(values["max-tokens"] ?? batch * 128);
+  const documents = values.documents
+    ? (JSON.parse(await readFile(values.documents, "utf8")) as string[][])
+    : [
+        values.texts
+          ? await readTexts(values.texts)
+          : generateTexts(Number(values.count), Number(values.words)),
+      ];
+  const next = new SharedArrayBuffer(4 * rounds);
 
   // This same file is the thread. Node 20 does not carry `--import tsx` into worker threads, so
   // each one registers tsx itself before importing this file.
@@ -72,12 +101,14 @@ async function main(): Promise<void> {
   const bootstrap =
     `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); ` +
     `return import(${JSON.stringify(import.meta.url)}); });`;
-  const workers = Array.from({ length: threads }, (_, index) => {
-    const share = texts.filter((_, position) => position % threads === index);
+  const workers = Array.from({ length: threads }, () => {
     const data: ThreadData = {
       modelDir: path.resolve(values.model ?? ""),
-      texts: share,
+      documents,
+      next,
       batch,
+      maxTokens,
+      order,
       maxLength,
       rounds,
     };
@@ -109,24 +140,32 @@ async function main(): Promise<void> {
 
   let embedded = 0;
   let tokens = 0;
+  let paddedTokens = 0;
   for (const result of results) {
     if (result.kind !== "done") continue;
     embedded += result.texts;
     tokens += result.tokens;
+    paddedTokens += result.paddedTokens;
   }
   const summary = {
     model: path.basename(path.resolve(values.model)),
     threads,
     batch,
+    order,
+    maxTokens,
     maxLength,
+    documents: documents.length,
     texts: embedded,
     meanTokens: Math.round(tokens / Math.max(embedded, 1)),
+    // Tokens the model ran, padding included; over `tokens`, what padding costs.
+    tokens,
+    paddedTokens,
     seconds: Number(seconds.toFixed(3)),
     chunksPerSecond: Number((embedded / seconds).toFixed(1)),
     cpus: os.availableParallelism(),
   };
   console.log(
-    `${summary.model}: ${summary.chunksPerSecond} chunks/s with ${threads} thread(s), batch ${batch}, ` +
+    `${summary.model}: ${summary.chunksPerSecond} chunks/s with ${threads} thread(s), ${order} batches of ${batch}, ` +
       `${summary.meanTokens} tokens per text (${embedded} texts in ${summary.seconds} s)`,
   );
   console.log(JSON.stringify(summary));
@@ -153,22 +192,22 @@ async function thread(data: ThreadData): Promise<void> {
     graphOptimizationLevel: "all",
   });
 
-  const embedBatch = async (texts: readonly string[]): Promise<number> => {
-    const encoded: number[][] = texts.map((text) => {
-      const all = tokenizer.encode(text).ids;
-      // Keep the leading tokens and the final special token ([SEP]).
-      return all.length <= data.maxLength ? all : [...all.slice(0, data.maxLength - 1), ...all.slice(-1)];
-    });
+  const encode = (text: string): number[] => {
+    const all = tokenizer.encode(text).ids;
+    // Keep the leading tokens and the final special token ([SEP]).
+    return all.length <= data.maxLength ? all : [...all.slice(0, data.maxLength - 1), ...all.slice(-1)];
+  };
+  const embedBatch = async (encoded: readonly number[][]): Promise<number> => {
     const length = Math.max(...encoded.map((row) => row.length));
-    const ids = new BigInt64Array(texts.length * length);
-    const mask = new BigInt64Array(texts.length * length);
+    const ids = new BigInt64Array(encoded.length * length);
+    const mask = new BigInt64Array(encoded.length * length);
     encoded.forEach((row, index) =>
       row.forEach((id, column) => {
         ids[index * length + column] = BigInt(id);
         mask[index * length + column] = 1n;
       }),
     );
-    const dims = [texts.length, length];
+    const dims = [encoded.length, length];
     const feeds: Record<string, Tensor> = { input_ids: new Tensor("int64", ids, dims) };
     if (session.inputNames.includes("attention_mask"))
       feeds["attention_mask"] = new Tensor("int64", mask, dims);
@@ -195,25 +234,41 @@ async function thread(data: ThreadData): Promise<void> {
     return encoded.reduce((sum, row) => sum + row.length, 0);
   };
 
-  await embedBatch(data.texts.slice(0, data.batch));
+  await embedBatch((data.documents[0] ?? []).slice(0, data.batch).map(encode));
   port.postMessage({ kind: "ready" } satisfies FromThread);
   await new Promise((resolve) => port.once("message", resolve));
 
+  const next = new Int32Array(data.next);
   const started = performance.now();
   let tokens = 0;
+  let paddedTokens = 0;
+  let texts = 0;
   for (let round = 0; round < data.rounds; round += 1) {
-    for (let start = 0; start < data.texts.length; start += data.batch) {
-      tokens += await embedBatch(data.texts.slice(start, start + data.batch));
+    for (
+      let index = Atomics.add(next, round, 1);
+      index < data.documents.length;
+      index = Atomics.add(next, round, 1)
+    ) {
+      // Tokenized once per text, in both orders: the sorted plan needs the lengths first.
+      const encoded = (data.documents[index] ?? []).map(encode);
+      const batches =
+        data.order === "sorted"
+          ? planBatches(
+              encoded.map((row) => row.length),
+              { maxCount: data.batch, maxTokens: data.maxTokens },
+            )
+          : consecutiveBatches(encoded.length, data.batch);
+      for (const batch of batches) {
+        const rows = batch.map((position) => encoded[position] ?? []);
+        paddedTokens += rows.length * Math.max(...rows.map((row) => row.length));
+        tokens += await embedBatch(rows);
+      }
+      texts += encoded.length;
     }
   }
   const seconds = (performance.now() - started) / 1000;
   await session.release();
-  port.postMessage({
-    kind: "done",
-    texts: data.texts.length * data.rounds,
-    seconds,
-    tokens,
-  } satisfies FromThread);
+  port.postMessage({ kind: "done", texts, seconds, tokens, paddedTokens } satisfies FromThread);
 }
 
 async function readTexts(file: string): Promise<string[]> {
