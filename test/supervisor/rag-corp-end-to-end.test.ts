@@ -265,9 +265,12 @@ describe("ragworker on rag-corp's database, storage, embedding space and setting
     );
 
     assert.ok((await scrapeMetric(port, "rag_worker_processed_total", { status: "READY" })) >= 1);
-    assert.ok(
-      (await scrapeMetric(port, "rag_embedding_cache_miss_total", { kind: "batch" })) >= expected.length,
-    );
+    // Every chunk went through rag-corp's cache. Its Redis keys are rag-corp's own (shared with
+    // rag-corp on purpose), so another test that embedded the same text first makes a hit here.
+    const cacheLookups =
+      (await scrapeMetric(port, "rag_embedding_cache_miss_total", { kind: "batch" })) +
+      (await scrapeMetric(port, "rag_embedding_cache_hit_total", { kind: "batch" }));
+    assert.ok(cacheLookups >= expected.length, `${cacheLookups} cache lookups for ${expected.length} chunks`);
     assert.ok(
       (await scrapeMetric(port, "rag_prompt_injection_detected_total", { pattern: "ignore_instructions" })) >=
         1,
