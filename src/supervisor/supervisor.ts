@@ -1,8 +1,10 @@
 import { Queue, type Worker } from "bullmq";
+import type { Piscina } from "piscina";
 import type { Config } from "../config/config.js";
 import { maskUrl } from "../config/mask-url.js";
-import { createRedis, queuePrefixOption } from "../config/redis-connection.js";
+import { createRedis, queuePrefixOption, type RedisClient } from "../config/redis-connection.js";
 import { documentStore, type DocumentStore } from "../db/document-store.js";
+import type { Queryable } from "../db/queryable.js";
 import type { EmbeddingColumn } from "../db/embedding-column.js";
 import { createPgPool } from "../db/pg-pool.js";
 import type { DocumentQueue } from "../producer/enqueue-document.js";
@@ -91,34 +93,8 @@ export async function startSupervisor(
     // Each thread loads its embedder and embeds a probe text; the supervisor only hears the results.
     await abortable(awaitThreadReports(pool, config, logger), stopStartup);
 
-    // Workers need maxRetriesPerRequest null: blocking commands must wait through reconnects
-    // (a Sentinel failover included: each reconnect asks the sentinels for the new primary).
-    const connection = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
-    connection.on("error", (error) => logger.warn({ err: describeError(error) }, "redis connection error"));
-    releases.push("redis connection", () => {
-      connection.disconnect();
-    });
-    // Typed as the producer's: the reconciler enqueues on it.
-    const queue: DocumentQueue = new Queue(config.queueName, {
-      connection,
-      ...queuePrefixOption(config.redisUrl),
-    });
-    queue.on("error", (error) => logger.warn({ err: describeError(error) }, "queue error"));
-    releases.push("queue handle", () => queue.close());
-
-    // Threads post their jobs' progress; the jobs in flight pass it on to BullMQ and /metrics.
-    const inFlight = new JobsInFlight(logger);
-    pool.on("message", (message: unknown) => {
-      if (isTaskProgressMessage(message)) inFlight.progress(message);
-    });
-    const cancels = new CancellationWatch({
-      inFlight,
-      store,
-      db,
-      logger,
-      intervalMs: config.cancelCheckIntervalMs,
-    });
-    releases.push("cancellation watch", () => cancels.stop());
+    const { connection, queue } = openQueue(config, logger, releases);
+    const inFlight = watchJobsInFlight(config, { pool, store, db }, logger, releases);
 
     let worker: Worker | null = null;
     const circuits = createDependencyCircuits(config, { db, pool, shutdown, worker: () => worker }, logger);
@@ -204,6 +180,54 @@ export async function startSupervisor(
     if (failed.length > 0) logger.error({ resources: failed }, "could not release after a failed start");
     throw error;
   }
+}
+
+/** The supervisor's Redis connection and its handle on the queue, each released at the drain. */
+function openQueue(
+  config: Pick<Config, "redisUrl" | "queueName">,
+  logger: Logger,
+  releases: ReleaseStack,
+): { connection: RedisClient; queue: DocumentQueue } {
+  // Workers need maxRetriesPerRequest null: blocking commands must wait through reconnects
+  // (a Sentinel failover included: each reconnect asks the sentinels for the new primary).
+  const connection = createRedis(config.redisUrl, { maxRetriesPerRequest: null });
+  connection.on("error", (error) => logger.warn({ err: describeError(error) }, "redis connection error"));
+  releases.push("redis connection", () => {
+    connection.disconnect();
+  });
+  // Typed as the producer's: the reconciler enqueues on it.
+  const queue: DocumentQueue = new Queue(config.queueName, {
+    connection,
+    ...queuePrefixOption(config.redisUrl),
+  });
+  queue.on("error", (error) => logger.warn({ err: describeError(error) }, "queue error"));
+  releases.push("queue handle", () => queue.close());
+  return { connection, queue };
+}
+
+/**
+ * The jobs the threads are running: their progress (threads post it; passed on to BullMQ and
+ * /metrics) and the watch that raises a job's flag when the API cancels its document.
+ */
+function watchJobsInFlight(
+  config: Pick<Config, "cancelCheckIntervalMs">,
+  sources: { readonly pool: Piscina; readonly store: DocumentStore; readonly db: Queryable },
+  logger: Logger,
+  releases: ReleaseStack,
+): JobsInFlight {
+  const inFlight = new JobsInFlight(logger);
+  sources.pool.on("message", (message: unknown) => {
+    if (isTaskProgressMessage(message)) inFlight.progress(message);
+  });
+  const cancels = new CancellationWatch({
+    inFlight,
+    store: sources.store,
+    db: sources.db,
+    logger,
+    intervalMs: config.cancelCheckIntervalMs,
+  });
+  releases.push("cancellation watch", () => cancels.stop());
+  return inFlight;
 }
 
 /**
