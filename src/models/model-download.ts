@@ -2,8 +2,10 @@ import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PermanentError } from "../errors/permanent-error.js";
 
-/** Files of a sentence-embedding repository that the onnx embedder reads; the first three are required. */
-const REQUIRED_FILES = ["config.json", "tokenizer.json", "onnx/model.onnx"];
+/** Files of a sentence-embedding repository that the onnx embedder reads, besides its weights file. */
+const REQUIRED_FILES = ["config.json", "tokenizer.json"];
+/** The weights file when EMBEDDING_ONNX_FILE names none. */
+const DEFAULT_ONNX_FILE = "onnx/model.onnx";
 const OPTIONAL_FILES = ["tokenizer_config.json", "1_Pooling/config.json", "sentence_bert_config.json"];
 
 export interface ModelDownload {
@@ -13,6 +15,8 @@ export interface ModelDownload {
   /** The hub's base URL (`HF_ENDPOINT`, default https://huggingface.co). */
   readonly endpoint: string;
   readonly revision?: string;
+  /** The weights file to fetch (EMBEDDING_ONNX_FILE, e.g. a quantized one); `onnx/model.onnx` by default. */
+  readonly onnxFile?: string;
 }
 
 const exists = (path: string) =>
@@ -32,13 +36,15 @@ export async function downloadModel(download: ModelDownload): Promise<string> {
   }
   const target = join(download.cacheDir, download.modelId);
   const revision = download.revision ?? "main";
-  for (const file of [...REQUIRED_FILES, ...OPTIONAL_FILES]) {
+  // Only the weights the embedder will load: a repository's other variants are hundreds of MB each.
+  const required = [...REQUIRED_FILES, download.onnxFile ?? DEFAULT_ONNX_FILE];
+  for (const file of [...required, ...OPTIONAL_FILES]) {
     const path = join(target, file);
     if (await exists(path)) continue;
     const url = `${download.endpoint.replace(/\/$/, "")}/${download.modelId}/resolve/${revision}/${file}`;
     const response = await fetch(url, { signal: AbortSignal.timeout(600_000) });
     if (!response.ok) {
-      if (!REQUIRED_FILES.includes(file) && response.status === 404) continue;
+      if (!required.includes(file) && response.status === 404) continue;
       throw new PermanentError(
         "EMBEDDING_REJECTED",
         `cannot download ${file} of ${download.modelId}: HTTP ${response.status}`,

@@ -30,6 +30,7 @@ export async function resolveModel(config: Config, logger: Logger): Promise<Conf
       modelId: embedding.model,
       cacheDir: embedding.cacheDir,
       endpoint: embedding.hubEndpoint,
+      ...(embedding.onnxFile ? { onnxFile: embedding.onnxFile } : {}),
     });
     logger.info({ model: embedding.model, dir }, "embedding model ready");
     return { ...config, embedding: { ...embedding, model: dir } };

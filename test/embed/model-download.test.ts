@@ -34,6 +34,24 @@ describe("downloadModel", () => {
     );
   });
 
+  test("EMBEDDING_ONNX_FILE's weights are the ones fetched, not onnx/model.onnx", async () => {
+    const before = hub.requests.length;
+    await assert.rejects(
+      downloadModel({
+        modelId: "acme/tiny-bert",
+        cacheDir: join(cacheDir, "quantized"),
+        endpoint: hub.endpoint,
+        onnxFile: "onnx/model_quantized.onnx",
+      }),
+      (error: unknown) =>
+        error instanceof PermanentError &&
+        /onnx\/model_quantized\.onnx of acme\/tiny-bert: HTTP 404/.test(error.message),
+    );
+    const asked = hub.requests.slice(before);
+    assert.ok(asked.some((url) => url.endsWith("/onnx/model_quantized.onnx")));
+    assert.ok(!asked.some((url) => url.endsWith("/onnx/model.onnx")), "the default weights were not fetched");
+  });
+
   test("an unknown model id is a permanent error naming the missing file", async () => {
     await assert.rejects(
       downloadModel({ modelId: "acme/missing", cacheDir, endpoint: hub.endpoint }),
