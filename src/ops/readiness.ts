@@ -24,11 +24,14 @@ export interface CircuitState {
   readonly credentials_rejected?: boolean;
 }
 
-/** What the supervisor's circuits say about one dependency (DependencyCircuits.status). */
+/** One dependency's circuit as the supervisor keeps it (DependencyCircuits.status). */
 export interface CircuitStatus {
   readonly up: boolean;
+  /** When it went down (ISO 8601); null while up. */
   readonly downSince: string | null;
+  /** The last failure seen (the job's, then each probe's); null while up. */
   readonly reason: string | null;
+  /** The dependency refuses the deployment's credentials: an operator must act. */
   readonly credentialsRejected: boolean;
 }
 

@@ -5,17 +5,7 @@ import {
 } from "../errors/dependency-unavailable-error.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
-
-/** One dependency as /readyz and /metrics show it. */
-export interface DependencyStatus {
-  readonly up: boolean;
-  /** When it went down (ISO 8601); null while up. */
-  readonly downSince: string | null;
-  /** The last failure seen (the job's, then each probe's); null while up. */
-  readonly reason: string | null;
-  /** The dependency refuses the deployment's credentials: an operator must act. */
-  readonly credentialsRejected: boolean;
-}
+import type { CircuitStatus } from "../ops/readiness.js";
 
 export interface DependencyFailure {
   readonly message: string;
@@ -84,8 +74,8 @@ export class DependencyCircuits {
     this.scheduleProbe(dependency, state);
   }
 
-  status(): Record<Dependency, DependencyStatus> {
-    const entries = DEPENDENCIES.map((dependency): [Dependency, DependencyStatus] => {
+  status(): Record<Dependency, CircuitStatus> {
+    const entries = DEPENDENCIES.map((dependency): [Dependency, CircuitStatus] => {
       const state = this.down.get(dependency);
       return [
         dependency,
@@ -99,7 +89,7 @@ export class DependencyCircuits {
           : { up: true, downSince: null, reason: null, credentialsRejected: false },
       ];
     });
-    return Object.fromEntries(entries) as Record<Dependency, DependencyStatus>;
+    return Object.fromEntries(entries) as Record<Dependency, CircuitStatus>;
   }
 
   /** Stops probing (the drain); waits for a probe in flight so nothing runs on closed pools. */
