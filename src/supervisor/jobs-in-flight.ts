@@ -1,4 +1,5 @@
 import type { Job } from "bullmq";
+import { z } from "zod";
 import type { RunningJob } from "../db/document-store.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
@@ -20,7 +21,8 @@ interface Entry {
   stage: ProgressStage | typeof STARTING_STAGE;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// The same test as the thread's (processDocument): any 8-4-4-4-12 hex id PostgreSQL accepts.
+const documentIdSchema = z.guid();
 
 /**
  * The supervisor's view of the jobs its threads are running: where each is (the stage its thread
@@ -40,7 +42,7 @@ export class JobsInFlight {
   ): void {
     this.jobs.set(jobId, {
       job,
-      documentId: typeof documentId === "string" && UUID.test(documentId) ? documentId : null,
+      documentId: documentIdSchema.safeParse(documentId).data ?? null,
       cancelled: new CancelFlag(cancelledFlag),
       stage: STARTING_STAGE,
     });
