@@ -144,6 +144,8 @@ describe("job processor on a real thread pool", () => {
   it("done: the processor returns the status, and BullMQ completes the job", async () => {
     const { run, counts, saidAbout } = await setUp("done");
     assert.deepEqual(await run(), { status: "READY", chunksCreated: 3 });
+    // The thread's own message travels beside the task's result, not before it: waited for.
+    await waitUntil("the task's thread to say it started", () => saidAbout().length > 0);
     assert.deepEqual(saidAbout(), ["started"], "the task ran in a thread of the pool");
     assert.deepEqual(await counts(), { ready: 1, pending: 0, failed: 0, bugs: 0, crashes: 0 });
   });
