@@ -5,7 +5,8 @@ import { sniffCsvDelimiter } from "./csv-dialect.js";
 import { decodeText, detectEncoding } from "./decode-text.js";
 import { assertNotEncryptedOfficeContainer } from "./office-encryption.js";
 
-export type DetectedFormat = "pdf" | "docx" | "pptx" | "xlsx" | "odt" | "html" | "csv" | "markdown" | "text";
+export type DetectedFormat =
+  "pdf" | "docx" | "pptx" | "xlsx" | "odt" | "html" | "csv" | "markdown" | "text" | "image";
 
 export interface DetectedType {
   readonly format: DetectedFormat;
@@ -26,6 +27,16 @@ export const MARKDOWN_MIME = "text/markdown";
 export const TEXT_MIME = "text/plain";
 
 /** Office formats file-type recognises inside their zip container (by [Content_Types].xml or the ODF mimetype entry). */
+/** Raster images, read by OCR: the kinds Tesseract's image library decodes, TIFF with many pages too. */
+export const IMAGE_MIMES: ReadonlySet<string> = new Set([
+  "image/png",
+  "image/jpeg",
+  "image/tiff",
+  "image/bmp",
+  "image/webp",
+  "image/gif",
+]);
+
 const OFFICE_BY_MIME: ReadonlyMap<string, DetectedFormat> = new Map([
   [DOCX_MIME, "docx"],
   [PPTX_MIME, "pptx"],
@@ -92,6 +103,7 @@ const MIME_BY_FORMAT: Readonly<Record<DetectedFormat, string>> = {
   csv: CSV_MIME,
   markdown: MARKDOWN_MIME,
   text: TEXT_MIME,
+  image: "image/png",
 };
 
 /**
@@ -121,6 +133,11 @@ export async function detectType(
   const refused = sniffed !== undefined && TEXT_ENCODED_FORMATS_REFUSED.has(sniffed.ext);
   const head = refused ? null : textHead(bytes);
   if (head !== null) return result(textFormat(head, bytes, declared, fileName), declared);
+  // After the text check: "BM" starting a line of prose is a bitmap's signature to file-type.
+  if (sniffed !== undefined && IMAGE_MIMES.has(sniffed.mime)) {
+    // The image's own kind, not one canonical type: the OCR step and the logs tell a TIFF from a PNG.
+    return { ...result("image", declared), mime: sniffed.mime };
+  }
 
   const mime = sniffed?.mime ?? "application/octet-stream";
   throw new PermanentError("UNSUPPORTED_TYPE", `unsupported type: ${mime}`, {
@@ -216,6 +233,8 @@ function contradicts(declared: string, format: DetectedFormat): boolean {
     case "xlsx":
     case "odt":
       return declared !== MIME_BY_FORMAT[format];
+    case "image":
+      return !declared.startsWith("image/");
     case "html":
     case "csv":
     case "markdown":

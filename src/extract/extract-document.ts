@@ -3,6 +3,7 @@ import { type DetectedType, detectType } from "./detect-type.js";
 import { extractCsv } from "./extract-csv.js";
 import { extractDocx } from "./extract-docx.js";
 import { extractHtml } from "./extract-html.js";
+import { extractImage } from "./extract-image.js";
 import { extractMarkdown } from "./extract-markdown.js";
 import { extractOdt } from "./extract-odt.js";
 import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "./extract-options.js";
@@ -79,5 +80,7 @@ async function extractAs(
       return extractMarkdown(bytes);
     case "text":
       return extractText(bytes);
+    case "image":
+      return extractImage(bytes, options);
   }
 }

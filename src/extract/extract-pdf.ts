@@ -5,14 +5,12 @@ import { RagworkerError } from "../errors/ragworker-error.js";
 import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "./extract-options.js";
 import type { ExtractedDocument, ExtractedSection } from "./extracted-document.js";
 import { assertPageCount } from "./page-limit.js";
+import { pageText } from "./pdf-page-text.js";
 
-type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
+export type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
 
 /** pdf.js's VerbosityLevel.ERRORS: its warnings ("Indexing all PDF objects"...) go to stdout otherwise. */
 const PDFJS_ERRORS_ONLY = 0;
-
-/** Lines are usually set 1.2 to 1.5 times the font size apart; a gap near twice that is a skipped line. */
-const PARAGRAPH_GAP = 1.8;
 
 /**
  * One section per page that has text, numbered from 1 as readers count pages, so a chunk can cite
@@ -50,38 +48,6 @@ async function open(bytes: Uint8Array): Promise<PdfDocument> {
     return await getDocumentProxy(new Uint8Array(bytes), { verbosity: PDFJS_ERRORS_ONLY });
   } catch (error) {
     throw asPermanent(error);
-  }
-}
-
-/**
- * Same join as unpdf's extractText (items in reading order, a newline where pdf.js saw a line end),
- * plus a blank line where the next line starts much lower than line spacing would put it: PDFs have
- * no paragraph markup, and that gap is the only sign of a paragraph break the chunker can split on.
- */
-async function pageText(pdf: PdfDocument, pageNumber: number): Promise<string> {
-  const page = await pdf.getPage(pageNumber);
-  try {
-    const content = await page.getTextContent();
-    let text = "";
-    let lineStart = true;
-    let previousLine: { y: number; height: number } | null = null;
-    for (const item of content.items) {
-      if (!("str" in item)) continue;
-      // pdf.js also emits empty items that only mark a line end; they have no useful position.
-      if (lineStart && item.str !== "") {
-        const y = Number(item.transform[5]);
-        // A zero height (some generators' fonts) says nothing about spacing: no guess then.
-        if (previousLine !== null && previousLine.height > 0) {
-          if (previousLine.y - y > PARAGRAPH_GAP * previousLine.height) text += "\n";
-        }
-        previousLine = { y, height: item.height };
-      }
-      text += item.hasEOL ? `${item.str}\n` : item.str;
-      lineStart = item.hasEOL || (lineStart && item.str === "");
-    }
-    return text;
-  } finally {
-    page.cleanup();
   }
 }
 

@@ -117,8 +117,13 @@ describe("detectType", () => {
     assert.equal((await detectType(bytes, null, null)).format, "text");
   });
 
-  it("refuses images, plain zips and binary junk", async () => {
-    await assertUnsupported(tinyPng(), "image/png");
+  it("takes raster images as images, with their own MIME type, for OCR", async () => {
+    const detected = await detectType(tinyPng(), "text/plain", "x.txt");
+    assert.deepEqual(detected, { format: "image", mime: "image/png", declaredMimeMismatch: true });
+    assert.equal((await detectType(tinyPng(), "image/png", null)).declaredMimeMismatch, false);
+  });
+
+  it("refuses plain zips and binary junk", async () => {
     await assertUnsupported(makeZip({ "a.txt": "hello" }), "application/zip");
     const junk = new Uint8Array(4096).map((_, i) => (i * 7919 + 13) % 256);
     await assertUnsupported(junk, "application/octet-stream");
@@ -146,11 +151,14 @@ describe("detectType", () => {
   });
 
   it("reports the declared type on the error", async () => {
-    await assert.rejects(detectType(tinyPng(), "text/plain", "x.txt"), (error: unknown) => {
-      assert.ok(error instanceof PermanentError);
-      assert.deepEqual(error.context, { detectedMime: "image/png", declaredMime: "text/plain" });
-      return true;
-    });
+    await assert.rejects(
+      detectType(makeZip({ "a.txt": "hello" }), "text/plain", "x.txt"),
+      (error: unknown) => {
+        assert.ok(error instanceof PermanentError);
+        assert.deepEqual(error.context, { detectedMime: "application/zip", declaredMime: "text/plain" });
+        return true;
+      },
+    );
   });
 });
 
