@@ -17,6 +17,7 @@ export const PERMANENT_CODES = [
   "DATABASE_REJECTED",
   "TOO_MANY_PAGES",
   "DECOMPRESSION_BOMB",
+  "NESTING_TOO_DEEP",
 ] as const;
 
 export const TRANSIENT_CODES = [
@@ -24,6 +25,7 @@ export const TRANSIENT_CODES = [
   "STORAGE_UNAVAILABLE",
   "EMBEDDING_UNAVAILABLE",
   "THREAD_CRASHED",
+  "CONVERTER_UNAVAILABLE",
 ] as const;
 
 export type PermanentCode = (typeof PERMANENT_CODES)[number];
