@@ -18,6 +18,8 @@ export const PERMANENT_CODES = [
   "TOO_MANY_PAGES",
   "DECOMPRESSION_BOMB",
   "NESTING_TOO_DEEP",
+  "IMAGE_TOO_LARGE",
+  "OCR_PAGE_TIMEOUT",
 ] as const;
 
 export const TRANSIENT_CODES = [
@@ -26,6 +28,7 @@ export const TRANSIENT_CODES = [
   "EMBEDDING_UNAVAILABLE",
   "THREAD_CRASHED",
   "CONVERTER_UNAVAILABLE",
+  "OCR_UNAVAILABLE",
 ] as const;
 
 export type PermanentCode = (typeof PERMANENT_CODES)[number];
