@@ -1,3 +1,4 @@
+import { CONVERSION_DEFAULTS } from "../config/conversion-settings.js";
 import { LIMIT_DEFAULTS } from "../config/limit-settings.js";
 
 /** Limits that extraction enforces itself, because only the parser sees pages and archive entries. */
@@ -10,6 +11,8 @@ export interface ExtractOptions {
   readonly maxCompressionRatio: number;
   /** Office files: more entries than this is not a document anyone wrote (a bomb of many small files). */
   readonly maxArchiveEntries: number;
+  /** Time limit of one LibreOffice conversion (.xls, .ppt, .rtf): LIBREOFFICE_TIMEOUT_MS. */
+  readonly libreofficeTimeoutMs: number;
   /**
    * Called before each PDF page is read, with its number and the page count: the pipeline reports
    * its progress there and may throw to stop (a cancel, the drain), which extraction passes on.
@@ -23,4 +26,5 @@ export const DEFAULT_EXTRACT_OPTIONS: ExtractOptions = {
   maxUncompressedBytes: LIMIT_DEFAULTS.maxArchiveUncompressedBytes,
   maxCompressionRatio: LIMIT_DEFAULTS.maxArchiveCompressionRatio,
   maxArchiveEntries: 10_000,
+  libreofficeTimeoutMs: CONVERSION_DEFAULTS.libreofficeTimeoutMs,
 };
