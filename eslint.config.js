@@ -18,6 +18,7 @@ const FOLDERS = [
   "extract",
   "logging",
   "models",
+  "ocr",
   "ops",
   "producer",
   "protocol",
@@ -29,8 +30,8 @@ const FOLDERS = [
 ];
 const BOUNDARIES = {
   supervisor: {
-    allowed: ["config", "db", "errors", "logging", "models", "ops", "producer", "protocol"],
-    why: "the supervisor orchestrates: it never parses, chunks or embeds, and reaches threads only through src/protocol/",
+    allowed: ["config", "db", "errors", "logging", "models", "ocr", "ops", "producer", "protocol"],
+    why: "the supervisor orchestrates: it never parses, chunks or embeds (ocr: it checks the OCR tools at start), and reaches threads only through src/protocol/",
   },
   ops: {
     allowed: ["config", "db", "logging", "safety", "text"],
@@ -56,7 +57,8 @@ const BOUNDARIES = {
     allowed: ["config", "db", "errors"],
     why: "the protocol is data both sides share: it depends on neither side",
   },
-  extract: { allowed: ["config", "errors"], why: "a pipeline part knows nothing of who runs it" },
+  extract: { allowed: ["config", "errors", "ocr"], why: "a pipeline part knows nothing of who runs it" },
+  ocr: { allowed: ["config", "errors"], why: "OCR runs tools on bytes: it knows nothing of who runs it" },
   chunk: {
     allowed: ["config", "errors", "extract", "text"],
     why: "a pipeline part knows nothing of who runs it",

@@ -5,10 +5,15 @@ export interface ExtractedSection {
   readonly page?: number;
   /** Headings this section falls under, outermost first. */
   readonly headingPath?: readonly string[];
+  /**
+   * Set only on text that OCR read (a scanned PDF page, an image page): the mean confidence of the
+   * page's words as tesseract reported it, from 0 to 1.
+   */
+  readonly ocrConfidence?: number;
 }
 
 export interface ExtractedDocument {
-  /** Detected source format: "pdf", "docx", "pptx", "xlsx", "odt", "html", "csv", "markdown" or "text". */
+  /** Detected source format: "pdf", "docx", "pptx", "xlsx", "odt", "html", "csv", "markdown", "text" or "image". */
   readonly format: string;
   readonly sections: readonly ExtractedSection[];
 }

@@ -3,6 +3,7 @@ import { describe, it } from "../support/bounded-test.js";
 
 import { DocumentCancelledError } from "../../src/errors/document-cancelled-error.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
+import { DEFAULT_EXTRACT_OPTIONS } from "../../src/extract/extract-options.js";
 import { extractPdf } from "../../src/extract/extract-pdf.js";
 import { corruptPdf, makeEncryptedPdf, makePdf } from "../support/document-fixtures.js";
 
@@ -87,6 +88,7 @@ describe("extractPdf", () => {
     const seen: Array<[number, number]> = [];
     await assert.rejects(
       extractPdf(await makePdf(PAGES), {
+        ...DEFAULT_EXTRACT_OPTIONS,
         maxPages: 10,
         onPage: (page, pages) => {
           seen.push([page, pages]);

@@ -1,0 +1,146 @@
+import { spawn } from "node:child_process";
+
+/** One run of a command-line tool (tesseract, pdftoppm) fed bytes on stdin, its stdout collected. */
+export interface ToolRun {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly stdin?: Uint8Array;
+  /** Killed (SIGKILL, with anything it started) past this: ToolTimeoutError. */
+  readonly timeoutMs: number;
+  /** Killed when its stdout grows past this: ToolFailedError. */
+  readonly maxOutputBytes: number;
+  /** Added to the worker's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Polled while the tool runs; throwing stops it (the pipeline's checkpoint: a cancel, the drain,
+   * the document's time limit), killing the tool and passing the error on.
+   */
+  readonly interrupt?: () => void;
+}
+
+/** The tool ran past its time limit and was killed. */
+export class ToolTimeoutError extends Error {
+  constructor(
+    readonly command: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${command} ran past ${timeoutMs} ms and was killed`);
+    this.name = "ToolTimeoutError";
+  }
+}
+
+/** The tool is not installed (or not runnable) on this machine: the worker's fault, not the file's. */
+export class ToolMissingError extends Error {
+  constructor(readonly command: string) {
+    super(`${command} is not installed`);
+    this.name = "ToolMissingError";
+  }
+}
+
+/** The tool exited with an error (or wrote too much); `stderr` ends with its own words. */
+export class ToolFailedError extends Error {
+  constructor(
+    readonly command: string,
+    readonly stderr: string,
+    reason: string,
+  ) {
+    super(`${command} ${reason}${stderr === "" ? "" : `: ${stderr}`}`);
+    this.name = "ToolFailedError";
+  }
+}
+
+const INTERRUPT_POLL_MS = 100;
+/** coreutils `timeout` exits 127 when it cannot find the command, 126 when it cannot run it. */
+const COMMAND_NOT_FOUND = 127;
+const COMMAND_NOT_RUNNABLE = 126;
+const STDERR_TAIL_CHARS = 400;
+/**
+ * The backstop `timeout` waits this much longer than our own timer: ours normally fires first (and
+ * says why); `timeout` only acts when the thread that owned the tool is gone (terminated at its
+ * document's time limit or its heap limit), so no tool outlives its limit by more than this.
+ */
+const BACKSTOP_SLACK_MS = 2_000;
+
+/**
+ * Runs the tool under coreutils' `timeout -s KILL` in a process group of its own, so three things
+ * stop it: our timer, the caller's interrupt (each kills the whole group), and, should this thread
+ * die before either fires, `timeout` itself. A thread therefore never leaves a tool running past
+ * its limit, and it runs one tool at a time (the caller awaits each run).
+ */
+export function runBoundedTool(run: ToolRun): Promise<Uint8Array> {
+  const backstopSeconds = ((run.timeoutMs + BACKSTOP_SLACK_MS) / 1000).toFixed(3);
+  return new Promise((resolve, reject) => {
+    const child = spawn("timeout", ["-s", "KILL", backstopSeconds, run.command, ...run.args], {
+      // Its own process group (setsid): a kill of -pid reaches the tool as well as `timeout`.
+      detached: true,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, ...run.env },
+    });
+    const stdout: Buffer[] = [];
+    let stdoutBytes = 0;
+    let stderr = "";
+    let stopped: Error | null = null;
+    const stop = (reason: Error): void => {
+      if (stopped) return;
+      stopped = reason;
+      killGroup(child.pid);
+    };
+    const timer = setTimeout(() => stop(new ToolTimeoutError(run.command, run.timeoutMs)), run.timeoutMs);
+    const poll = run.interrupt
+      ? setInterval(() => {
+          try {
+            run.interrupt?.();
+          } catch (error) {
+            stop(error instanceof Error ? error : new Error(String(error)));
+          }
+        }, INTERRUPT_POLL_MS)
+      : null;
+
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdoutBytes += chunk.length;
+      if (stdoutBytes > run.maxOutputBytes) {
+        stop(new ToolFailedError(run.command, "", `wrote more than ${run.maxOutputBytes} bytes`));
+        return;
+      }
+      stdout.push(chunk);
+    });
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    // A tool that exits before reading all its input (it refused the bytes) closes the pipe: EPIPE
+    // here is not the failure, its exit status is.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(run.stdin ?? new Uint8Array(0));
+
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      if (poll) clearInterval(poll);
+      // Only `timeout` itself is spawned directly: coreutils, on every Debian, but still a tool.
+      const code = (error as NodeJS.ErrnoException).code;
+      reject(code === "ENOENT" || code === "EACCES" ? new ToolMissingError("timeout") : error);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      if (poll) clearInterval(poll);
+      if (stopped) return reject(stopped);
+      if (code === COMMAND_NOT_FOUND || code === COMMAND_NOT_RUNNABLE) {
+        return reject(new ToolMissingError(run.command));
+      }
+      if (signal === "SIGKILL") return reject(new ToolTimeoutError(run.command, run.timeoutMs));
+      if (code !== 0) {
+        return reject(new ToolFailedError(run.command, stderr.trim(), `exited with ${code ?? signal}`));
+      }
+      resolve(new Uint8Array(Buffer.concat(stdout, stdoutBytes)));
+    });
+  });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // ESRCH: the group is gone already (it exited between the decision and the kill).
+  }
+}
