@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Builds the PDF table corpus in test/fixtures/tables/ from the markdown sources in
+# test/fixtures/tables/source/: pandoc writes each source as DOCX and as ODT, LibreOffice prints both
+# to PDF, so the tables are laid out the way a real office suite lays them out. Beside each PDF goes
+# its ground truth (<name>.truth.json): the source's blocks in order, text blocks as plain text and
+# tables as rows of cells, read from pandoc's own parse of the source so the truth cannot drift from
+# what was typeset. A two-column prose page (no table in it) is printed too, to catch false tables.
+# The outputs are committed (a few KB each): tests do not need these tools.
+#
+# Needs Debian's tools:
+#   apt-get install -y --no-install-recommends libreoffice-writer pandoc python3
+# Run from anywhere: bash scripts/make-table-corpus.sh
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+source_dir="$root/test/fixtures/tables/source"
+out="$root/test/fixtures/tables"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+for tool in soffice pandoc /usr/bin/python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: see the apt-get line at the top of $0" >&2; exit 1; }
+done
+
+# A private LibreOffice profile: no clash with another soffice running on the machine.
+to_pdf() { # SOURCE TARGET
+  soffice -env:UserInstallation="file://$work/profile" --headless --convert-to pdf \
+    --outdir "$work/pdf" "$1" >/dev/null 2>&1
+  mv "$work/pdf/$(basename "${1%.*}").pdf" "$2"
+}
+
+# Ground truth from pandoc's JSON syntax tree: headings, paragraphs and list items as text, tables
+# as [header, ...rows] of cell texts.
+truth() { # SOURCE TARGET
+  pandoc --from markdown-smart --to json "$1" | /usr/bin/python3 -c '
+import json, sys
+
+def inline_text(inlines):
+    out = []
+    for node in inlines:
+        kind, content = node["t"], node.get("c")
+        if kind == "Str": out.append(content)
+        elif kind in ("Space", "SoftBreak", "LineBreak"): out.append(" ")
+        elif kind == "Code": out.append(content[1])
+        elif kind in ("Emph", "Strong", "Strikeout", "Underline", "SmallCaps"): out.append(inline_text(content))
+        elif kind == "Span": out.append(inline_text(content[1]))
+        else: raise SystemExit(f"unhandled inline {kind}")
+    return "".join(out)
+
+def cell_text(cell):
+    blocks = cell[4]
+    return " ".join(inline_text(block["c"]) for block in blocks)
+
+def rows_of(body_rows):
+    return [[cell_text(cell) for cell in row[1]] for row in body_rows]
+
+def walk(blocks, out):
+    for block in blocks:
+        kind, content = block["t"], block.get("c")
+        if kind == "Header": out.append({"kind": "text", "text": inline_text(content[2])})
+        elif kind in ("Para", "Plain"): out.append({"kind": "text", "text": inline_text(content)})
+        elif kind == "BulletList":
+            for item in content: walk(item, out)
+        elif kind == "Table":
+            head = rows_of(content[3][1])
+            body = [row for section in content[4] for row in rows_of(section[3])]
+            out.append({"kind": "table", "rows": head + body})
+        else: raise SystemExit(f"unhandled block {kind}")
+    return out
+
+document = json.load(sys.stdin)
+json.dump({"blocks": walk(document["blocks"], [])}, sys.stdout, ensure_ascii=False, indent=1)
+print()
+' >"$2"
+}
+
+mkdir -p "$work/pdf"
+for source in "$source_dir"/*.md; do
+  name="$(basename "${source%.md}")"
+  truth "$source" "$out/$name.truth.json"
+  pandoc --from markdown-smart --to docx -o "$work/$name-docx.docx" "$source"
+  pandoc --from markdown-smart --to odt -o "$work/$name-odt.odt" "$source"
+  to_pdf "$work/$name-docx.docx" "$out/$name-docx.pdf"
+  to_pdf "$work/$name-odt.odt" "$out/$name-odt.pdf"
+done
+
+# --- No table: prose set in two columns (a flat ODT with a two-column section) -------------------
+/usr/bin/python3 - "$source_dir/two-columns.txt" "$work/two-columns.fodt" <<'PY'
+import sys
+from xml.sax.saxutils import escape
+paragraphs = [p.strip() for p in open(sys.argv[1], encoding="utf-8").read().split("\n\n") if p.strip()]
+body = "\n".join(f"<text:p>{escape(' '.join(p.split()))}</text:p>" for p in paragraphs)
+open(sys.argv[2], "w", encoding="utf-8").write(f"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+ office:version="1.2" office:mimetype="application/vnd.oasis.opendocument.text">
+<office:automatic-styles>
+ <style:style style:name="Sect1" style:family="section">
+  <style:section-properties><style:columns fo:column-count="2" fo:column-gap="0.8cm"/></style:section-properties>
+ </style:style>
+</office:automatic-styles>
+<office:body><office:text>
+<text:section text:style-name="Sect1" text:name="Columns">
+{body}
+</text:section>
+</office:text></office:body></office:document>
+""")
+PY
+to_pdf "$work/two-columns.fodt" "$out/two-columns-odt.pdf"
+
+ls -l "$out"

@@ -1,0 +1,26 @@
+/**
+ * Whether cells found by position make a table worth rewriting as "Header: value" rows. A wrong
+ * table garbles prose, a missed one only keeps the flat text PDFs gave before, so the bar is high.
+ */
+
+/** Header plus at least two rows: two aligned lines happen by chance (a footer, a signature block). */
+const MIN_ROWS = 3;
+const MIN_COLUMNS = 2;
+
+/** A list item's marker: a bullet, or a number or letter with its dot or parenthesis. */
+const LIST_MARKER = /^(?:[•◦▪▫‣⁃○●■□◆◇►▸–—*-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxlcIVXLC]{1,6})[.)])$/;
+
+export function looksLikeTable(rows: readonly (readonly string[])[]): boolean {
+  const [header] = rows;
+  if (header === undefined || rows.length < MIN_ROWS || header.length < MIN_COLUMNS) return false;
+  // The header names at least two columns, else the labels would be made up.
+  if (header.filter((cell) => cell !== "").length < MIN_COLUMNS) return false;
+  for (let column = 0; column < header.length; column += 1) {
+    const cells = rows.map((row) => row[column] ?? "").filter((cell) => cell !== "");
+    // A band filled in one row only is stray text beside the table, not a column of it.
+    if (cells.length < 2) return false;
+    // Bullets or "1." down a band are a list, its markers set apart from the item text.
+    if (cells.every((cell) => LIST_MARKER.test(cell))) return false;
+  }
+  return true;
+}

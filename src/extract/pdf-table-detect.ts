@@ -1,0 +1,209 @@
+import {
+  drawnLines,
+  type Fragment,
+  fragmentsOf,
+  sameBaseline,
+  type TextPiece,
+} from "./pdf-table-geometry.js";
+import { looksLikeTable } from "./pdf-table-checks.js";
+import { splitAtColumns } from "./pdf-table-split.js";
+
+/** A table found on a page: the items it replaces and its cells, header row first. */
+export interface PdfTable {
+  /** Index (among the page's text items) of the table's first and last item. */
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  readonly rows: string[][];
+}
+
+/**
+ * A wrapped cell's next line sits one line spacing lower (1.2 font sizes as LibreOffice sets it);
+ * further down is a new row or the paragraph after the table.
+ */
+const CONTINUATION_STEP = 1.35;
+/** A new row starts at most this many font sizes below the lowest line of the row before. */
+const MAX_ROW_STEP = 1.9;
+/** Rows may sit this many font sizes further apart than the table's first two (rounding, borders). */
+const ROW_STEP_TOLERANCE = 0.25;
+
+interface Column {
+  left: number;
+  right: number;
+}
+
+interface Row {
+  readonly y: number;
+  lowest: number;
+  readonly firstLine: number;
+  readonly cells: Map<Column, string[]>;
+}
+
+interface Placed {
+  readonly column: Column;
+  readonly y: number;
+}
+
+/**
+ * Tables among a page's text pieces, in drawing order. A table is a run of drawn lines that starts
+ * with a line split into two or more fragments by wide gaps, whose fragments keep to the same
+ * vertical bands (columns: left, right and centred cells alike, since a band is the union of the
+ * x-ranges it holds), with each row's cells on one baseline and a wrapped cell's further lines
+ * drawn right after it, one line lower, in its own band. Runs that fail the checks of
+ * looksLikeTable (too few rows or columns, a list's markers) stay prose.
+ */
+export function findTables(pieces: readonly TextPiece[]): PdfTable[] {
+  const lines = drawnLines(pieces).map((line) => ({
+    fragments: fragmentsOf(line),
+    upright: line.every((piece) => piece.upright),
+  }));
+  const tables: PdfTable[] = [];
+  let start = 0;
+  while (start < lines.length) {
+    const found = tableAt(lines, start);
+    if (found === null) {
+      start += 1;
+    } else {
+      tables.push(found.table);
+      start = found.end;
+    }
+  }
+  return tables;
+}
+
+interface Line {
+  readonly fragments: readonly Fragment[];
+  readonly upright: boolean;
+}
+
+function tableAt(lines: readonly Line[], start: number): { table: PdfTable; end: number } | null {
+  const first = lines[start];
+  if (first === undefined || first.fragments.length < 2 || !first.upright) return null;
+  const columns: Column[] = [];
+  const rows: Row[] = [];
+  let previous: Placed | null = null;
+  /** Baseline to baseline from one row's last line to the next row, as first seen in this table. */
+  let rowStep: number | undefined;
+  let end = start;
+  for (; end < lines.length; end += 1) {
+    const line = lines[end];
+    if (line === undefined || !line.upright) break;
+    const placed = placeLine(line.fragments);
+    if (placed === null) break;
+    const { fragments, bands } = placed;
+    const row = rows.at(-1);
+    const head = fragments[0];
+    const headBand = bands[0];
+    if (head === undefined || headBand === undefined) break;
+    const size = head.size;
+    let target: Row;
+    if (row === undefined) {
+      target = newRow(head.y, end);
+      rows.push(target);
+    } else if (sameBaseline(head.y, row.y, size)) {
+      // Back up to the row's baseline after a wrapped cell: the row's next cells.
+      if (bands.some((band) => row.cells.has(band))) break;
+      target = row;
+    } else if (
+      previous !== null &&
+      fragments.length === 1 &&
+      headBand === previous.column &&
+      head.y < previous.y &&
+      previous.y - head.y <= CONTINUATION_STEP * size
+    ) {
+      row.cells.get(headBand)?.push(head.text);
+      row.lowest = Math.min(row.lowest, head.y);
+      previous = { column: headBand, y: head.y };
+      commit(fragments, bands);
+      continue;
+    } else if (head.y < row.lowest && isRowStep(row.lowest - head.y, size)) {
+      rowStep ??= row.lowest - head.y;
+      target = newRow(head.y, end);
+      rows.push(target);
+    } else {
+      break;
+    }
+    fragments.forEach((fragment, i) => {
+      const band = bands[i];
+      if (band !== undefined) target.cells.set(band, [fragment.text]);
+    });
+    commit(fragments, bands);
+    target.lowest = Math.min(target.lowest, ...fragments.map((f) => f.y));
+    const last = fragments.at(-1);
+    const lastBand = bands.at(-1);
+    if (last !== undefined && lastBand !== undefined) previous = { column: lastBand, y: last.y };
+  }
+
+  // A short line right under the table (a caption, the next paragraph's first line) lands in one
+  // band and so looks like a row with one cell: a row needs two cells to end a table.
+  while (rows.length > 0 && (rows.at(-1)?.cells.size ?? 0) < 2) {
+    end = rows.pop()?.firstLine ?? end;
+  }
+
+  const ordered = [...columns].sort((a, b) => a.left - b.left);
+  const cells = rows.map((row) => ordered.map((column) => (row.cells.get(column) ?? []).join(" ")));
+  if (!looksLikeTable(cells)) return null;
+  const lastLine = lines[end - 1];
+  const firstFragment = first.fragments[0];
+  const lastFragment = lastLine?.fragments.at(-1);
+  if (firstFragment === undefined || lastFragment === undefined) return null;
+  return {
+    table: { firstIndex: firstFragment.firstIndex, lastIndex: lastFragment.lastIndex, rows: cells },
+    end,
+  };
+
+  /**
+   * Rows of one table are set the same distance apart; the paragraph after it sits further down
+   * (paragraph spacing), even when its first line happens to fall into the bands.
+   */
+  function isRowStep(step: number, size: number): boolean {
+    if (rowStep === undefined) return step <= MAX_ROW_STEP * size;
+    return step <= rowStep + ROW_STEP_TOLERANCE * size;
+  }
+
+  function newRow(y: number, firstLine: number): Row {
+    return { y, lowest: y, firstLine, cells: new Map() };
+  }
+
+  /** Widens each band to take its fragment in, or opens a band for a fragment in none. */
+  function commit(fragments: readonly Fragment[], bands: readonly Column[]): void {
+    fragments.forEach((fragment, i) => {
+      const band = bands[i];
+      if (band === undefined) return;
+      if (!columns.includes(band)) columns.push(band);
+      band.left = Math.min(band.left, fragment.left);
+      band.right = Math.max(band.right, fragment.right);
+    });
+  }
+
+  /**
+   * The line's fragments, each with the band it falls in: an existing band it overlaps, or a new one
+   * when a line of several fragments has one in the gutter (a column whose earlier cells were
+   * empty). A fragment across several bands is cut at their edges (splitAtColumns). Null when the
+   * line does not fit the bands: a fragment that cannot be cut there, two fragments in one band, a
+   * lone fragment outside every band, or a band grown into its neighbour.
+   */
+  function placeLine(line: readonly Fragment[]): { fragments: Fragment[]; bands: Column[] } | null {
+    const fragments: Fragment[] = [];
+    const bands: Column[] = [];
+    for (const fragment of line) {
+      const overlapping = columns
+        .filter((c) => fragment.left < c.right && fragment.right > c.left)
+        .sort((a, b) => a.left - b.left);
+      const parts = overlapping.length > 1 ? splitAtColumns(fragment, overlapping) : [fragment];
+      if (parts === null) return null;
+      for (const [i, part] of parts.entries()) {
+        const band =
+          overlapping.length > 1
+            ? overlapping[i]
+            : (overlapping[0] ?? (line.length >= 2 ? { left: part.left, right: part.right } : undefined));
+        if (band === undefined || bands.includes(band)) return null;
+        const left = Math.min(band.left, part.left);
+        const right = Math.max(band.right, part.right);
+        if (columns.some((other) => other !== band && left < other.right && right > other.left)) return null;
+        fragments.push(part);
+        bands.push(band);
+      }
+    }
+    return { fragments, bands };
+  }
+}
