@@ -17,6 +17,13 @@ RUN npm run build
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
+# What the threads run besides Node (OCR: tesseract with its languages, poppler's pdftoppm): the
+# same list scripts/services.sh runtime-tools installs on a machine, so the image and the tests agree.
+COPY scripts/runtime-packages.txt /tmp/runtime-packages.txt
+RUN apt-get update \
+  && sed -e 's/#.*//' -e '/^[[:space:]]*$/d' /tmp/runtime-packages.txt \
+  | xargs apt-get install -y --no-install-recommends \
+  && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
   && npm cache clean --force \

@@ -22,6 +22,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
 fi
 echo "==> Redis and PostgreSQL"
 bash scripts/services.sh up
+echo "==> OCR and conversion tools (scripts/runtime-packages.txt)"
+bash scripts/services.sh runtime-tools
 echo "==> building"
 npm run --silent build
 echo "==> migrating the schema"

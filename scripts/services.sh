@@ -29,8 +29,10 @@
 # start-postgres    Starts it again (same as `up` for PostgreSQL alone).
 # stop-redis        Stops the project Redis. For fault tests.
 # start-redis       Starts it again (same as `up` for Redis alone).
+# runtime-tools     Installs the Debian packages the worker itself runs (OCR: tesseract and its
+#                   languages, poppler's pdftoppm), listed in scripts/runtime-packages.txt.
 # test-tools        Installs the tools the tests use besides the services (promtool, prometheus;
-#                   redis-sentinel for the Sentinel failover test).
+#                   redis-sentinel for the Sentinel failover test), and the runtime tools.
 #
 # Project-owned state lives under $RAGWORKER_STATE_DIR (default /var/tmp/ragworker as root,
 # /var/tmp/ragworker-<uid> otherwise), one directory per port, outside the repository because the
@@ -186,6 +188,25 @@ take_lock() {
   if command -v flock >/dev/null 2>&1; then
     exec 9>>"$STATE_ROOT/services.lock"
     flock -w 120 9 || die "another services.sh has held $STATE_ROOT/services.lock for 120 s"
+  fi
+}
+
+# --------------------------------------------------------------------------------------------------
+# Runtime packages: what the worker runs besides Node (scripts/runtime-packages.txt)
+
+install_runtime_packages() {
+  local list="$(dirname "${BASH_SOURCE[0]}")/runtime-packages.txt" missing=() package
+  while read -r package; do
+    # dpkg-query's status, not `command -v`: a language pack has no command of its own.
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$package")
+    fi
+  done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list")
+  if [ "${#missing[@]}" -eq 0 ]; then
+    say "runtime packages: installed ($(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list" | tr '\n' ' '| sed 's/ $//'))"
+  else
+    apt_install --no-install-recommends "${missing[@]}"
+    say "runtime packages: installed ${missing[*]} (Debian)"
   fi
 }
 
@@ -888,12 +909,17 @@ case "$command" in
     take_lock
     redis_up
     ;;
+  runtime-tools)
+    take_lock
+    install_runtime_packages
+    ;;
   test-tools)
+    take_lock
+    install_runtime_packages
     # Tools the test suite runs besides the services, both from Debian's package prometheus:
     # promtool checks /metrics' exposition format and the deploy configurations; the prometheus
     # server scrapes a real worker (test/ops/prometheus-scrape.test.ts). The tests start their own
     # server on a free port; a packaged service the install may start is left as it is.
-    take_lock
     if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
       say "promtool: $(command -v promtool)"
       say "prometheus: $(command -v prometheus)"

@@ -83,6 +83,32 @@ describe("Dockerfile", () => {
     assert.deepEqual(instructions(runtime, "CMD"), ['["start"]']);
   });
 
+  test("installs the Debian packages the threads run from the list services.sh installs", async () => {
+    const runtime = stages.at(-1);
+    assert.ok(
+      instructions(runtime, "COPY").includes("scripts/runtime-packages.txt /tmp/runtime-packages.txt"),
+    );
+    const apt = instructions(runtime, "RUN").find((args) => args.startsWith("apt-get update"));
+    assert.match(
+      apt ?? "",
+      /\/tmp\/runtime-packages\.txt\s+\| xargs apt-get install -y --no-install-recommends/,
+    );
+    assert.match(apt ?? "", /rm -rf \/var\/lib\/apt\/lists\/\*/);
+    const packages = (await readFile(join(ROOT, "scripts/runtime-packages.txt"), "utf8"))
+      .split("\n")
+      .map((line) => line.replace(/#.*/, "").trim())
+      .filter((line) => line !== "");
+    assert.ok(packages.includes("tesseract-ocr-spa"), packages.join(" "));
+    // The replay below skips that step: the machine has the same packages, as the image would.
+    for (const name of packages) {
+      const status = spawnSync("dpkg-query", ["-W", "-f=${Status}", name], {
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+      assert.match(status.stdout, /install ok installed/, `${name} (bash scripts/services.sh runtime-tools)`);
+    }
+  });
+
   describe("replayed in clean directories", () => {
     let roots: Map<string, string>;
     let env: TestEnvironment;

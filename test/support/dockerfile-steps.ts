@@ -50,6 +50,21 @@ export function parseDockerfile(text: string): DockerStage[] {
 }
 
 /** Replays every stage; returns each stage's WORKDIR on disk (the "image" of that stage). */
+/**
+ * How this machine reaches the npm registry (a proxy, its certificate authority): a build on it
+ * would be given the same, and without them an `npm ci` that needs a package not yet in the cache
+ * fails with SELF_SIGNED_CERT_IN_CHAIN behind an intercepting proxy.
+ */
+function networkSettings(): Record<string, string> {
+  const names =
+    /^(?:NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|https?_proxy|HTTPS?_PROXY|no_proxy|NO_PROXY)$/;
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      (entry): entry is [string, string] => names.test(entry[0]) && entry[1] !== undefined,
+    ),
+  );
+}
+
 export async function replayDockerfile(contextDir: string): Promise<Map<string, string>> {
   const stages = parseDockerfile(await readFile(join(contextDir, "Dockerfile"), "utf8"));
   const roots = new Map<string, string>();
@@ -59,6 +74,7 @@ export async function replayDockerfile(contextDir: string): Promise<Map<string, 
     const env: Record<string, string> = {
       PATH: process.env["PATH"] ?? "",
       HOME: process.env["HOME"] ?? root,
+      ...networkSettings(),
     };
     for (const { keyword, args } of stage.instructions) {
       if (keyword === "WORKDIR") {
@@ -79,6 +95,11 @@ export async function replayDockerfile(contextDir: string): Promise<Map<string, 
             : join(workdir, destination);
           await cp(join(sourceRoot, source.replace(/^\/app\/?/, "")), target, { recursive: true });
         }
+      } else if (keyword === "RUN" && /^apt-get update\b/.test(args)) {
+        // The image's Debian packages are this machine's own here: `npm test` installs the same list
+        // (scripts/runtime-packages.txt) through services.sh test-tools, and the Dockerfile test
+        // checks the image installs from that list. Running apt-get here would only repeat it.
+        continue;
       } else if (keyword === "RUN") {
         // chown to the image's `node` user is about image ownership, meaningless in a temp dir; and
         // the image's npm cache is its own, while here it is the machine's, which the replay keeps
