@@ -11,6 +11,7 @@ import {
 import { DEPENDENCY_SETTINGS } from "./dependency-settings.js";
 import { JOB_SETTINGS } from "./job-settings.js";
 import { LIMIT_SETTINGS } from "./limit-settings.js";
+import { OCR_SETTINGS, type OcrSettings } from "./ocr-settings.js";
 import { assertProductionReady } from "./production-guard.js";
 import type { RbacConfig } from "./rbac-config.js";
 import { RECONCILE_SETTINGS } from "./reconcile-settings.js";
@@ -80,6 +81,8 @@ export interface Config {
   readonly maxArchiveUncompressedBytes: number;
   /** Office files with an entry inflating more than this many times its compressed size: a bomb. */
   readonly maxArchiveCompressionRatio: number;
+  /** OCR of scans and images: OCR_ENABLED, OCR_LANGUAGES, OCR_MAX_PAGES, OCR_PAGE_TIMEOUT_MS, OCR_DPI, OCR_MAX_IMAGE_PIXELS. */
+  readonly ocr: OcrSettings;
   /** Characters of text extracted from one document, at most; more fails it for good. */
   readonly maxExtractedChars: number;
   /** Time a thread may spend on one document before it is asked to stop, then terminated. */
@@ -125,6 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...readChunking(env),
     nodes: readGroup(env, NODE_SETTINGS),
     ...readGroup(env, LIMIT_SETTINGS),
+    ocr: readGroup(env, OCR_SETTINGS),
     ...readGroup(env, JOB_SETTINGS),
     ...readGroup(env, DEPENDENCY_SETTINGS),
     ...readGroup(env, RECONCILE_SETTINGS),

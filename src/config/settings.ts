@@ -5,6 +5,7 @@ import { GOOGLE_SETTINGS } from "./google-settings.js";
 import { DEPENDENCY_SETTINGS } from "./dependency-settings.js";
 import { JOB_SETTINGS } from "./job-settings.js";
 import { LIMIT_SETTINGS } from "./limit-settings.js";
+import { OCR_SETTINGS } from "./ocr-settings.js";
 import { RECONCILE_SETTINGS } from "./reconcile-settings.js";
 import { S3_SETTINGS } from "./s3-settings.js";
 import { SERVICE_SETTINGS } from "./service-settings.js";
@@ -28,6 +29,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(CHUNK_SETTINGS),
   ...Object.values(NODE_SETTINGS),
   ...Object.values(LIMIT_SETTINGS),
+  ...Object.values(OCR_SETTINGS),
   ...Object.values(JOB_SETTINGS),
   ...Object.values(DEPENDENCY_SETTINGS),
   ...Object.values(RECONCILE_SETTINGS),
