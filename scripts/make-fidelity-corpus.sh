@@ -46,6 +46,12 @@ convert "docx:MS Word 2007 XML" "$out/document-pandoc.odt" "$out/document-libreo
 convert "odt" "$out/document-libreoffice.docx" "$out/document-libreoffice.odt"
 convert "pdf" "$out/document-pandoc.odt" "$out/document-libreoffice.pdf"
 
+# Legacy and interchange formats of the same handbook: Word 97, RTF (both writers), EPUB.
+convert "doc:MS Word 97" "$out/document-pandoc.odt" "$out/document-libreoffice.doc"
+convert "rtf:Rich Text Format" "$out/document-pandoc.odt" "$out/document-libreoffice.rtf"
+pandoc_md --to rtf --standalone -o "$out/document-pandoc.rtf" "$source_dir/document.md"
+pandoc_md --to epub3 --metadata title="Platform handbook" -o "$out/document-pandoc.epub" "$source_dir/document.md"
+
 # HTML with the page chrome a real site has around its article: it must not reach the index.
 pandoc_md --to html5 --standalone --metadata pagetitle="Platform handbook" \
   -o "$work/document.html" "$source_dir/document.md"
@@ -84,6 +90,12 @@ save_with_password() { # SOURCE TARGET FILTER
 }
 cp "$out/document-pandoc.odt" "$work/to-protect.odt" # its lock file must not land in the corpus
 save_with_password "$work/to-protect.odt" "$out/protected-libreoffice.odt" "writer8"
+# Legacy binary formats with a password: Word 97 and Excel 97 encrypt their streams (RC4), which the
+# extractors must refuse as encrypted rather than read as garbage or hand to LibreOffice.
+cp "$out/document-pandoc.odt" "$work/to-protect-doc.odt"
+save_with_password "$work/to-protect-doc.odt" "$out/protected-libreoffice.doc" "MS Word 97"
+cp "$out/sheets-libreoffice.xlsx" "$work/to-protect-xls.xlsx"
+save_with_password "$work/to-protect-xls.xlsx" "$out/protected-libreoffice.xls" "MS Excel 97"
 kill "$soffice_pid"
 wait "$soffice_pid" 2>/dev/null || true
 soffice_pid=""
@@ -91,6 +103,8 @@ soffice_pid=""
 # --- Slides: one "#" heading per slide -------------------------------------------------------------
 pandoc_md --to pptx -o "$out/slides-pandoc.pptx" "$source_dir/slides.md"
 convert "pptx:Impress MS PowerPoint 2007 XML" "$out/slides-pandoc.pptx" "$out/slides-libreoffice.pptx"
+convert "odp:impress8" "$out/slides-pandoc.pptx" "$out/slides-libreoffice.odp"
+convert "ppt:MS PowerPoint 97" "$out/slides-pandoc.pptx" "$out/slides-libreoffice.ppt"
 
 # --- Sheets: the two CSV files as two sheets of one workbook (flat ODS in, XLSX out) --------------
 {
@@ -114,7 +128,41 @@ convert "pptx:Impress MS PowerPoint 2007 XML" "$out/slides-pandoc.pptx" "$out/sl
 } >"$work/sheets.fods"
 convert "xlsx:Calc MS Excel 2007 XML" "$work/sheets.fods" "$out/sheets-libreoffice.xlsx"
 convert "csv:Text - txt - csv (StarCalc):44,34,76" "$out/sheets-libreoffice.xlsx" "$out/staff-libreoffice.csv"
+convert "ods:calc8" "$work/sheets.fods" "$out/sheets-libreoffice.ods"
+convert "xls:MS Excel 97" "$work/sheets.fods" "$out/sheets-libreoffice.xls"
 
+
+# --- E-mail: the handbook as the body, the staff sheet as a CSV attachment, and a forwarded message
+# (message/rfc822) in ISO-8859-1 quoted-printable, written by Python's email package as a mail
+# client would. No Debian tool writes Outlook's .msg: its tests build one with the cfb package
+# (test/support/outlook-message.ts) from the same sources.
+/usr/bin/python3 - "$source_dir" "$out/mail-python.eml" <<'PYTHON'
+import sys
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from datetime import datetime, timezone
+
+source, target = sys.argv[1], sys.argv[2]
+read = lambda name: open(f"{source}/{name}", encoding="utf-8").read()
+
+forwarded = EmailMessage()
+forwarded["From"] = "François Ménard <francois@example.com>"
+forwarded["To"] = "Platform team <platform@example.com>"
+forwarded["Subject"] = "Latin-1 notes"
+forwarded["Date"] = format_datetime(datetime(2024, 3, 1, 9, 30, tzinfo=timezone.utc))
+forwarded.set_content(read("latin1.txt"), charset="iso-8859-1", cte="quoted-printable")
+
+message = EmailMessage()
+message["From"] = "Zoë Müller <zoe@example.com>"
+message["To"] = "Platform team <platform@example.com>"
+message["Subject"] = "Platform handbook"
+message["Date"] = format_datetime(datetime(2024, 3, 4, 10, 0, tzinfo=timezone.utc))
+message.set_content(read("document.md"))
+message.add_attachment(read("staff.csv"), subtype="csv", filename="staff.csv")
+message.add_attachment(forwarded, filename="latin1-notes.eml")
+open(target, "wb").write(message.as_bytes(policy=SMTP))
+PYTHON
 
 # --- Plain text in the encodings users still send ---------------------------------------------------
 cp "$source_dir/latin1.txt" "$out/text-utf8.txt"

@@ -3,10 +3,29 @@ import { fileTypeFromBuffer } from "file-type";
 import { PermanentError } from "../errors/permanent-error.js";
 import { sniffCsvDelimiter } from "./csv-dialect.js";
 import { decodeText, detectEncoding } from "./decode-text.js";
-import { assertNotEncryptedOfficeContainer } from "./office-encryption.js";
+import { compoundFormat } from "./compound-file.js";
+import { looksLikeMailHeaders } from "./mail-headers.js";
 
 export type DetectedFormat =
-  "pdf" | "docx" | "pptx" | "xlsx" | "odt" | "html" | "csv" | "markdown" | "text" | "image";
+  | "pdf"
+  | "docx"
+  | "pptx"
+  | "xlsx"
+  | "odt"
+  | "ods"
+  | "odp"
+  | "doc"
+  | "xls"
+  | "ppt"
+  | "rtf"
+  | "epub"
+  | "eml"
+  | "msg"
+  | "html"
+  | "csv"
+  | "markdown"
+  | "text"
+  | "image";
 
 export interface DetectedType {
   readonly format: DetectedFormat;
@@ -21,12 +40,20 @@ export const DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordproc
 export const PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation";
 export const XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 export const ODT_MIME = "application/vnd.oasis.opendocument.text";
+export const ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet";
+export const ODP_MIME = "application/vnd.oasis.opendocument.presentation";
+export const DOC_MIME = "application/msword";
+export const XLS_MIME = "application/vnd.ms-excel";
+export const PPT_MIME = "application/vnd.ms-powerpoint";
+export const MSG_MIME = "application/vnd.ms-outlook";
+export const RTF_MIME = "application/rtf";
+export const EPUB_MIME = "application/epub+zip";
+export const EML_MIME = "message/rfc822";
 export const HTML_MIME = "text/html";
 export const CSV_MIME = "text/csv";
 export const MARKDOWN_MIME = "text/markdown";
 export const TEXT_MIME = "text/plain";
 
-/** Office formats file-type recognises inside their zip container (by [Content_Types].xml or the ODF mimetype entry). */
 /** Raster images, read by OCR: the kinds Tesseract's image library decodes, TIFF with many pages too. */
 export const IMAGE_MIMES: ReadonlySet<string> = new Set([
   "image/png",
@@ -37,11 +64,19 @@ export const IMAGE_MIMES: ReadonlySet<string> = new Set([
   "image/gif",
 ]);
 
-const OFFICE_BY_MIME: ReadonlyMap<string, DetectedFormat> = new Map([
+/**
+ * Formats file-type recognises by their container (a zip's [Content_Types].xml, the ODF or EPUB
+ * mimetype entry) or their signature ("{\\rtf").
+ */
+const FORMAT_BY_SNIFFED_MIME: ReadonlyMap<string, DetectedFormat> = new Map([
   [DOCX_MIME, "docx"],
   [PPTX_MIME, "pptx"],
   [XLSX_MIME, "xlsx"],
   [ODT_MIME, "odt"],
+  [ODS_MIME, "ods"],
+  [ODP_MIME, "odp"],
+  [EPUB_MIME, "epub"],
+  [RTF_MIME, "rtf"],
 ]);
 
 /** Enough to judge text vs binary without scanning a large file twice. */
@@ -60,6 +95,7 @@ const CSV_DECLARED = new Set([
   "text/tab-separated-values",
 ]);
 const CSV_NAME = /\.(?:csv|tsv)$/i;
+const EML_NAME = /\.eml$/i;
 /** An HTML document announces itself, after an optional XML declaration and comments. */
 const HTML_START = /^(?:\s|<\?xml[^>]*>|<!--[\s\S]*?-->)*<(?:!doctype\s+html|html)[\s>]/i;
 
@@ -67,10 +103,10 @@ const HTML_START = /^(?:\s|<\?xml[^>]*>|<!--[\s\S]*?-->)*<(?:!doctype\s+html|htm
  * file-type also recognises some formats by ASCII signatures ("BM" is a bitmap, "MZ" an executable,
  * "solid " an STL model, "BEGIN:VCARD" a vCard...), so a prose file that happens to start that way
  * would be refused. When the bytes are clean text we ingest them as text anyway, except for these
- * formats, which are text only in encoding: their content needs a parser we do not have (RTF,
- * PostScript) or is ciphertext (PGP).
+ * formats, which are text only in encoding: their content needs a parser we do not have
+ * (PostScript) or is ciphertext (PGP). RTF, text in encoding too, has its own extractor.
  */
-const TEXT_ENCODED_FORMATS_REFUSED = new Set(["rtf", "ps", "eps", "pgp"]);
+const TEXT_ENCODED_FORMATS_REFUSED = new Set(["ps", "eps", "pgp"]);
 
 /** Declarations that claim nothing: browsers and HTTP clients send them for any unknown file. */
 const NO_CLAIM_MIMES = new Set([
@@ -99,6 +135,15 @@ const MIME_BY_FORMAT: Readonly<Record<DetectedFormat, string>> = {
   pptx: PPTX_MIME,
   xlsx: XLSX_MIME,
   odt: ODT_MIME,
+  ods: ODS_MIME,
+  odp: ODP_MIME,
+  doc: DOC_MIME,
+  xls: XLS_MIME,
+  ppt: PPT_MIME,
+  rtf: RTF_MIME,
+  epub: EPUB_MIME,
+  eml: EML_MIME,
+  msg: MSG_MIME,
   html: HTML_MIME,
   csv: CSV_MIME,
   markdown: MARKDOWN_MIME,
@@ -111,8 +156,9 @@ const MIME_BY_FORMAT: Readonly<Record<DetectedFormat, string>> = {
  * a markdown file as application/octet-stream), and trusting them would hand a parser the wrong
  * input, so the bytes decide the format. The declared type and the file name only choose among
  * text formats the bytes cannot tell apart (markdown, CSV and HTML without a doctype are all valid
- * plain text). An office file sealed with a password (an OLE container holding an EncryptedPackage)
- * is refused here as encrypted, since no extractor could read it.
+ * plain text), and tell an e-mail saved as text from other text. An OLE compound file is told
+ * apart by its streams (compound-file.ts); one sealed with a password is refused here as encrypted,
+ * since no extractor could read it.
  */
 export async function detectType(
   bytes: Uint8Array,
@@ -126,13 +172,15 @@ export async function detectType(
 
   const sniffed = await sniff(bytes);
   if (sniffed?.mime === PDF_MIME) return result("pdf", declared);
-  const office = sniffed === undefined ? undefined : OFFICE_BY_MIME.get(sniffed.mime);
-  if (office !== undefined) return result(office, declared);
-  if (sniffed?.ext === "cfb") assertNotEncryptedOfficeContainer(bytes);
+  const known = sniffed === undefined ? undefined : FORMAT_BY_SNIFFED_MIME.get(sniffed.mime);
+  if (known !== undefined) return result(known, declared);
+  if (sniffed?.ext === "cfb") return result(compoundFormat(bytes), declared);
 
   const refused = sniffed !== undefined && TEXT_ENCODED_FORMATS_REFUSED.has(sniffed.ext);
   const head = refused ? null : textHead(bytes);
   if (head !== null) return result(textFormat(head, bytes, declared, fileName), declared);
+  // A mail whose 8-bit body is not text we can decode is still a mail, when it is declared or named one.
+  if (sniffed === undefined && claimsMail(declared, fileName)) return result("eml", declared);
   // After the text check: "BM" starting a line of prose is a bitmap's signature to file-type.
   if (sniffed !== undefined && IMAGE_MIMES.has(sniffed.mime)) {
     // The image's own kind, not one canonical type: the OCR step and the logs tell a TIFF from a PNG.
@@ -176,14 +224,20 @@ function textFormat(
   fileName: string | null,
 ): DetectedFormat {
   if (HTML_START.test(head)) return "html";
+  if (claimsMail(declared, fileName)) return "eml";
   if (HTML_DECLARED.has(declared) || nameMatches(fileName, HTML_NAME)) return "html";
   if (CSV_DECLARED.has(declared) || nameMatches(fileName, CSV_NAME)) return "csv";
   if (MARKDOWN_DECLARED.has(declared) || nameMatches(fileName, MARKDOWN_NAME)) return "markdown";
+  if (looksLikeMailHeaders(head)) return "eml";
   const claimsNothingElse = NO_CLAIM_MIMES.has(declared) || declared === TEXT_MIME;
   if (claimsNothingElse && fileName === null && sniffCsvDelimiter(head, head.length >= bytes.length)) {
     return "csv";
   }
   return "text";
+}
+
+function claimsMail(declared: string, fileName: string | null): boolean {
+  return declared === EML_MIME || nameMatches(fileName, EML_NAME);
 }
 
 function nameMatches(fileName: string | null, pattern: RegExp): boolean {
@@ -232,7 +286,20 @@ function contradicts(declared: string, format: DetectedFormat): boolean {
     case "pptx":
     case "xlsx":
     case "odt":
+    case "ods":
+    case "odp":
+    case "doc":
+    case "xls":
+    case "ppt":
+    case "msg":
+    case "epub":
       return declared !== MIME_BY_FORMAT[format];
+    case "rtf":
+      // text/rtf is RTF's older registration, still sent by mail clients and browsers.
+      return declared !== RTF_MIME && declared !== "text/rtf";
+    case "eml":
+      // A saved mail is text: text/plain describes it as honestly as message/rfc822.
+      return declared !== EML_MIME && declared !== TEXT_MIME;
     case "image":
       return !declared.startsWith("image/");
     case "html":

@@ -1,10 +1,16 @@
 import { PermanentError } from "../errors/permanent-error.js";
 import { type DetectedType, detectType } from "./detect-type.js";
+import { extractConverted } from "./extract-converted.js";
 import { extractCsv } from "./extract-csv.js";
+import { extractDoc } from "./extract-doc.js";
 import { extractDocx } from "./extract-docx.js";
+import { extractEpub } from "./extract-epub.js";
 import { extractHtml } from "./extract-html.js";
 import { extractImage } from "./extract-image.js";
+import { extractMail } from "./extract-mail.js";
 import { extractMarkdown } from "./extract-markdown.js";
+import { extractOdp } from "./extract-odp.js";
+import { extractOds } from "./extract-ods.js";
 import { extractOdt } from "./extract-odt.js";
 import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "./extract-options.js";
 import { extractPdf } from "./extract-pdf.js";
@@ -72,6 +78,21 @@ async function extractAs(
       return extractXlsx(bytes, options);
     case "odt":
       return extractOdt(bytes, options);
+    case "ods":
+      return extractOds(bytes, options);
+    case "odp":
+      return extractOdp(bytes, options);
+    case "doc":
+      return extractDoc(bytes);
+    case "xls":
+    case "ppt":
+    case "rtf":
+      return extractConverted(bytes, format, options);
+    case "epub":
+      return extractEpub(bytes, options);
+    case "eml":
+    case "msg":
+      return extractMail(bytes, format);
     case "html":
       return extractHtml(bytes);
     case "csv":

@@ -6,6 +6,7 @@ import type { ExtractedDocument, ExtractedSection } from "./extracted-document.j
 import { collapseWhitespace } from "./heading-sections.js";
 import { type ChildNode, type Element, findAll, isElement, parseXml } from "./markup-tree.js";
 import { assertPageCount } from "./page-limit.js";
+import { slideSection } from "./slide-section.js";
 import { inflateArchive } from "./zip-archive.js";
 
 const PRESENTATION = "ppt/presentation.xml";
@@ -39,7 +40,7 @@ export async function extractPptx(
     if (xml === undefined) {
       throw new PermanentError("CORRUPT_FILE", `corrupt pptx: slide ${index + 1} (${path}) is missing`);
     }
-    const section = slideSection(parseXml(xml.toString("utf8")), index + 1);
+    const section = readSlide(parseXml(xml.toString("utf8")), index + 1);
     if (section !== null) sections.push(section);
   });
   return { format: "pptx", sections };
@@ -65,7 +66,7 @@ function slideOrder(parts: ReadonlyMap<string, Buffer>): string[] {
   });
 }
 
-function slideSection(tree: readonly ChildNode[], slideNumber: number): ExtractedSection | null {
+function readSlide(tree: readonly ChildNode[], slideNumber: number): ExtractedSection | null {
   let title = "";
   const lines: string[] = [];
   const visit = (nodes: readonly ChildNode[]): void => {
@@ -95,10 +96,7 @@ function slideSection(tree: readonly ChildNode[], slideNumber: number): Extracte
     }
   };
   visit(tree);
-  const body = lines.map(collapseWhitespace).filter((line) => line !== "");
-  if (title === "" && body.length === 0) return null;
-  const text = [title, body.join("\n")].filter((part) => part !== "").join("\n\n");
-  return { text, page: slideNumber, headingPath: title === "" ? [] : [title] };
+  return slideSection(title, lines, slideNumber);
 }
 
 function isTitleShape(shape: Element): boolean {

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { describe, it } from "../support/bounded-test.js";
+
+import CFB from "cfb";
 
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import {
@@ -13,7 +16,6 @@ import {
 import {
   makeDocx,
   makeEncryptedOfficeFile,
-  makeLegacyCompoundFile,
   makeOdt,
   makePdf,
   makePptx,
@@ -21,6 +23,7 @@ import {
   makeZip,
   tinyPng,
 } from "../support/document-fixtures.js";
+import { tinyOutlookMessage } from "../support/outlook-message.js";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -143,11 +146,14 @@ describe("detectType", () => {
     );
   });
 
-  it("refuses RTF although it is ASCII", async () => {
-    await assertUnsupported(
-      utf8("{\\rtf1\\ansi{\\fonttbl\\f0\\fswiss Helvetica;}\\f0 Hello}"),
-      "application/rtf",
-    );
+  it("takes RTF for RTF although it is ASCII, not for plain text", async () => {
+    const rtf = utf8("{\\rtf1\\ansi{\\fonttbl\\f0\\fswiss Helvetica;}\\f0 Hello}");
+    assert.deepEqual(await detectType(rtf, "text/rtf", "letter.rtf"), {
+      format: "rtf",
+      mime: "application/rtf",
+      declaredMimeMismatch: false,
+    });
+    assert.equal((await detectType(rtf, "text/plain", null)).declaredMimeMismatch, true);
   });
 
   it("reports the declared type on the error", async () => {
@@ -240,7 +246,7 @@ describe("detectType: office, web, table and legacy-encoded text formats", () =>
     );
   });
 
-  it("refuses a password-sealed office file as encrypted, a legacy compound file as unsupported", async () => {
+  it("refuses a password-sealed office file as encrypted, an unknown compound file as unsupported", async () => {
     await assert.rejects(
       detectType(makeEncryptedOfficeFile(), DOCX_MIME, "secret.docx"),
       (error: unknown) => {
@@ -250,7 +256,12 @@ describe("detectType: office, web, table and legacy-encoded text formats", () =>
         return true;
       },
     );
-    await assertUnsupported(makeLegacyCompoundFile(), "application/x-cfb");
+    const visio = CFB.utils.cfb_new();
+    CFB.utils.cfb_add(visio, "VisioDocument", Buffer.from("a drawing"));
+    await assertUnsupported(
+      new Uint8Array(CFB.write(visio, { type: "buffer" }) as Buffer),
+      "application/x-cfb",
+    );
   });
 
   it("refuses a zip with office-like names but no office content types", async () => {
@@ -262,5 +273,64 @@ describe("normalizeMime", () => {
   it("lowercases and strips parameters", () => {
     assert.equal(normalizeMime(" Text/Plain ; charset=utf-8"), "text/plain");
     assert.equal(normalizeMime(null), "");
+  });
+
+  describe("legacy office, OpenDocument, EPUB and mail", () => {
+    const corpus = new URL("../fixtures/fidelity/", import.meta.url);
+    const fixture = async (name: string): Promise<Uint8Array> => readFile(new URL(name, corpus));
+
+    for (const [name, format, mime] of [
+      ["document-libreoffice.doc", "doc", "application/msword"],
+      ["sheets-libreoffice.xls", "xls", "application/vnd.ms-excel"],
+      ["slides-libreoffice.ppt", "ppt", "application/vnd.ms-powerpoint"],
+      ["document-libreoffice.rtf", "rtf", "application/rtf"],
+      ["document-pandoc.epub", "epub", "application/epub+zip"],
+      ["sheets-libreoffice.ods", "ods", "application/vnd.oasis.opendocument.spreadsheet"],
+      ["slides-libreoffice.odp", "odp", "application/vnd.oasis.opendocument.presentation"],
+      ["mail-python.eml", "eml", "message/rfc822"],
+    ] as const) {
+      it(`recognises ${name} as ${format} from its bytes, whatever its name`, async () => {
+        assert.deepEqual(await detectType(await fixture(name), null, null), {
+          format,
+          mime,
+          declaredMimeMismatch: false,
+        });
+        assert.equal((await detectType(await fixture(name), mime, name)).declaredMimeMismatch, false);
+      });
+    }
+
+    it("recognises an Outlook message among compound files", async () => {
+      const message = tinyOutlookMessage();
+      assert.equal((await detectType(message, "application/octet-stream", "a.msg")).format, "msg");
+    });
+
+    it("takes text declared message/rfc822 or named .eml for a mail, even without the usual headers", async () => {
+      const bare = utf8("Subject: hi\n\nJust a body.\n");
+      assert.equal((await detectType(bare, "message/rfc822", null)).format, "eml");
+      assert.equal((await detectType(bare, null, "note.eml")).format, "eml");
+      assert.equal((await detectType(bare, null, "note.txt")).format, "text");
+    });
+
+    it("sniffs a mail's headers (From and Date) in text that claims nothing", async () => {
+      const mail = utf8(
+        "Received: from mx.example.com\r\n  by relay; Mon, 4 Mar 2024\r\nFrom: Zoë <zoe@example.com>\r\n" +
+          "Date: Mon, 04 Mar 2024 10:00:00 +0000\r\nSubject: Minutes\r\n\r\nThe body.\r\n",
+      );
+      assert.equal((await detectType(mail, null, null)).format, "eml");
+      assert.equal((await detectType(mail, "text/plain", "saved.txt")).format, "eml");
+    });
+
+    it("does not take prose or a memo with a From: line for a mail", async () => {
+      for (const text of [
+        "From: the desk of the director\nSubject: parking\n\nPlease park on level 2.\n",
+        "Date: 2024-03-04\nNotes from the meeting.\n",
+        "Meeting notes\nFrom: Ana\nDate: today\n\nbody\n",
+        "From the start, the plan was simple.\nDate: unknown\n\n",
+      ]) {
+        assert.equal((await detectType(utf8(text), null, null)).format, "text", text);
+      }
+      const markdown = utf8("From: Ana\nDate: 2024-03-04\n\n# Notes\n");
+      assert.equal((await detectType(markdown, "text/markdown", "notes.md")).format, "markdown");
+    });
   });
 });
