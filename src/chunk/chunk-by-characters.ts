@@ -33,8 +33,26 @@ export function chunkByCharacters(doc: ExtractedDocument, options: CharacterChun
   if (contents.length === 0 && !PLAIN_TEXT_FORMATS.has(doc.format)) {
     throw new PermanentError(
       "EMPTY_DOCUMENT",
-      `document has no extractable text (a ${doc.format} without a text layer, such as a scan: OCR is not supported)`,
+      `document has no extractable text (a ${doc.format} without a text layer that OCR could read, or with OCR_ENABLED=false)`,
     );
   }
-  return contents.map((content, index) => ({ index, content, metadata: { format: doc.format } }));
+  const ocr = wholeDocumentOcr(doc);
+  return contents.map((content, index) => ({ index, content, metadata: { format: doc.format, ...ocr } }));
+}
+
+/**
+ * rag-corp's chunks cut across pages, so a chunk cannot say which page it came from, nor whether
+ * OCR read that page. When OCR read every section (an image, a scanned PDF), every chunk did come
+ * from OCR: it says so, with the confidence averaged over the text (longer pages weigh more). A
+ * mixed document's chunks say nothing, rather than something possibly wrong.
+ */
+function wholeDocumentOcr(doc: ExtractedDocument): { ocr?: true; ocrConfidence?: number } {
+  const sections = doc.sections.filter((section) => section.text.trim() !== "");
+  if (sections.length === 0 || sections.some((section) => section.ocrConfidence === undefined)) return {};
+  const characters = sections.reduce((total, section) => total + section.text.length, 0);
+  const weighted = sections.reduce(
+    (total, section) => total + (section.ocrConfidence ?? 0) * section.text.length,
+    0,
+  );
+  return { ocr: true, ocrConfidence: Math.round((weighted / characters) * 1000) / 1000 };
 }

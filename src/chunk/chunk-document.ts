@@ -8,7 +8,15 @@ export interface DocumentChunk {
   /** Position in the document, from 0, without gaps; stored as `chunks.chunk_index`. */
   index: number;
   content: string;
-  metadata: { format: string; page?: number; headingPath?: string[] };
+  metadata: {
+    format: string;
+    page?: number;
+    headingPath?: string[];
+    /** Present (true) only when the chunk's text was read by OCR (a scanned page, an image). */
+    ocr?: true;
+    /** With `ocr`: the mean confidence tesseract gave the words of the chunk's page, from 0 to 1. */
+    ocrConfidence?: number;
+  };
 }
 
 /** MAX_EXTRACTED_CHARS over all sections: more fails the document for good, whatever the chunker. */
@@ -62,6 +70,10 @@ export function chunkDocument(doc: ExtractedDocument, options: ChunkDocumentOpti
     }
     if (section.headingPath !== undefined && section.headingPath.length > 0) {
       metadata.headingPath = [...section.headingPath];
+    }
+    if (section.ocrConfidence !== undefined) {
+      metadata.ocr = true;
+      metadata.ocrConfidence = section.ocrConfidence;
     }
     for (const content of splitText(normalizeText(section.text), split)) {
       // Each chunk gets its own metadata object: callers add per-chunk fields (injection flags).

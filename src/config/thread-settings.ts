@@ -32,6 +32,7 @@ export const THREAD_SETTING_KEYS = [
   "maxArchiveUncompressedBytes",
   "maxArchiveCompressionRatio",
   "maxExtractedChars",
+  "ocr",
   "documentTimeoutMs",
   "claimTtlMs",
 ] as const satisfies readonly (keyof Config)[];

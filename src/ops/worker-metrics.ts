@@ -18,6 +18,9 @@ export interface JobStats {
   readonly embeddingsReused: number;
   readonly embeddingCacheHits: number;
   readonly embeddingCacheMisses: number;
+  /** Pages OCR read, and the seconds it spent on them (rendering or decoding, and recognition). */
+  readonly ocrPages: number;
+  readonly ocrSeconds: number;
   readonly stageSeconds: Partial<Record<(typeof STAGES)[number], number>>;
   readonly injectionPatterns: Readonly<Record<string, number>>;
 }
@@ -89,6 +92,8 @@ export class WorkerMetrics {
   private readonly threadBusy: Counter<"thread">;
   private readonly threadStage: Counter<"thread" | "stage">;
   private readonly embeddings: Counter<"source">;
+  private readonly ocrPages: Counter;
+  private readonly ocrSeconds: Counter;
   private readonly reconciled: Counter<"reason">;
   private readonly reconcilePass: Gauge;
   private runningTasks = 0;
@@ -178,6 +183,16 @@ export class WorkerMetrics {
     });
     this.embeddings.inc({ source: "computed" }, 0);
     this.embeddings.inc({ source: "reused" }, 0);
+    this.ocrPages = new Counter({
+      name: "rag_worker_ocr_pages_total",
+      help: "Pages read by OCR: PDF pages without a text layer, and image pages.",
+      registers,
+    });
+    this.ocrSeconds = new Counter({
+      name: "rag_worker_ocr_seconds_total",
+      help: "Time the threads spent on OCR (rendering or decoding each page, and recognising it); over rag_worker_ocr_pages_total, seconds per page.",
+      registers,
+    });
     this.threadDocuments = new Counter({
       name: "rag_worker_thread_documents_total",
       help: "Documents each thread finished, by outcome.",
@@ -348,6 +363,8 @@ export class WorkerMetrics {
     this.bytes.inc(stats.bytes);
     this.embeddings.inc({ source: "computed" }, stats.embeddingsComputed);
     this.embeddings.inc({ source: "reused" }, stats.embeddingsReused);
+    this.ocrPages.inc(stats.ocrPages);
+    this.ocrSeconds.inc(stats.ocrSeconds);
     this.cacheHits.inc({ kind: "batch" }, stats.embeddingCacheHits);
     this.cacheMisses.inc({ kind: "batch" }, stats.embeddingCacheMisses);
     this.threadBytes.inc({ thread }, stats.bytes);

@@ -118,6 +118,9 @@ export interface TaskStats {
   /** rag-corp's embedding cache, per input position (rag_embedding_cache_{hit,miss}_total). */
   readonly embeddingCacheHits: number;
   readonly embeddingCacheMisses: number;
+  /** Pages OCR read (scanned PDF pages, image pages), and the seconds it took over them. */
+  readonly ocrPages: number;
+  readonly ocrSeconds: number;
   readonly format: string | null;
   readonly stageSeconds: Partial<Record<PipelineStage, number>>;
   readonly injectionPatterns: Readonly<Record<string, number>>;
@@ -133,6 +136,8 @@ export function emptyTaskStats(threadId: number): TaskStats {
     embeddingsReused: 0,
     embeddingCacheHits: 0,
     embeddingCacheMisses: 0,
+    ocrPages: 0,
+    ocrSeconds: 0,
     format: null,
     stageSeconds: {},
     injectionPatterns: {},

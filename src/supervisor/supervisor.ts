@@ -7,6 +7,7 @@ import { documentStore, type DocumentStore } from "../db/document-store.js";
 import type { Queryable } from "../db/queryable.js";
 import type { EmbeddingColumn } from "../db/embedding-column.js";
 import { createPgPool } from "../db/pg-pool.js";
+import { checkOcrTools } from "../ocr/check-ocr-tools.js";
 import type { DocumentQueue } from "../producer/enqueue-document.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
@@ -45,10 +46,12 @@ interface Checked {
 }
 
 /**
- * Redis and PostgreSQL answer, the schema has every column, the model is on disk: the worker
- * refuses to start otherwise (StartupError, one line). A shutdown during these steps stops them.
+ * Redis and PostgreSQL answer, the schema has every column, the model is on disk, OCR's tools and
+ * languages are installed (when OCR_ENABLED): the worker refuses to start otherwise (StartupError,
+ * one line). A shutdown during these steps stops them.
  */
 async function checkDependencies(requested: Config, logger: Logger, stop: AbortSignal): Promise<Checked> {
+  await abortable(checkOcrTools(requested.ocr), stop);
   await abortable(pingRedis(requested.redisUrl, STARTUP_CHECK_TIMEOUT_MS), stop);
   const { column, schema } = await abortable(
     checkDatabase(requested.databaseUrl, requested.embeddingDim, STARTUP_CHECK_TIMEOUT_MS, {

@@ -56,6 +56,7 @@ export interface PipelineDeps {
     | "maxPages"
     | "maxArchiveUncompressedBytes"
     | "maxArchiveCompressionRatio"
+    | "ocr"
   >;
   readonly columnKind: EmbeddingColumnKind;
   readonly logger: Logger;
@@ -99,6 +100,8 @@ class StatsRecorder {
   embeddingsReused = 0;
   embeddingCacheHits = 0;
   embeddingCacheMisses = 0;
+  ocrPages = 0;
+  ocrSeconds = 0;
   readonly stageSeconds: Partial<Record<PipelineStage, number>> = {};
   readonly injectionPatterns: Record<string, number> = {};
 
@@ -123,6 +126,8 @@ class StatsRecorder {
       embeddingsReused: this.embeddingsReused,
       embeddingCacheHits: this.embeddingCacheHits,
       embeddingCacheMisses: this.embeddingCacheMisses,
+      ocrPages: this.ocrPages,
+      ocrSeconds: this.ocrSeconds,
       stageSeconds: { ...this.stageSeconds },
       injectionPatterns: { ...this.injectionPatterns },
     };
@@ -350,9 +355,16 @@ async function runClaimed(
       maxPages: deps.config.maxPages,
       maxUncompressedBytes: deps.config.maxArchiveUncompressedBytes,
       maxCompressionRatio: deps.config.maxArchiveCompressionRatio,
+      ocr: deps.config.ocr,
       onPage: (page, pages) => {
         checkpoint(deps);
         deps.progress({ stage: "extracting", current: page - 1, total: pages });
+      },
+      // An OCR page takes seconds: a cancel or the time limit stops it mid-page, killing the tool.
+      interrupt: () => checkpoint(deps),
+      onOcrPage: (page) => {
+        stats.ocrPages += 1;
+        stats.ocrSeconds += page.seconds;
       },
     }),
   );

@@ -81,8 +81,13 @@ describe("extractDocument", () => {
     assert.deepEqual(document.sections, []);
   });
 
+  it("reads an image by OCR whatever it is declared as: a blank one has no sections", async () => {
+    const { document, detected } = await extractDocument(tinyPng(), "text/plain", "a.txt");
+    assert.equal(detected.format, "image");
+    assert.deepEqual(document, { format: "image", sections: [] });
+  });
+
   it("refuses unsupported types whatever they are declared as", async () => {
-    await assert.rejects(extractDocument(tinyPng(), "text/plain", "a.txt"), rejectsWith("UNSUPPORTED_TYPE"));
     await assert.rejects(
       extractDocument(makeZip({ "word/document.xml": "<w/>" }), null, "a.docx"),
       rejectsWith("UNSUPPORTED_TYPE"),

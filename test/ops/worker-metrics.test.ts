@@ -11,6 +11,8 @@ const stats: JobStats = {
   embeddingsReused: 0,
   embeddingCacheHits: 2,
   embeddingCacheMisses: 3,
+  ocrPages: 2,
+  ocrSeconds: 1.5,
   stageSeconds: {},
   injectionPatterns: { system_prompt: 1 },
 };
@@ -48,6 +50,9 @@ describe("WorkerMetrics counts as rag-corp does", () => {
     assert.equal(single(samples, "rag_embedding_cache_miss_total", { kind: "batch" }), 18);
     assert.equal(single(samples, "rag_prompt_injection_detected_total", { pattern: "system_prompt" }), 6);
     assert.equal(single(samples, "rag_prompt_injection_detected_total", { pattern: "tool_abuse" }), 0);
+    // Six outcomes carried a thread's figures (the crash did not): 2 pages and 1.5 s each.
+    assert.equal(single(samples, "rag_worker_ocr_pages_total"), 12);
+    assert.equal(single(samples, "rag_worker_ocr_seconds_total"), 9);
   });
 
   it("counts a thread crash and an unexpected error (a bug) each on its own counter", async () => {

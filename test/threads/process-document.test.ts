@@ -378,10 +378,10 @@ describe("processDocument against a real database", () => {
       reason: /encrypted/,
     },
     {
-      label: "an image",
+      label: "a blank image (OCR reads no word)",
       bytes: async () => tinyPng(),
       fileName: "photo.png",
-      reason: /^unsupported type: image\/png$/,
+      reason: /^document has no extractable text/,
     },
     {
       label: "a plain zip",
