@@ -1,6 +1,7 @@
 import { ACCESS_SETTINGS } from "./access-settings.js";
 import type { ApiKeyEntry } from "./api-keys.js";
 import { readChunking, type ChunkUnit, type NodeSettings, NODE_SETTINGS } from "./chunk-settings.js";
+import { CONVERSION_SETTINGS } from "./conversion-settings.js";
 import { checkCrossFieldRules } from "./cross-field-rules.js";
 import {
   EMBEDDING_SETTINGS,
@@ -83,6 +84,8 @@ export interface Config {
   readonly maxArchiveCompressionRatio: number;
   /** OCR of scans and images: OCR_ENABLED, OCR_LANGUAGES, OCR_MAX_PAGES, OCR_PAGE_TIMEOUT_MS, OCR_DPI, OCR_MAX_IMAGE_PIXELS. */
   readonly ocr: OcrSettings;
+  /** LIBREOFFICE_TIMEOUT_MS: one LibreOffice conversion (.xls, .ppt, .rtf) killed past this. */
+  readonly libreofficeTimeoutMs: number;
   /** Characters of text extracted from one document, at most; more fails it for good. */
   readonly maxExtractedChars: number;
   /** Time a thread may spend on one document before it is asked to stop, then terminated. */
@@ -129,6 +132,7 @@ export function loadConfig(env: Env = process.env): Config {
     nodes: readGroup(env, NODE_SETTINGS),
     ...readGroup(env, LIMIT_SETTINGS),
     ocr: readGroup(env, OCR_SETTINGS),
+    ...readGroup(env, CONVERSION_SETTINGS),
     ...readGroup(env, JOB_SETTINGS),
     ...readGroup(env, DEPENDENCY_SETTINGS),
     ...readGroup(env, RECONCILE_SETTINGS),

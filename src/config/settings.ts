@@ -1,5 +1,6 @@
 import { ACCESS_SETTINGS, GUARD_SETTINGS } from "./access-settings.js";
 import { CHUNK_SETTINGS, NODE_SETTINGS } from "./chunk-settings.js";
+import { CONVERSION_SETTINGS } from "./conversion-settings.js";
 import { EMBEDDING_SETTINGS, FAKE_EMBEDDINGS, PROVIDER_SETTINGS } from "./embedding-settings.js";
 import { GOOGLE_SETTINGS } from "./google-settings.js";
 import { DEPENDENCY_SETTINGS } from "./dependency-settings.js";
@@ -30,6 +31,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(NODE_SETTINGS),
   ...Object.values(LIMIT_SETTINGS),
   ...Object.values(OCR_SETTINGS),
+  ...Object.values(CONVERSION_SETTINGS),
   ...Object.values(JOB_SETTINGS),
   ...Object.values(DEPENDENCY_SETTINGS),
   ...Object.values(RECONCILE_SETTINGS),

@@ -33,6 +33,7 @@ export const THREAD_SETTING_KEYS = [
   "maxArchiveCompressionRatio",
   "maxExtractedChars",
   "ocr",
+  "libreofficeTimeoutMs",
   "documentTimeoutMs",
   "claimTtlMs",
 ] as const satisfies readonly (keyof Config)[];

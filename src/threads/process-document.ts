@@ -56,6 +56,7 @@ export interface PipelineDeps {
     | "maxPages"
     | "maxArchiveUncompressedBytes"
     | "maxArchiveCompressionRatio"
+    | "libreofficeTimeoutMs"
     | "ocr"
   >;
   readonly columnKind: EmbeddingColumnKind;
@@ -355,6 +356,7 @@ async function runClaimed(
       maxPages: deps.config.maxPages,
       maxUncompressedBytes: deps.config.maxArchiveUncompressedBytes,
       maxCompressionRatio: deps.config.maxArchiveCompressionRatio,
+      libreofficeTimeoutMs: deps.config.libreofficeTimeoutMs,
       ocr: deps.config.ocr,
       onPage: (page, pages) => {
         checkpoint(deps);
