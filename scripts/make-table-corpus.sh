@@ -4,11 +4,11 @@
 # to PDF, so the tables are laid out the way a real office suite lays them out. Beside each PDF goes
 # its ground truth (<name>.truth.json): the source's blocks in order, text blocks as plain text and
 # tables as rows of cells, read from pandoc's own parse of the source so the truth cannot drift from
-# what was typeset. A two-column prose page (no table in it) is printed too, to catch false tables.
+# what was typeset. Two-column prose pages (no table in them) are printed too, to catch false tables.
 # The outputs are committed (a few KB each): tests do not need these tools.
 #
 # Needs Debian's tools:
-#   apt-get install -y --no-install-recommends libreoffice-writer pandoc python3
+#   apt-get install -y --no-install-recommends libreoffice-writer pandoc ghostscript python3
 # Run from anywhere: bash scripts/make-table-corpus.sh
 set -euo pipefail
 
@@ -18,7 +18,7 @@ out="$root/test/fixtures/tables"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-for tool in soffice pandoc /usr/bin/python3; do
+for tool in soffice pandoc gs /usr/bin/python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool: see the apt-get line at the top of $0" >&2; exit 1; }
 done
 
@@ -61,6 +61,8 @@ def walk(blocks, out):
         elif kind in ("Para", "Plain"): out.append({"kind": "text", "text": inline_text(content)})
         elif kind == "BulletList":
             for item in content: walk(item, out)
+        elif kind == "OrderedList":
+            for item in content[1]: walk(item, out)
         elif kind == "Table":
             head = rows_of(content[3][1])
             body = [row for section in content[4] for row in rows_of(section[3])]
@@ -109,5 +111,24 @@ open(sys.argv[2], "w", encoding="utf-8").write(f"""<?xml version="1.0" encoding=
 """)
 PY
 to_pdf "$work/two-columns.fodt" "$out/two-columns-odt.pdf"
+
+# --- No table either: the same prose in two columns drawn line by line (left line, then right line
+# on the same baseline), as some generators do; Ghostscript from PostScript.
+fold -s -w 44 "$source_dir/two-columns.txt" | awk '
+  { lines[NR] = $0 }
+  END {
+    print "%!PS"; print "/Helvetica findfont 10 scalefont setfont"
+    half = int((NR + 1) / 2)
+    for (i = 1; i <= half; i++) {
+      y = 740 - (i - 1) * 12
+      for (side = 0; side < 2; side++) {
+        line = lines[i + side * half]
+        gsub(/\\/, "\\\\", line); gsub(/\(/, "\\(", line); gsub(/\)/, "\\)", line)
+        if (line != "") printf "%d %d moveto (%s) show\n", 60 + side * 260, y, line
+      }
+    }
+    print "showpage"
+  }' >"$work/two-columns.ps"
+gs -q -dNOPAUSE -dBATCH -dSAFER -sDEVICE=pdfwrite -o "$out/two-columns-ghostscript.pdf" "$work/two-columns.ps"
 
 ls -l "$out"

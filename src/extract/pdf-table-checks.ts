@@ -4,15 +4,20 @@
  */
 
 /** Header plus at least two rows: two aligned lines happen by chance (a footer, a signature block). */
-const MIN_ROWS = 3;
+export const TABLE_MIN_ROWS = 3;
+/** Where a page break cuts a table, a part may hold its header and one row only. */
+export const CUT_TABLE_MIN_ROWS = 2;
 const MIN_COLUMNS = 2;
 
 /** A list item's marker: a bullet, or a number or letter with its dot or parenthesis. */
 const LIST_MARKER = /^(?:[•◦▪▫‣⁃○●■□◆◇►▸–—*-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxlcIVXLC]{1,6})[.)])$/;
 
-export function looksLikeTable(rows: readonly (readonly string[])[]): boolean {
+/** A cell of this many words is a line of running text. */
+const PROSE_WORDS = 4;
+
+export function looksLikeTable(rows: readonly (readonly string[])[], minRows = TABLE_MIN_ROWS): boolean {
   const [header] = rows;
-  if (header === undefined || rows.length < MIN_ROWS || header.length < MIN_COLUMNS) return false;
+  if (header === undefined || rows.length < minRows || header.length < MIN_COLUMNS) return false;
   // The header names at least two columns, else the labels would be made up.
   if (header.filter((cell) => cell !== "").length < MIN_COLUMNS) return false;
   for (let column = 0; column < header.length; column += 1) {
@@ -22,5 +27,12 @@ export function looksLikeTable(rows: readonly (readonly string[])[]): boolean {
     // Bullets or "1." down a band are a list, its markers set apart from the item text.
     if (cells.every((cell) => LIST_MARKER.test(cell))) return false;
   }
-  return true;
+  // Prose in two columns drawn line by line lines up like a table, but nearly every "cell" is a
+  // line of running text; a real table has short cells (names, numbers, a header) in most rows.
+  const proseRows = rows.filter((row) => row.every((cell) => cell === "" || wordCount(cell) >= PROSE_WORDS));
+  return proseRows.length * 2 < rows.length;
+}
+
+function wordCount(text: string): number {
+  return text.split(/\s+/).filter((word) => word !== "").length;
 }

@@ -5,7 +5,7 @@ import {
   sameBaseline,
   type TextPiece,
 } from "./pdf-table-geometry.js";
-import { looksLikeTable } from "./pdf-table-checks.js";
+import { CUT_TABLE_MIN_ROWS, looksLikeTable, TABLE_MIN_ROWS } from "./pdf-table-checks.js";
 import { splitAtColumns } from "./pdf-table-split.js";
 
 /** A table found on a page: the items it replaces and its cells, header row first. */
@@ -25,6 +25,13 @@ const CONTINUATION_STEP = 1.35;
 const MAX_ROW_STEP = 1.9;
 /** Rows may sit this many font sizes further apart than the table's first two (rounding, borders). */
 const ROW_STEP_TOLERANCE = 0.25;
+/** Text this close (in font sizes) to the table's top or bottom baseline is on that line. */
+const SAME_LINE_TOLERANCE = 0.3;
+/**
+ * Lines of one cell are set exactly one line spacing apart (up to rounding); a heading or caption
+ * above the table is further off by its paragraph spacing, often by only a sixth of a font size.
+ */
+const LINE_STEP_TOLERANCE = 0.08;
 
 interface Column {
   left: number;
@@ -60,7 +67,8 @@ export function findTables(pieces: readonly TextPiece[]): PdfTable[] {
   let start = 0;
   while (start < lines.length) {
     const found = tableAt(lines, start);
-    if (found === null) {
+    const minRows = found !== null && atPageEdge(found, pieces) ? CUT_TABLE_MIN_ROWS : TABLE_MIN_ROWS;
+    if (found === null || !looksLikeTable(found.table.rows, minRows)) {
       start += 1;
     } else {
       tables.push(found.table);
@@ -70,12 +78,40 @@ export function findTables(pieces: readonly TextPiece[]): PdfTable[] {
   return tables;
 }
 
+/** A page number or "Page 3 of 7": page furniture, not content around a table. */
+const PAGE_NUMBER = /^(?:(?:page|p\.)\s*)?\d+(?:\s*(?:of|\/)\s*\d+)?$/i;
+
+/**
+ * Whether nothing but page numbers stands above the table or below it: a table cut by a page break
+ * leaves a part of it at the page's edge, maybe a header and one row only.
+ */
+function atPageEdge(found: Found, pieces: readonly TextPiece[]): boolean {
+  const around = pieces.filter(
+    (piece) =>
+      (piece.index < found.table.firstIndex || piece.index > found.table.lastIndex) &&
+      !PAGE_NUMBER.test(piece.text.trim()),
+  );
+  const tolerance = (piece: TextPiece): number => SAME_LINE_TOLERANCE * piece.size;
+  const nothingAbove = around.every((piece) => piece.y <= found.top + tolerance(piece));
+  const nothingBelow = around.every((piece) => piece.y >= found.bottom - tolerance(piece));
+  return nothingAbove || nothingBelow;
+}
+
+interface Found {
+  readonly table: PdfTable;
+  /** The drawn line after the table's last. */
+  readonly end: number;
+  /** Baselines of the table's first and lowest lines. */
+  readonly top: number;
+  readonly bottom: number;
+}
+
 interface Line {
   readonly fragments: readonly Fragment[];
   readonly upright: boolean;
 }
 
-function tableAt(lines: readonly Line[], start: number): { table: PdfTable; end: number } | null {
+function tableAt(lines: readonly Line[], start: number): Found | null {
   const first = lines[start];
   if (first === undefined || first.fragments.length < 2 || !first.upright) return null;
   const columns: Column[] = [];
@@ -83,6 +119,8 @@ function tableAt(lines: readonly Line[], start: number): { table: PdfTable; end:
   let previous: Placed | null = null;
   /** Baseline to baseline from one row's last line to the next row, as first seen in this table. */
   let rowStep: number | undefined;
+  /** Baseline to baseline within a wrapped cell, as first seen in this table. */
+  let lineStep: number | undefined;
   let end = start;
   for (; end < lines.length; end += 1) {
     const line = lines[end];
@@ -112,6 +150,7 @@ function tableAt(lines: readonly Line[], start: number): { table: PdfTable; end:
     ) {
       row.cells.get(headBand)?.push(head.text);
       row.lowest = Math.min(row.lowest, head.y);
+      lineStep ??= previous.y - head.y;
       previous = { column: headBand, y: head.y };
       commit(fragments, bands);
       continue;
@@ -139,17 +178,59 @@ function tableAt(lines: readonly Line[], start: number): { table: PdfTable; end:
     end = rows.pop()?.firstLine ?? end;
   }
 
+  const begin = rows[0] === undefined ? start : headerLinesAbove(rows[0]);
+
   const ordered = [...columns].sort((a, b) => a.left - b.left);
   const cells = rows.map((row) => ordered.map((column) => (row.cells.get(column) ?? []).join(" ")));
-  if (!looksLikeTable(cells)) return null;
   const lastLine = lines[end - 1];
-  const firstFragment = first.fragments[0];
+  const firstFragment = lines[begin]?.fragments[0];
   const lastFragment = lastLine?.fragments.at(-1);
   if (firstFragment === undefined || lastFragment === undefined) return null;
   return {
     table: { firstIndex: firstFragment.firstIndex, lastIndex: lastFragment.lastIndex, rows: cells },
     end,
+    top: rows[0]?.y ?? 0,
+    bottom: Math.min(...rows.map((row) => row.lowest)),
   };
+
+  /**
+   * Word's tables (and LibreOffice's from DOCX) set header cells on the bottom line: a header cell
+   * that wraps starts above the row's baseline, and it and the cells left of it are drawn before the
+   * line where the table was found. Those lines join the header: one on its baseline in an empty
+   * band, or one exactly a wrapped cell's line spacing above a header cell in its band (a heading
+   * or caption right above the table sits further up, at paragraph spacing). Returns the first
+   * drawn line of the table.
+   */
+  function headerLinesAbove(header: Row): number {
+    const tops = new Map([...header.cells.keys()].map((band) => [band, header.y]));
+    let begin = start;
+    for (let j = start - 1; j >= 0; j -= 1) {
+      const line = lines[j];
+      const fragment = line?.fragments[0];
+      if (line === undefined || fragment === undefined || line.fragments.length !== 1 || !line.upright) break;
+      const inBands = columns.filter((c) => fragment.left < c.right && fragment.right > c.left);
+      const band = inBands[0];
+      if (band === undefined || inBands.length > 1) break;
+      const left = Math.min(band.left, fragment.left);
+      const right = Math.max(band.right, fragment.right);
+      if (columns.some((other) => other !== band && left < other.right && right > other.left)) break;
+      const top = tops.get(band);
+      if (top === undefined && sameBaseline(fragment.y, header.y, fragment.size)) {
+        header.cells.set(band, [fragment.text]);
+      } else if (
+        top !== undefined &&
+        lineStep !== undefined &&
+        Math.abs(fragment.y - top - lineStep) <= LINE_STEP_TOLERANCE * fragment.size
+      ) {
+        header.cells.get(band)?.unshift(fragment.text);
+      } else {
+        break;
+      }
+      tops.set(band, fragment.y);
+      begin = j;
+    }
+    return begin;
+  }
 
   /**
    * Rows of one table are set the same distance apart; the paragraph after it sits further down
