@@ -20,6 +20,9 @@ export function looksLikeTable(rows: readonly (readonly string[])[], minRows = T
   if (header === undefined || rows.length < minRows || header.length < MIN_COLUMNS) return false;
   // The header names at least two columns, else the labels would be made up.
   if (header.filter((cell) => cell !== "").length < MIN_COLUMNS) return false;
+  // A small bare number names no column: the first line is data, as in a table of contents set
+  // without dot leaders ("Introduction      3"). Years ("2023") do head columns.
+  if (header.some((cell) => /^\d{1,3}$/.test(cell.trim()))) return false;
   for (let column = 0; column < header.length; column += 1) {
     const cells = rows.map((row) => row[column] ?? "").filter((cell) => cell !== "");
     // A band filled in one row only is stray text beside the table, not a column of it.
