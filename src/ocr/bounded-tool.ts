@@ -20,32 +20,38 @@ export interface ToolRun {
 
 /** The tool ran past its time limit and was killed. */
 export class ToolTimeoutError extends Error {
-  constructor(
-    readonly command: string,
-    readonly timeoutMs: number,
-  ) {
+  readonly command: string;
+  readonly timeoutMs: number;
+
+  constructor(command: string, timeoutMs: number) {
     super(`${command} ran past ${timeoutMs} ms and was killed`);
     this.name = "ToolTimeoutError";
+    this.command = command;
+    this.timeoutMs = timeoutMs;
   }
 }
 
 /** The tool is not installed (or not runnable) on this machine: the worker's fault, not the file's. */
 export class ToolMissingError extends Error {
-  constructor(readonly command: string) {
+  readonly command: string;
+
+  constructor(command: string) {
     super(`${command} is not installed`);
     this.name = "ToolMissingError";
+    this.command = command;
   }
 }
 
 /** The tool exited with an error (or wrote too much); `stderr` ends with its own words. */
 export class ToolFailedError extends Error {
-  constructor(
-    readonly command: string,
-    readonly stderr: string,
-    reason: string,
-  ) {
+  readonly command: string;
+  readonly stderr: string;
+
+  constructor(command: string, stderr: string, reason: string) {
     super(`${command} ${reason}${stderr === "" ? "" : `: ${stderr}`}`);
     this.name = "ToolFailedError";
+    this.command = command;
+    this.stderr = stderr;
   }
 }
 
