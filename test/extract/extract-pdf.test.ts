@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { describe, it } from "../support/bounded-test.js";
+import { before, describe, it } from "../support/bounded-test.js";
 
 import { DocumentCancelledError } from "../../src/errors/document-cancelled-error.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
-import { DEFAULT_EXTRACT_OPTIONS } from "../../src/extract/extract-options.js";
+import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "../../src/extract/extract-options.js";
 import { extractPdf } from "../../src/extract/extract-pdf.js";
+import { pagePixels, renderDpi } from "../../src/ocr/render-pdf-page.js";
 import { corruptPdf, makeEncryptedPdf, makePdf } from "../support/document-fixtures.js";
+import { PAGE_TEXTS, mixedPdf, textPagePng, wordRecall } from "../ocr/ocr-fixtures.js";
 
 const squash = (text: string): string => text.replace(/\s+/g, " ").trim();
 
@@ -51,7 +53,7 @@ describe("extractPdf", () => {
     assert.match(text, /^Title\n\nThis paragraph[^\n]+\n[^\n]+\nNext line\.$/);
   });
 
-  it("skips pages without text but keeps the real page numbers", async () => {
+  it("leaves out pages without text where OCR finds none either, keeping the real page numbers", async () => {
     const doc = await extractPdf(await makePdf(["first", "", "   ", "fourth"]));
     assert.deepEqual(
       doc.sections.map((s) => [s.page, s.text]),
@@ -101,5 +103,75 @@ describe("extractPdf", () => {
       [1, 3],
       [2, 3],
     ]);
+  });
+
+  describe("OCR of pages without a text layer", () => {
+    let scan: Buffer;
+    const withOcr = (
+      ocr: Partial<ExtractOptions["ocr"]>,
+      more: Partial<ExtractOptions> = {},
+    ): ExtractOptions => ({
+      ...DEFAULT_EXTRACT_OPTIONS,
+      ...more,
+      ocr: { ...DEFAULT_EXTRACT_OPTIONS.ocr, ...ocr },
+    });
+
+    before(async () => {
+      scan = await textPagePng(PAGE_TEXTS[1] ?? "", 150);
+    });
+
+    it("OCRs only the image pages of a mixed PDF: text pages keep their text layer", async () => {
+      const ocrPages: number[] = [];
+      const doc = await extractPdf(
+        await mixedPdf([PAGES[0] ?? "", scan, PAGES[2] ?? ""]),
+        withOcr({}, { onOcrPage: (report) => ocrPages.push(report.page) }),
+      );
+      assert.deepEqual(ocrPages, [2]);
+      assert.deepEqual(
+        doc.sections.map((section) => section.page),
+        [1, 2, 3],
+      );
+      const [first, second, third] = doc.sections;
+      assert.equal(squash(first?.text ?? ""), squash(PAGES[0] ?? ""));
+      assert.equal(first?.ocrConfidence, undefined);
+      assert.equal(third?.text, PAGES[2]);
+      assert.ok(wordRecall(PAGE_TEXTS[1] ?? "", second?.text ?? "") >= 0.9, second?.text);
+      const confidence = second?.ocrConfidence ?? -1;
+      assert.ok(confidence > 0.5 && confidence <= 1, `confidence ${confidence}`);
+    });
+
+    it("with OCR_ENABLED=false skips the image pages as before", async () => {
+      const doc = await extractPdf(await mixedPdf(["text page", scan]), withOcr({ enabled: false }));
+      assert.deepEqual(doc.sections, [{ text: "text page", page: 1 }]);
+    });
+
+    it("counts the pages without text first: more than OCR_MAX_PAGES fails before any is rendered", async () => {
+      const blank = await makePdf(Array.from({ length: 2_000 }, () => ""));
+      const ocrPages: number[] = [];
+      await assert.rejects(
+        extractPdf(blank, withOcr({}, { onOcrPage: (report) => ocrPages.push(report.page) })),
+        assertPermanent("TOO_MANY_PAGES", "pdf has 2000 pages without text, more than OCR_MAX_PAGES=200"),
+      );
+      assert.deepEqual(ocrPages, []);
+    });
+
+    it("a page past OCR_PAGE_TIMEOUT_MS fails the document naming the limit", async () => {
+      await assert.rejects(
+        extractPdf(await mixedPdf([scan]), withOcr({ pageTimeoutMs: 1 })),
+        assertPermanent(
+          "OCR_PAGE_TIMEOUT",
+          /^(pdftoppm|tesseract) took more than OCR_PAGE_TIMEOUT_MS=1 on one page$/,
+        ),
+      );
+    });
+
+    it("renders a poster-sized page at a DPI lowered to stay within OCR_MAX_IMAGE_PIXELS", () => {
+      // US Letter at 300 DPI: 2550 × 3300 pixels, within 100 M; an A0 poster (2384 × 3370 pt) is not.
+      assert.equal(renderDpi(612, 792, 300, 100_000_000), 300);
+      const dpi = renderDpi(2384, 3370, 300, 100_000_000);
+      assert.ok(dpi < 300 && dpi > 250, `dpi ${dpi}`);
+      assert.ok(pagePixels(2384, 3370, dpi) <= 100_000_000);
+      assert.ok(pagePixels(2384, 3370, dpi + 1) > 100_000_000);
+    });
   });
 });
