@@ -21,7 +21,7 @@ export async function pageText(pdf: PdfDocument, pageNumber: number): Promise<st
   const page = await pdf.getPage(pageNumber);
   try {
     const content = await page.getTextContent();
-    const tables = new Map(findTables(textPieces(content.items)).map((table) => [table.firstIndex, table]));
+    const tables = new Map(findTables(textPieces(content)).map((table) => [table.firstIndex, table]));
     let text = "";
     let lineStart = true;
     let previousLine: { y: number; height: number } | null = null;
@@ -65,9 +65,9 @@ function withTable(text: string, table: PdfTable): string {
 }
 
 /** The page's items with text, as positions for table detection. */
-function textPieces(items: readonly ContentItem[]): TextPiece[] {
+function textPieces(content: TextContent): TextPiece[] {
   const pieces: TextPiece[] = [];
-  items.forEach((item, index) => {
+  content.items.forEach((item: ContentItem, index) => {
     if (!("str" in item) || item.str.trim() === "") return;
     const [a, b, c, d, x, y] = item.transform.map(Number);
     pieces.push({
@@ -78,6 +78,7 @@ function textPieces(items: readonly ContentItem[]): TextPiece[] {
       width: item.width,
       size: item.height > 0 ? item.height : Math.abs(d ?? 0),
       upright: b === 0 && c === 0 && (a ?? 0) > 0,
+      monospace: content.styles[item.fontName]?.fontFamily === "monospace",
     });
   });
   return pieces;

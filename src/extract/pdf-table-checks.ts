@@ -12,6 +12,9 @@ const MIN_COLUMNS = 2;
 /** A list item's marker: a bullet, or a number or letter with its dot or parenthesis. */
 const LIST_MARKER = /^(?:[•◦▪▫‣⁃○●■□◆◇►▸–—*-]|\(?(?:\d{1,3}|[a-zA-Z]|[ivxlcIVXLC]{1,6})[.)])$/;
 
+const SECTION_NUMBER = /^\d+(?:[.,]\d+)*\.?$/;
+const YEAR = /^(?:1[89]|2[01])\d\d$/;
+
 /** A cell of this many words is a line of running text. */
 const PROSE_WORDS = 4;
 
@@ -20,9 +23,9 @@ export function looksLikeTable(rows: readonly (readonly string[])[], minRows = T
   if (header === undefined || rows.length < minRows || header.length < MIN_COLUMNS) return false;
   // The header names at least two columns, else the labels would be made up.
   if (header.filter((cell) => cell !== "").length < MIN_COLUMNS) return false;
-  // A small bare number names no column: the first line is data, as in a table of contents set
-  // without dot leaders ("Introduction      3"). Years ("2023") do head columns.
-  if (header.some((cell) => /^\d{1,3}$/.test(cell.trim()))) return false;
+  // A number names no column: the first line is data, or a table of contents ("2.1   Syntax ... 2",
+  // "Introduction      3"). Years ("2023") do head columns.
+  if (header.some((cell) => SECTION_NUMBER.test(cell.trim()) && !YEAR.test(cell.trim()))) return false;
   for (let column = 0; column < header.length; column += 1) {
     const cells = rows.map((row) => row[column] ?? "").filter((cell) => cell !== "");
     // A band filled in one row only is stray text beside the table, not a column of it.
@@ -30,6 +33,10 @@ export function looksLikeTable(rows: readonly (readonly string[])[], minRows = T
     // Bullets or "1." down a band are a list, its markers set apart from the item text.
     if (cells.every((cell) => LIST_MARKER.test(cell))) return false;
   }
+  // Labels ending in a colon down the first band are a form's fields ("Invoice no.:   12345"), one
+  // per line, not a header row over records.
+  const labels = rows.map((row) => row[0] ?? "").filter((cell) => cell !== "");
+  if (labels.filter((cell) => cell.trimEnd().endsWith(":")).length * 2 > labels.length) return false;
   // Prose in two columns drawn line by line lines up like a table, but nearly every "cell" is a
   // line of running text; a real table has short cells (names, numbers, a header) in most rows.
   const proseRows = rows.filter((row) => row.every((cell) => cell === "" || wordCount(cell) >= PROSE_WORDS));

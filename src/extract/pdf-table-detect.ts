@@ -121,6 +121,7 @@ function tableAt(lines: readonly Line[], start: number): Found | null {
   let rowStep: number | undefined;
   /** Baseline to baseline within a wrapped cell, as first seen in this table. */
   let lineStep: number | undefined;
+  let codeInHeader = false;
   let end = start;
   for (; end < lines.length; end += 1) {
     const line = lines[end];
@@ -164,6 +165,7 @@ function tableAt(lines: readonly Line[], start: number): Found | null {
     fragments.forEach((fragment, i) => {
       const band = bands[i];
       if (band !== undefined) target.cells.set(band, [fragment.text]);
+      if (target === rows[0] && fragment.monospace) codeInHeader = true;
     });
     commit(fragments, bands);
     target.lowest = Math.min(target.lowest, ...fragments.map((f) => f.y));
@@ -179,6 +181,9 @@ function tableAt(lines: readonly Line[], start: number): Found | null {
   }
 
   const begin = rows[0] === undefined ? start : headerLinesAbove(rows[0]);
+  // Headers are words. Fixed-pitch text in the first row is an option list ("-v, --verbose   say
+  // more"), a listing or a dump whose columns line up, and its first line is no header.
+  if (codeInHeader) return null;
 
   const ordered = [...columns].sort((a, b) => a.left - b.left);
   const cells = rows.map((row) => ordered.map((column) => (row.cells.get(column) ?? []).join(" ")));
@@ -215,6 +220,7 @@ function tableAt(lines: readonly Line[], start: number): Found | null {
       const right = Math.max(band.right, fragment.right);
       if (columns.some((other) => other !== band && left < other.right && right > other.left)) break;
       const top = tops.get(band);
+      if (fragment.monospace) codeInHeader = true;
       if (top === undefined && sameBaseline(fragment.y, header.y, fragment.size)) {
         header.cells.set(band, [fragment.text]);
       } else if (

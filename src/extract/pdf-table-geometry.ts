@@ -15,6 +15,8 @@ export interface TextPiece {
   readonly size: number;
   /** Set horizontally; rotated or skewed text never joins a table. */
   readonly upright: boolean;
+  /** Set in a fixed-pitch font (pdf.js's guess from the font): code, listings, option lists. */
+  readonly monospace: boolean;
 }
 
 /** Text on one baseline with no wide gap inside: a cell's line, or a whole line of prose. */
@@ -26,6 +28,7 @@ export interface Fragment {
   readonly size: number;
   readonly firstIndex: number;
   readonly lastIndex: number;
+  readonly monospace: boolean;
 }
 
 /** Pieces within this share of the font size of each other's baseline sit on one line. */
@@ -105,5 +108,6 @@ function fragment(pieces: readonly [TextPiece, ...TextPiece[]]): Fragment {
     size: Math.max(...pieces.map((p) => p.size)),
     firstIndex: first.index,
     lastIndex: last.index,
+    monospace: pieces.every((p) => p.monospace),
   };
 }

@@ -24,6 +24,7 @@ function draw(...runs: Array<[text: string, x: number, y: number]>): TextPiece[]
     width: text.length * CHAR,
     size: SIZE,
     upright: true,
+    monospace: false,
   }));
 }
 
@@ -180,6 +181,7 @@ describe("findTables", () => {
       width: 422.5, // as LibreOffice set it in Liberation Serif
       size: SIZE,
       upright: true,
+      monospace: false,
     };
     const tail = draw(["Lead", 74, 700 - 2 * LINE], ["Weekly counts.", 150, 700 - 2 * LINE]).map((p) => ({
       ...p,
@@ -190,6 +192,20 @@ describe("findTables", () => {
       ["Dock manager", "Call the dock office first; if nobody answers within ten minutes, page the"],
       ["Lead", "Weekly counts."],
     ]);
+  });
+
+  it("does not take an option list or a listing in a fixed-pitch font for a table", () => {
+    const options = draw(
+      ["-c, --check", 72, 700],
+      ["checks the syntax only", 200, 700],
+      ["-o, --output", 72, 700 - LINE],
+      ["output file", 200, 700 - LINE],
+      ["-h, --help", 72, 700 - 2 * LINE],
+      ["display this help", 200, 700 - 2 * LINE],
+    ).map((p) => ({ ...p, monospace: p.x === 72 }));
+    assert.deepEqual(findTables(options), []);
+    // The same layout with words in the first row is a table.
+    assert.equal(findTables(options.map((p) => ({ ...p, monospace: false }))).length, 1);
   });
 
   it("leaves rotated text alone", () => {
@@ -235,6 +251,7 @@ describe("splitAtColumns", () => {
       size: SIZE,
       firstIndex: 0,
       lastIndex: 0,
+      monospace: false,
     };
     const parts = splitAtColumns(fragment, [
       { left: 74.3, right: 140 },
