@@ -101,6 +101,8 @@ export interface ChunkRow {
     readonly page?: number;
     readonly headingPath?: string[];
     readonly embedding_model?: string;
+    readonly ocr?: boolean;
+    readonly ocrConfidence?: number;
   };
 }
 

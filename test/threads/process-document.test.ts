@@ -36,6 +36,7 @@ import {
 import { createRagCorpDatabase, type RagCorpDatabase } from "../support/rag-corp-database.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { INJECTION_REPORT, paragraph } from "../support/text.js";
+import { PAGE_TEXTS, mixedPdf, textPagePng, wordRecall } from "../ocr/ocr-fixtures.js";
 
 const DIM = 64;
 const fidelityFixture = (name: string): Promise<Buffer> =>
@@ -340,6 +341,26 @@ describe("processDocument against a real database", () => {
     assert.ok(contents.every((content) => /Paragraph n\d/.test(content) && !/Paragraph o\d/.test(content)));
   });
 
+  it("a mixed PDF's scanned page is OCR'd: its chunks say ocr with the page's confidence, the stats count it", async () => {
+    const scan = await textPagePng(PAGE_TEXTS[0] ?? "", 150);
+    const doc = await env.insertDocument({
+      bytes: await mixedPdf([paragraph("t"), scan]),
+      fileName: "mixed.pdf",
+    });
+    const result = await processDocument(documentTask(doc), world.deps);
+    assert.deepEqual(outcome(result), { kind: "done", status: "READY", chunksCreated: 2 });
+    const [text, scanned] = await chunksOf(doc.documentId);
+    assert.equal(text?.metadata.page, 1);
+    assert.equal(text?.metadata.ocr, undefined);
+    assert.equal(scanned?.metadata.page, 2);
+    assert.equal(scanned?.metadata.ocr, true);
+    const confidence = Number(scanned?.metadata.ocrConfidence);
+    assert.ok(confidence > 0.5 && confidence <= 1, `confidence ${confidence}`);
+    assert.ok(wordRecall(PAGE_TEXTS[0] ?? "", scanned?.content ?? "") >= 0.9, scanned?.content);
+    assert.equal(result.stats.ocrPages, 1);
+    assert.ok(result.stats.ocrSeconds > 0);
+  });
+
   // Extraction's refusals: each fails the document for good with its reason (MAX_PAGES=4 here).
   const refusals: Array<{
     label: string;
@@ -547,6 +568,29 @@ describe("processDocument on rag-corp's schema", () => {
     assert.equal(nodes.rows.length, Math.ceil(expected.length / 2));
     assert.equal(nodes.rows[0]?.node_text, `${expected[0]} ${expected[1]}`);
   });
+  it("a scanned image uploaded to rag-corp: its chunks' metadata keeps ocr and ocr_confidence", async () => {
+    const workspaceId = await ragCorp.createWorkspace();
+    const { documentId } = await ragCorp.uploadDocument({
+      workspaceId,
+      fileName: "scan.png",
+      bytes: await textPagePng(PAGE_TEXTS[2] ?? "", 150),
+      mimeType: "image/png",
+      storage: new FileStorage(storageDir),
+    });
+    const result = await processDocument(documentTask({ documentId, workspaceId }), world.deps);
+    assert.deepEqual(outcome(result), { kind: "done", status: "READY", chunksCreated: 1 });
+    const chunks = await ragCorp.db.query<{
+      content: string;
+      metadata: Record<string, unknown>;
+      text: string;
+    }>("SELECT content, metadata, metadata::text AS text FROM chunks WHERE document_id = $1", [documentId]);
+    const [chunk] = chunks.rows;
+    assert.ok(wordRecall(PAGE_TEXTS[2] ?? "", chunk?.content ?? "") >= 0.9, chunk?.content);
+    assert.deepEqual(Object.keys(chunk?.metadata ?? {}).sort(), ["ocr", "ocr_confidence"]);
+    assert.equal(chunk?.metadata["ocr"], true);
+    assert.match(chunk?.text ?? "", /^\{"ocr": true, "ocr_confidence": 0\.\d+\}$/);
+  });
+
   it("an unsupported file is FAILED with a readable error_message", async () => {
     const workspaceId = await ragCorp.createWorkspace();
     const { documentId } = await ragCorp.uploadDocument({
