@@ -4,10 +4,10 @@ import { describe, it } from "../support/bounded-test.js";
 
 import CFB from "cfb";
 
-import { PermanentError } from "../../src/errors/permanent-error.js";
 import { compoundFormat } from "../../src/extract/compound-file.js";
 import { makeEncryptedOfficeFile } from "../support/document-fixtures.js";
 import { tinyOutlookMessage } from "../support/outlook-message.js";
+import { refusedAs } from "../support/refused-as.js";
 
 const corpus = new URL("../fixtures/fidelity/", import.meta.url);
 
@@ -15,15 +15,6 @@ function compoundFile(streams: Readonly<Record<string, Buffer>>): Uint8Array {
   const container = CFB.utils.cfb_new();
   for (const [name, data] of Object.entries(streams)) CFB.utils.cfb_add(container, name, data);
   return new Uint8Array(CFB.write(container, { type: "buffer" }) as Buffer);
-}
-
-function refusedAs(code: string, message: RegExp): (error: unknown) => boolean {
-  return (error: unknown) => {
-    assert.ok(error instanceof PermanentError);
-    assert.equal(error.code, code);
-    assert.match(error.message, message);
-    return true;
-  };
 }
 
 describe("compoundFormat", () => {

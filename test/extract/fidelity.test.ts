@@ -165,7 +165,7 @@ describe("fidelity corpus", () => {
     ["slides-libreoffice.pptx", "pptx"],
     ["slides-libreoffice.odp", "odp"],
     ["slides-libreoffice.ppt", "ppt"],
-  ]) {
+  ] as const) {
     it(`${name}: each slide's text on its slide number, titled`, async () => {
       const slides = (await source("slides.md")).split(/^(?=# )/m);
       const document = await extract(name);
@@ -189,7 +189,7 @@ describe("fidelity corpus", () => {
     ["sheets-libreoffice.xlsx", "xlsx"],
     ["sheets-libreoffice.ods", "ods"],
     ["sheets-libreoffice.xls", "xls"],
-  ]) {
+  ] as const) {
     it(`${name}: each sheet's rows on its sheet number, named`, async () => {
       const document = await extract(name);
       assert.equal(document.format, format);

@@ -9,6 +9,8 @@ export interface EpubChapter {
   readonly xhtml: string;
   /** linear="no" in the spine: auxiliary content outside the reading order. */
   readonly auxiliary?: boolean;
+  /** The archive path, when it is not OEBPS/<file> (a percent-decoded href, a missing chapter). */
+  readonly storedAs?: string;
 }
 
 /** An EPUB 3 book: the stored mimetype entry first (how readers and file-type know it), container, OPF, chapters. */
@@ -30,7 +32,7 @@ export function makeEpub(
     "OEBPS/book.opf":
       '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0">' +
       `<metadata/><manifest>${manifest}</manifest><spine>${spine}</spine></package>`,
-    ...Object.fromEntries(chapters.map((c) => [`OEBPS/${c.file}`, c.xhtml])),
+    ...Object.fromEntries(chapters.map((c) => [c.storedAs ?? `OEBPS/${c.file}`, c.xhtml])),
     ...extra,
   });
 }
@@ -73,4 +75,29 @@ function mailHeaders(subject: string, contentType: string): string {
     `Subject: ${subject}\r\nDate: Mon, 04 Mar 2024 10:00:00 +0000\r\nMIME-Version: 1.0\r\n` +
     `Content-Type: ${contentType}\r\n\r\n`
   );
+}
+
+/** An OpenDocument file (ODS, ODP) around the body of its content.xml: the stored mimetype entry first. */
+export function makeOdf(kind: "spreadsheet" | "presentation", body: string): Uint8Array {
+  const mimetype = `application/vnd.oasis.opendocument.${kind}`;
+  return makeZip({
+    mimetype,
+    "content.xml":
+      '<?xml version="1.0" encoding="UTF-8"?><office:document-content ' +
+      'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" ' +
+      'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" ' +
+      'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0">' +
+      `<office:body><office:${kind}>${body}</office:${kind}></office:body></office:document-content>`,
+    "META-INF/manifest.xml":
+      '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">' +
+      `<manifest:file-entry manifest:full-path="/" manifest:media-type="${mimetype}"/></manifest:manifest>`,
+  });
+}
+
+/** An ODS table:table-cell holding `text`, repeated `columns` times across. */
+export function odsCell(text: string, columns = 1): string {
+  const repeat = columns === 1 ? "" : ` table:number-columns-repeated="${columns}"`;
+  return text === ""
+    ? `<table:table-cell${repeat}/>`
+    : `<table:table-cell office:value-type="string"${repeat}><text:p>${text}</text:p></table:table-cell>`;
 }
