@@ -465,13 +465,6 @@ export function makeEncryptedOfficeFile(): Uint8Array {
   return new Uint8Array(CFB.write(container, { type: "buffer" }) as Buffer);
 }
 
-/** An OLE compound file that is not an encrypted package: what a legacy .doc looks like from outside. */
-export function makeLegacyCompoundFile(): Uint8Array {
-  const container = CFB.utils.cfb_new();
-  CFB.utils.cfb_add(container, "WordDocument", Buffer.from("legacy binary word document"));
-  return new Uint8Array(CFB.write(container, { type: "buffer" }) as Buffer);
-}
-
 /** A valid 1x1 PNG (signature, IHDR, IDAT, IEND): an image, which the worker does not ingest. */
 export function tinyPng(): Uint8Array {
   const chunk = (type: string, data: Buffer): Buffer => {
