@@ -6,7 +6,7 @@ export const CONVERSION_SETTINGS = {
   libreofficeTimeoutMs: setting("LIBREOFFICE_TIMEOUT_MS", milliseconds(1000, 3_600_000), {
     default: "60000",
     describe:
-      "time limit of one LibreOffice conversion (a .xls, .ppt or .rtf file; about 2 s each): past it the conversion is killed and the document `FAILED` `DOCUMENT_TIMEOUT`, not retried",
+      "time limit of one LibreOffice conversion (a .xls, .ppt or .rtf file; 4-14 s each on a busy 2-core machine): past it the conversion is killed and the document `FAILED` `DOCUMENT_TIMEOUT`, not retried",
   }),
 };
 
