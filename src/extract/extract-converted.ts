@@ -35,6 +35,12 @@ export async function extractConverted(
   options: ExtractOptions = DEFAULT_EXTRACT_OPTIONS,
 ): Promise<ExtractedDocument> {
   const route = ROUTES[format];
-  const converted = await convertWithLibreOffice(bytes, format, route.to, options.libreofficeTimeoutMs);
+  const converted = await convertWithLibreOffice(
+    bytes,
+    format,
+    route.to,
+    options.libreofficeTimeoutMs,
+    options.interrupt,
+  );
   return { ...(await route.extract(converted, options)), format };
 }

@@ -24,7 +24,8 @@ const MAX_STDOUT_BYTES = 64 * 1024;
  * OOXML format of the same kind, for the extractor of that format. Each conversion runs in a
  * private temporary directory (its input, its output and its own user profile, so conversions in
  * other threads never share a profile's lock), removed afterwards, under runBoundedTool's limits:
- * killed with its whole process group past `timeoutMs`, or by `timeout` if this thread dies first.
+ * killed with its whole process group past `timeoutMs` or when `interrupt` throws (the pipeline's
+ * checkpoint: a cancel, the drain, the document's time limit), or by `timeout` if this thread dies.
  *
  * soffice missing is the worker's fault (TransientError, retried once it is installed); a file it
  * cannot read is the file's (CORRUPT_FILE); one that takes too long fails as DOCUMENT_TIMEOUT.
@@ -34,6 +35,7 @@ export async function convertWithLibreOffice(
   from: string,
   to: ConversionTarget,
   timeoutMs: number,
+  interrupt?: () => void,
 ): Promise<Uint8Array> {
   const work = await mkdtemp(join(tmpdir(), "ragworker-soffice-"));
   try {
@@ -51,7 +53,7 @@ export async function convertWithLibreOffice(
       outDir,
       input,
     ];
-    await runSoffice(args, from, timeoutMs);
+    await runSoffice(args, from, timeoutMs, interrupt);
     // soffice exits 0 when it cannot load the input, and writes nothing: the output is the proof.
     const produced = (await readdir(outDir).catch(() => [])).find((name) => name.endsWith(`.${to}`));
     if (produced === undefined) {
@@ -63,7 +65,12 @@ export async function convertWithLibreOffice(
   }
 }
 
-async function runSoffice(args: readonly string[], from: string, timeoutMs: number): Promise<void> {
+async function runSoffice(
+  args: readonly string[],
+  from: string,
+  timeoutMs: number,
+  interrupt: (() => void) | undefined,
+): Promise<void> {
   try {
     await runBoundedTool({
       command: "soffice",
@@ -72,6 +79,7 @@ async function runSoffice(args: readonly string[], from: string, timeoutMs: numb
       maxOutputBytes: MAX_STDOUT_BYTES,
       // soffice.bin looks for a display and a home even headless; neither must be the worker's.
       env: { SAL_USE_VCLPLUGIN: "svp" },
+      ...(interrupt ? { interrupt } : {}),
     });
   } catch (error) {
     if (error instanceof ToolMissingError) {

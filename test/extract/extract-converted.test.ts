@@ -56,6 +56,19 @@ describe("extractConverted (LibreOffice headless)", () => {
     assert.ok(performance.now() - started < 5_000, "the conversion was not stopped at its limit");
   });
 
+  it("stops a conversion when the pipeline's checkpoint throws (a cancel, the drain), passing its error on", async () => {
+    const stop = new Error("document cancelled");
+    const started = performance.now();
+    const interrupt = (): void => {
+      if (performance.now() - started > 200) throw stop;
+    };
+    await assert.rejects(
+      extractDocument(rtf, null, "minutes.rtf", { ...DEFAULT_EXTRACT_OPTIONS, interrupt }),
+      (error: unknown) => error === stop,
+    );
+    assert.ok(performance.now() - started < 5_000, "the conversion was not stopped at the checkpoint");
+  });
+
   it("blames the worker, not the file, when soffice is not installed (retryable)", async () => {
     // A PATH holding coreutils' timeout and nothing else: soffice cannot be found.
     const bin = await mkdtemp(join(tmpdir(), "ragworker-no-soffice-"));
