@@ -20,6 +20,13 @@ import { scrapeMetric } from "../test/support/metrics-samples.js";
 import { createTestEnvironment } from "../test/support/test-environment.js";
 import { startWorkerProcess, waitUntilServing } from "../test/support/worker-process.js";
 import { seededSource } from "../test/support/seeded-random.js";
+import {
+  manyPageTiff,
+  mixedPdf,
+  multiPageTiff,
+  pngDeclaring,
+  textPagePng,
+} from "../test/ocr/ocr-fixtures.js";
 
 const { values } = parseArgs({
   options: {
@@ -112,8 +119,33 @@ async function seedFiles(): Promise<SeedFile[]> {
     },
     { name: "archive.zip", bytes: makeZip({ "a.txt": paragraphs.join("\n") }), mimeType: "application/zip" },
     { name: "image.png", bytes: tinyPng(), mimeType: "image/png" },
+    ...(await ocrSeeds()),
   ];
   return [...seeds, ...(await fidelityFiles())];
+}
+
+/**
+ * Scans for OCR, and the hostile files of issue 17 (each must end FAILED naming its limit, mutated
+ * or not): a 50,000 × 50,000 PNG header, a 10,000-page TIFF, a PDF of 2,000 pages without text.
+ */
+async function ocrSeeds(): Promise<SeedFile[]> {
+  const scan = await textPagePng(PROSE[0] ?? "", 100);
+  return [
+    { name: "scan.png", bytes: scan, mimeType: "image/png" },
+    {
+      name: "scans.tif",
+      bytes: await multiPageTiff([scan, await textPagePng(PROSE[1] ?? "", 100)]),
+      mimeType: null,
+    },
+    { name: "scan.pdf", bytes: await mixedPdf([PROSE[3] ?? "", scan]), mimeType: "application/pdf" },
+    { name: "huge.png", bytes: pngDeclaring(50_000, 50_000), mimeType: "image/png" },
+    { name: "fax.tif", bytes: manyPageTiff(10_000), mimeType: "image/tiff" },
+    {
+      name: "blank-scans.pdf",
+      bytes: await makePdf(Array.from({ length: 2_000 }, () => "")),
+      mimeType: "application/pdf",
+    },
+  ];
 }
 
 /** Office files and others the fidelity corpus builds with real tools, when it has been built. */
