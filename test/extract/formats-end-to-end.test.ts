@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "../support/bounded-test.js";
+import { makeEpubBomb, makeNestedEmail } from "../support/format-fixtures.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
@@ -126,5 +127,40 @@ describe("formats and extraction limits through the worker", () => {
     );
     assert.equal(text.row?.status, "READY");
     assert.match(await contentOf(text.documentId), /The “quoted” price is 20 € — not 25 €/);
+  });
+
+  test("XLS chunks, converted by LibreOffice inside a pool thread, carry their sheet numbers and names", async () => {
+    const { documentId, row } = await ingest(await fixture("sheets-libreoffice.xls"), "book.xls");
+    assert.equal(row?.status, "READY");
+    const metadata = await metadataOf(documentId);
+    assert.deepEqual(distinctRuns(metadata.map((m) => [m.format, m.page, m.headingPath])), [
+      ["xls", 1, ["Staff"]],
+      ["xls", 2, ["Inventory"]],
+    ]);
+    assert.match(await contentOf(documentId), /Item: Docking station; Quantity: 9; Location: Office/);
+  });
+
+  test("EML chunks carry the subject, then the attachment's and the forwarded message's names", async () => {
+    const { documentId, row } = await ingest(await fixture("mail-python.eml"), "handbook.eml");
+    assert.equal(row?.status, "READY");
+    const metadata = await metadataOf(documentId);
+    assert.deepEqual(distinctRuns(metadata.map((m) => m.headingPath?.join(" > "))), [
+      "Platform handbook",
+      "Platform handbook > staff.csv",
+      "Platform handbook > latin1-notes.eml > Latin-1 notes",
+    ]);
+    assert.match(
+      await contentOf(documentId),
+      /^Subject: Platform handbook\nFrom: Zoë Müller <zoe@example\.com>/,
+    );
+  });
+
+  test("an e-mail nested 100 levels deep and an EPUB zip bomb end FAILED naming their limits", async () => {
+    const mail = await ingest(makeNestedEmail(100), "deep.eml", "message/rfc822");
+    assert.equal(mail.row?.status, "FAILED");
+    assert.match(mail.row?.error_message ?? "", /e-mail nested too deeply.*\(limit 10\)/);
+    const bomb = await ingest(makeEpubBomb(32 * 1024 * 1024), "bomb.epub");
+    assert.equal(bomb.row?.status, "FAILED");
+    assert.match(bomb.row?.error_message ?? "", /decompression bomb refused \(epub\).*MAX_ARCHIVE_/);
   });
 });
