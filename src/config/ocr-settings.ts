@@ -36,7 +36,7 @@ export const OCR_SETTINGS = {
   dpi: setting("OCR_DPI", integer(50, 1200, "dots per inch"), {
     default: "300",
     describe:
-      "resolution PDF pages are rendered at for OCR (lowered for a page so large it would pass `OCR_MAX_IMAGE_PIXELS`); also tells tesseract the resolution of images that do not record one",
+      "resolution PDF pages without a text layer are rendered at for OCR (lowered for a page so large it would pass `OCR_MAX_IMAGE_PIXELS`); images are read at their own resolution",
   }),
   maxImagePixels: setting("OCR_MAX_IMAGE_PIXELS", integer(1, 2 ** 40, "a pixel count"), {
     default: "100000000",
