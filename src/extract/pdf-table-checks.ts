@@ -18,6 +18,11 @@ const YEAR = /^(?:1[89]|2[01])\d\d$/;
 /** A cell of this many words is a line of running text. */
 const PROSE_WORDS = 4;
 
+/** Whether a cell's text is a list item's marker (a bullet, "1.", "b)"). */
+export function isListMarker(text: string): boolean {
+  return LIST_MARKER.test(text.trim());
+}
+
 export function looksLikeTable(rows: readonly (readonly string[])[], minRows = TABLE_MIN_ROWS): boolean {
   const [header] = rows;
   if (header === undefined || rows.length < minRows || header.length < MIN_COLUMNS) return false;

@@ -5,7 +5,7 @@ import {
   sameBaseline,
   type TextPiece,
 } from "./pdf-table-geometry.js";
-import { CUT_TABLE_MIN_ROWS, looksLikeTable, TABLE_MIN_ROWS } from "./pdf-table-checks.js";
+import { CUT_TABLE_MIN_ROWS, isListMarker, looksLikeTable, TABLE_MIN_ROWS } from "./pdf-table-checks.js";
 import { splitAtColumns } from "./pdf-table-split.js";
 
 /** A table found on a page: the items it replaces and its cells, header row first. */
@@ -32,6 +32,8 @@ const SAME_LINE_TOLERANCE = 0.3;
  * above the table is further off by its paragraph spacing, often by only a sixth of a font size.
  */
 const LINE_STEP_TOLERANCE = 0.08;
+/** Lines walked per line of the page, at most, in search of tables (a real page needs a few). */
+const WALK_BUDGET_PER_LINE = 8;
 
 interface Column {
   left: number;
@@ -63,11 +65,15 @@ export function findTables(pieces: readonly TextPiece[]): PdfTable[] {
     fragments: fragmentsOf(line),
     upright: line.every((piece) => piece.upright),
   }));
+  const edges = pageEdges(pieces);
+  // Each start walks the lines below it: bounded, so a page of ten thousand aligned lines that are
+  // no table (a hostile file) costs linear time; past the budget the rest of the page stays flat.
+  const budget = { lines: WALK_BUDGET_PER_LINE * lines.length };
   const tables: PdfTable[] = [];
   let start = 0;
-  while (start < lines.length) {
-    const found = tableAt(lines, start);
-    const minRows = found !== null && atPageEdge(found, pieces) ? CUT_TABLE_MIN_ROWS : TABLE_MIN_ROWS;
+  while (start < lines.length && budget.lines > 0) {
+    const found = tableAt(lines, start, budget);
+    const minRows = found !== null && atPageEdge(found, edges) ? CUT_TABLE_MIN_ROWS : TABLE_MIN_ROWS;
     if (found === null || !looksLikeTable(found.table.rows, minRows)) {
       start += 1;
     } else {
@@ -81,20 +87,39 @@ export function findTables(pieces: readonly TextPiece[]): PdfTable[] {
 /** A page number or "Page 3 of 7": page furniture, not content around a table. */
 const PAGE_NUMBER = /^(?:(?:page|p\.)\s*)?\d+(?:\s*(?:of|\/)\s*\d+)?$/i;
 
+interface PageEdges {
+  /** Highest and lowest baselines of the page's text, page numbers aside. */
+  readonly top: number;
+  readonly bottom: number;
+  readonly size: number;
+}
+
+function pageEdges(pieces: readonly TextPiece[]): PageEdges {
+  // Loops, not Math.max(...): a page may hold more pieces than a call takes arguments.
+  let top = -Infinity;
+  let bottom = Infinity;
+  let size = 0;
+  for (const piece of pieces) {
+    if (PAGE_NUMBER.test(piece.text.trim())) continue;
+    top = Math.max(top, piece.y);
+    bottom = Math.min(bottom, piece.y);
+    size = Math.max(size, piece.size);
+  }
+  return { top, bottom, size };
+}
+
 /**
  * Whether nothing but page numbers stands above the table or below it: a table cut by a page break
  * leaves a part of it at the page's edge, maybe a header and one row only.
  */
-function atPageEdge(found: Found, pieces: readonly TextPiece[]): boolean {
-  const around = pieces.filter(
-    (piece) =>
-      (piece.index < found.table.firstIndex || piece.index > found.table.lastIndex) &&
-      !PAGE_NUMBER.test(piece.text.trim()),
-  );
-  const tolerance = (piece: TextPiece): number => SAME_LINE_TOLERANCE * piece.size;
-  const nothingAbove = around.every((piece) => piece.y <= found.top + tolerance(piece));
-  const nothingBelow = around.every((piece) => piece.y >= found.bottom - tolerance(piece));
-  return nothingAbove || nothingBelow;
+function atPageEdge(found: Found, edges: PageEdges): boolean {
+  const tolerance = SAME_LINE_TOLERANCE * edges.size;
+  return found.top >= edges.top - tolerance || found.bottom <= edges.bottom + tolerance;
+}
+
+/** A marker set apart from the text after it: a list item's line, not a table row. */
+function listItem(fragments: readonly Fragment[]): boolean {
+  return fragments.length >= 2 && isListMarker(fragments[0]?.text ?? "");
 }
 
 interface Found {
@@ -111,9 +136,12 @@ interface Line {
   readonly upright: boolean;
 }
 
-function tableAt(lines: readonly Line[], start: number): Found | null {
+function tableAt(lines: readonly Line[], start: number, budget: { lines: number }): Found | null {
   const first = lines[start];
   if (first === undefined || first.fragments.length < 2 || !first.upright) return null;
+  // A list item's marker sits apart from its text like a cell: list lines neither start a table
+  // nor join one as rows (a table right under a list stays apart from it).
+  if (listItem(first.fragments)) return null;
   const columns: Column[] = [];
   const rows: Row[] = [];
   let previous: Placed | null = null;
@@ -124,8 +152,9 @@ function tableAt(lines: readonly Line[], start: number): Found | null {
   let codeInHeader = false;
   let end = start;
   for (; end < lines.length; end += 1) {
+    budget.lines -= 1;
     const line = lines[end];
-    if (line === undefined || !line.upright) break;
+    if (line === undefined || !line.upright || budget.lines < 0) break;
     const placed = placeLine(line.fragments);
     if (placed === null) break;
     const { fragments, bands } = placed;
@@ -155,7 +184,7 @@ function tableAt(lines: readonly Line[], start: number): Found | null {
       previous = { column: headBand, y: head.y };
       commit(fragments, bands);
       continue;
-    } else if (head.y < row.lowest && isRowStep(row.lowest - head.y, size)) {
+    } else if (head.y < row.lowest && isRowStep(row.lowest - head.y, size) && !listItem(fragments)) {
       rowStep ??= row.lowest - head.y;
       target = newRow(head.y, end);
       rows.push(target);
@@ -168,7 +197,7 @@ function tableAt(lines: readonly Line[], start: number): Found | null {
       if (target === rows[0] && fragment.monospace) codeInHeader = true;
     });
     commit(fragments, bands);
-    target.lowest = Math.min(target.lowest, ...fragments.map((f) => f.y));
+    target.lowest = fragments.reduce((lowest, f) => Math.min(lowest, f.y), target.lowest);
     const last = fragments.at(-1);
     const lastBand = bands.at(-1);
     if (last !== undefined && lastBand !== undefined) previous = { column: lastBand, y: last.y };
@@ -195,7 +224,7 @@ function tableAt(lines: readonly Line[], start: number): Found | null {
     table: { firstIndex: firstFragment.firstIndex, lastIndex: lastFragment.lastIndex, rows: cells },
     end,
     top: rows[0]?.y ?? 0,
-    bottom: Math.min(...rows.map((row) => row.lowest)),
+    bottom: rows.reduce((lowest, row) => Math.min(lowest, row.lowest), Infinity),
   };
 
   /**

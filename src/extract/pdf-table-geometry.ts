@@ -105,7 +105,7 @@ function fragment(pieces: readonly [TextPiece, ...TextPiece[]]): Fragment {
     left: first.x,
     right,
     y: first.y,
-    size: Math.max(...pieces.map((p) => p.size)),
+    size: pieces.reduce((largest, p) => Math.max(largest, p.size), 0),
     firstIndex: first.index,
     lastIndex: last.index,
     monospace: pieces.every((p) => p.monospace),

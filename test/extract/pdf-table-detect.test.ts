@@ -108,6 +108,19 @@ describe("findTables", () => {
     assert.equal(findTables(pieces)[0]?.lastIndex, 8);
   });
 
+  it("keeps a list right above a table out of it", () => {
+    const pieces = draw(
+      ["•", 90, 700 + 2 * LINE],
+      ["Rotations last one week.", 108, 700 + 2 * LINE],
+      ["•", 90, 700 + LINE],
+      ["Handover on Mondays.", 108, 700 + LINE],
+      ...grid(PEOPLE, COLUMNS),
+    );
+    const tables = findTables(pieces);
+    assert.deepEqual(tables[0]?.rows, PEOPLE);
+    assert.equal(tables[0]?.firstIndex, 4);
+  });
+
   it("does not take a bulleted or a numbered list for a table", () => {
     const items = ["Rotations last one week.", "Handover is on Mondays.", "Runbooks are in the wiki."];
     for (const marker of ["•", "1.", "a)"]) {
@@ -306,5 +319,31 @@ describe("looksLikeTable", () => {
       ["cluster, which took three", "now hands over on Monday"],
     ];
     assert.equal(looksLikeTable(prose), false);
+  });
+});
+
+describe("findTables on a hostile page", () => {
+  it("takes linear time on thousands of aligned lines that make no table", () => {
+    // Two fragments a line, every line's first band a section number: a table of contents that
+    // fails the checks from every start line. Unbounded, each start would walk all lines below it,
+    // and four times the lines would take sixteen times as long.
+    const page = (lines: number): TextPiece[] => {
+      const runs: Array<[string, number, number]> = [];
+      for (let i = 0; i < lines; i += 1)
+        runs.push([`${i}.1`, 72, 700 - i * LINE], [`Section ${i}`, 200, 700 - i * LINE]);
+      return draw(...runs);
+    };
+    const seconds = (pieces: TextPiece[]): number => {
+      const started = performance.now();
+      assert.deepEqual(findTables(pieces), []);
+      return (performance.now() - started) / 1000;
+    };
+    seconds(page(500)); // warm up
+    const small = seconds(page(2_000));
+    const large = seconds(page(8_000));
+    assert.ok(
+      large < 8 * small + 0.5,
+      `2,000 lines: ${small.toFixed(2)} s, 8,000 lines: ${large.toFixed(2)} s`,
+    );
   });
 });
