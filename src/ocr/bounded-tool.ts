@@ -82,6 +82,7 @@ export function runBoundedTool(run: ToolRun): Promise<Uint8Array> {
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, ...run.env },
     });
+    const started = Date.now();
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = "";
@@ -133,7 +134,15 @@ export function runBoundedTool(run: ToolRun): Promise<Uint8Array> {
       if (code === COMMAND_NOT_FOUND || code === COMMAND_NOT_RUNNABLE) {
         return reject(new ToolMissingError(run.command));
       }
-      if (signal === "SIGKILL") return reject(new ToolTimeoutError(run.command, run.timeoutMs));
+      if (signal === "SIGKILL") {
+        // Past the limit, it was the `timeout` backstop (our timer was late); before it, someone
+        // else killed it: on Linux, the out-of-memory killer.
+        return reject(
+          Date.now() - started >= run.timeoutMs
+            ? new ToolTimeoutError(run.command, run.timeoutMs)
+            : new ToolFailedError(run.command, stderr.trim(), "was killed (SIGKILL: out of memory?)"),
+        );
+      }
       if (code !== 0) {
         return reject(new ToolFailedError(run.command, stderr.trim(), `exited with ${code ?? signal}`));
       }

@@ -129,6 +129,18 @@ describe("runBoundedTool", () => {
     );
   });
 
+  it("a tool killed by someone else before its limit (the OOM killer) is a failure, not a timeout", async () => {
+    await assert.rejects(
+      runBoundedTool({
+        command: "sh",
+        args: ["-c", "kill -KILL $$"],
+        timeoutMs: 30_000,
+        maxOutputBytes: 1024,
+      }),
+      (error: unknown) => error instanceof ToolFailedError && /was killed \(SIGKILL/.test(error.message),
+    );
+  });
+
   it("stops a tool writing more than maxOutputBytes", async () => {
     await assert.rejects(
       runBoundedTool({ command: "yes", args: [], timeoutMs: 10_000, maxOutputBytes: 64 * 1024 }),
