@@ -46,7 +46,7 @@ export async function extractPdf(
     const read =
       options.ocr.enabled && withoutText.length > 0
         ? await ocrPages(pdf, bytes, withoutText, options)
-        : new Map();
+        : new Map<number, ExtractedSection>();
     return {
       format: "pdf",
       sections: sections
