@@ -103,16 +103,14 @@ describe("extractImage (OCR)", () => {
   });
 
   it("refuses an image declaring 50,000 × 50,000 pixels from its header, without decoding it", async () => {
-    const started = process.hrtime.bigint();
-    const heapBefore = process.memoryUsage().rss;
+    const rssBefore = process.memoryUsage().rss;
     await assert.rejects(
       extractDocument(pngDeclaring(50_000, 50_000), "image/png", "huge.png"),
       permanent("IMAGE_TOO_LARGE", /50000 × 50000 = 2500000000 pixels > OCR_MAX_IMAGE_PIXELS=100000000$/),
     );
-    const milliseconds = Number(process.hrtime.bigint() - started) / 1e6;
-    // Decoding would need 2.5 GB and take seconds; reading a header takes neither.
-    assert.ok(milliseconds < 2_000, `took ${milliseconds} ms`);
-    assert.ok(process.memoryUsage().rss - heapBefore < 500 * 1024 * 1024);
+    // Decoding would need 2.5 GB; reading the header needs next to nothing.
+    const grown = process.memoryUsage().rss - rssBefore;
+    assert.ok(grown < 256 * 1024 * 1024, `the process grew by ${grown} bytes`);
   });
 
   it("refuses a TIFF of 10,000 pages naming OCR_MAX_PAGES, before reading any page", async () => {
