@@ -86,12 +86,65 @@ for source in "$source_dir"/*.md; do
   to_pdf "$work/$name-odt.odt" "$out/$name-odt.pdf"
 done
 
-# --- No table: prose set in two columns (a flat ODT with a two-column section) -------------------
+# --- A table as LibreOffice itself sets one (not pandoc's): borders, cell padding, a bold header
+# row repeated on each page, centred and right-aligned cells. Written as flat ODT from
+# source/native-table.json, which is also its truth.
+/usr/bin/python3 - "$source_dir/native-table.json" "$work/native-table.fodt" "$out/native-table.truth.json" <<'PY'
+import json, sys
+from xml.sax.saxutils import escape
+spec = json.load(open(sys.argv[1], encoding="utf-8"))
+aligns = spec["align"]
+def cell(text, header, column):
+    style = "Head" if header else {"left": "Left", "center": "Center", "right": "Right"}[aligns[column]]
+    return f'<table:table-cell table:style-name="Cell" office:value-type="string"><text:p text:style-name="{style}">{escape(text)}</text:p></table:table-cell>'
+def row(cells, header=False):
+    return "<table:table-row>" + "".join(cell(text, header, i) for i, text in enumerate(cells)) + "</table:table-row>"
+header, *body = spec["rows"]
+columns = "".join(f'<table:table-column table:style-name="Col{i}"/>' for i in range(len(header)))
+column_styles = "".join(
+    f'<style:style style:name="Col{i}" style:family="table-column"><style:table-column-properties style:column-width="{width}cm"/></style:style>'
+    for i, width in enumerate(spec["widths"]))
+table = (f'<table:table table:name="Table1" table:style-name="Table">{columns}'
+         f'<table:table-header-rows>{row(header, True)}</table:table-header-rows>'
+         + "".join(row(r) for r in body) + "</table:table>")
+paragraphs = lambda texts: "".join(f"<text:p>{escape(t)}</text:p>" for t in texts)
+open(sys.argv[2], "w", encoding="utf-8").write(f"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+ office:version="1.2" office:mimetype="application/vnd.oasis.opendocument.text">
+<office:automatic-styles>
+ <style:style style:name="Table" style:family="table"><style:table-properties style:width="{sum(spec['widths'])}cm" table:align="left"/></style:style>
+ {column_styles}
+ <style:style style:name="Cell" style:family="table-cell"><style:table-cell-properties fo:padding="0.1cm" fo:border="0.5pt solid #000000"/></style:style>
+ <style:style style:name="Head" style:family="paragraph"><style:text-properties fo:font-weight="bold"/></style:style>
+ <style:style style:name="Left" style:family="paragraph"><style:paragraph-properties fo:text-align="start"/></style:style>
+ <style:style style:name="Center" style:family="paragraph"><style:paragraph-properties fo:text-align="center"/></style:style>
+ <style:style style:name="Right" style:family="paragraph"><style:paragraph-properties fo:text-align="end"/></style:style>
+</office:automatic-styles>
+<office:body><office:text>
+{paragraphs(spec["before"])}
+{table}
+{paragraphs(spec["after"])}
+</office:text></office:body></office:document>
+""")
+blocks = [{"kind": "text", "text": t} for t in spec["before"]] + [{"kind": "table", "rows": spec["rows"]}] + [{"kind": "text", "text": t} for t in spec["after"]]
+with open(sys.argv[3], "w", encoding="utf-8") as truth:
+    json.dump({"blocks": blocks}, truth, ensure_ascii=False, indent=1)
+    truth.write("\n")
+PY
+to_pdf "$work/native-table.fodt" "$out/native-table-odt.pdf"
+
+# --- No table: justified prose set in two columns (a flat ODT with a two-column section) ---------
 /usr/bin/python3 - "$source_dir/two-columns.txt" "$work/two-columns.fodt" <<'PY'
 import sys
 from xml.sax.saxutils import escape
 paragraphs = [p.strip() for p in open(sys.argv[1], encoding="utf-8").read().split("\n\n") if p.strip()]
-body = "\n".join(f"<text:p>{escape(' '.join(p.split()))}</text:p>" for p in paragraphs)
+# Justified, as newsletters are: LibreOffice stretches the word spaces, the widest gaps inside
+# prose that table detection sees.
+body = "\n".join(f'<text:p text:style-name="Justified">{escape(" ".join(p.split()))}</text:p>' for p in paragraphs)
 open(sys.argv[2], "w", encoding="utf-8").write(f"""<?xml version="1.0" encoding="UTF-8"?>
 <office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
  xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
@@ -99,6 +152,7 @@ open(sys.argv[2], "w", encoding="utf-8").write(f"""<?xml version="1.0" encoding=
  xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
  office:version="1.2" office:mimetype="application/vnd.oasis.opendocument.text">
 <office:automatic-styles>
+ <style:style style:name="Justified" style:family="paragraph"><style:paragraph-properties fo:text-align="justify"/></style:style>
  <style:style style:name="Sect1" style:family="section">
   <style:section-properties><style:columns fo:column-count="2" fo:column-gap="0.8cm"/></style:section-properties>
  </style:style>

@@ -31,6 +31,10 @@ export function looksLikeTable(rows: readonly (readonly string[])[], minRows = T
   // A number names no column: the first line is data, or a table of contents ("2.1   Syntax ... 2",
   // "Introduction      3"). Years ("2023") do head columns.
   if (header.some((cell) => SECTION_NUMBER.test(cell.trim()) && !YEAR.test(cell.trim()))) return false;
+  // Rows under the header fill two cells or more, each of them: lines that only happen to fall in
+  // one band (a justified line, a caption) make no table of a line above them.
+  const fullRows = rows.slice(1).filter((row) => row.filter((cell) => cell !== "").length >= MIN_COLUMNS);
+  if (fullRows.length < minRows - 1) return false;
   for (let column = 0; column < header.length; column += 1) {
     const cells = rows.map((row) => row[column] ?? "").filter((cell) => cell !== "");
     // A band filled in one row only is stray text beside the table, not a column of it.

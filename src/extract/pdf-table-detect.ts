@@ -117,6 +117,17 @@ function atPageEdge(found: Found, edges: PageEdges): boolean {
   return found.top >= edges.top - tolerance || found.bottom <= edges.bottom + tolerance;
 }
 
+/**
+ * A cell's lines as one text. LibreOffice breaks a line after a hyphen ("re-" / "index"), so a
+ * line ending in a hyphen right after a letter or digit goes on without a space.
+ */
+export function cellText(lines: readonly string[]): string {
+  return lines.reduce(
+    (text, line) => (text === "" ? line : /[\p{L}\p{N}]-$/u.test(text) ? text + line : `${text} ${line}`),
+    "",
+  );
+}
+
 /** A marker set apart from the text after it: a list item's line, not a table row. */
 function listItem(fragments: readonly Fragment[]): boolean {
   return fragments.length >= 2 && isListMarker(fragments[0]?.text ?? "");
@@ -215,7 +226,7 @@ function tableAt(lines: readonly Line[], start: number, budget: { lines: number 
   if (codeInHeader) return null;
 
   const ordered = [...columns].sort((a, b) => a.left - b.left);
-  const cells = rows.map((row) => ordered.map((column) => (row.cells.get(column) ?? []).join(" ")));
+  const cells = rows.map((row) => ordered.map((column) => cellText(row.cells.get(column) ?? [])));
   const lastLine = lines[end - 1];
   const firstFragment = lines[begin]?.fragments[0];
   const lastFragment = lastLine?.fragments.at(-1);
@@ -305,7 +316,9 @@ function tableAt(lines: readonly Line[], start: number, budget: { lines: number 
       const overlapping = columns
         .filter((c) => fragment.left < c.right && fragment.right > c.left)
         .sort((a, b) => a.left - b.left);
-      const parts = overlapping.length > 1 ? splitAtColumns(fragment, overlapping) : [fragment];
+      // pdf.js glues a cell to its neighbour; a line across three or more bands is prose.
+      if (overlapping.length > 2) return null;
+      const parts = overlapping.length === 2 ? splitAtColumns(fragment, overlapping) : [fragment];
       if (parts === null) return null;
       for (const [i, part] of parts.entries()) {
         const band =

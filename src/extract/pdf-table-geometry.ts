@@ -34,10 +34,11 @@ export interface Fragment {
 /** Pieces within this share of the font size of each other's baseline sit on one line. */
 const SAME_BASELINE = 0.3;
 /**
- * A gap of this many font sizes splits a line into fragments (cells). A word space is about 0.25 em;
- * table cells are set at least the two cell paddings apart, and usually much further.
+ * A gap of this many font sizes splits a line into fragments (cells). A word space is about 0.25 em
+ * (pdf.js keeps it inside its items); table cells are set at least the two cell paddings apart, and
+ * pdf.js cuts its items at gaps over about 0.6 em.
  */
-const CELL_GAP = 0.8;
+const CELL_GAP = 0.55;
 /** Pieces further apart than this (in font sizes) but closer than CELL_GAP are separate words. */
 const WORD_GAP = 0.15;
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "../support/bounded-test.js";
 
 import { looksLikeTable } from "../../src/extract/pdf-table-checks.js";
-import { findTables } from "../../src/extract/pdf-table-detect.js";
+import { cellText, findTables } from "../../src/extract/pdf-table-detect.js";
 import { drawnLines, fragmentsOf, type TextPiece } from "../../src/extract/pdf-table-geometry.js";
 import { splitAtColumns } from "../../src/extract/pdf-table-split.js";
 
@@ -221,6 +221,25 @@ describe("findTables", () => {
     assert.equal(findTables(options.map((p) => ({ ...p, monospace: false }))).length, 1);
   });
 
+  it("does not cut a justified line of prose into cells, nor the lines under it", () => {
+    // Word spaces stretched wide enough to split lines; the next lines run across every band.
+    const pieces = draw(
+      ["value=x01", 118, 700],
+      [",", 200, 700],
+      ["len=3", 220, 700],
+      ["three", 300, 700],
+      ["bytes", 360, 700],
+      ["octet string values are copied as they are and never converted in any way", 118, 700 - LINE],
+      ["so a reader sees the very bytes that the writer put into the structure", 118, 700 - 2 * LINE],
+      ["value=x02", 118, 700 - 3 * LINE],
+      [",", 200, 700 - 3 * LINE],
+      ["len=3", 220, 700 - 3 * LINE],
+      ["three", 300, 700 - 3 * LINE],
+      ["bytes", 360, 700 - 3 * LINE],
+    );
+    assert.deepEqual(findTables(pieces), []);
+  });
+
   it("leaves rotated text alone", () => {
     const pieces = draw(...grid(PEOPLE, COLUMNS)).map((p) => ({ ...p, upright: false }));
     assert.deepEqual(findTables(pieces), []);
@@ -251,6 +270,17 @@ describe("drawnLines and fragmentsOf", () => {
     );
     const backLeft = draw(["wrapped", 200, 700], ["cell", 72, 700]);
     assert.equal(drawnLines(backLeft).length, 2);
+  });
+});
+
+describe("cellText", () => {
+  it("joins a cell's lines with spaces, but not after a hyphen LibreOffice broke the line at", () => {
+    assert.equal(
+      cellText(["Search returns stale", "chunks after a re-", "index"]),
+      "Search returns stale chunks after a re-index",
+    );
+    assert.equal(cellText(["2024-02-", "11"]), "2024-02-11");
+    assert.equal(cellText(["Costs -", "estimated"]), "Costs - estimated");
   });
 });
 

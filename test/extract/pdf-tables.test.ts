@@ -1,6 +1,6 @@
 /**
  * Tables in PDFs (scripts/make-table-corpus.sh: pandoc writes markdown tables as DOCX and ODT,
- * LibreOffice prints them): each table must reach the text as "Header: value" rows, with at least
+ * LibreOffice prints them; one table is LibreOffice's own, with borders and a bold header): each table must reach the text as "Header: value" rows, with at least
  * 95% of the source's cells in the right row under the right header, and the paragraphs, headings
  * and list items around the tables must come through word for word. Pages of prose in two columns
  * must not turn into tables.
@@ -138,6 +138,7 @@ describe("tables in PDFs made by LibreOffice", () => {
     { pdf: "inventory-ledger-odt.pdf", truth: "inventory-ledger.truth.json" },
     { pdf: "price-list-docx.pdf", truth: "price-list.truth.json" },
     { pdf: "price-list-odt.pdf", truth: "price-list.truth.json" },
+    { pdf: "native-table-odt.pdf", truth: "native-table.truth.json" },
   ];
   const total = { cells: 0, landed: 0, spurious: 0 };
 
