@@ -6,6 +6,7 @@ import {
   type TextPiece,
 } from "./pdf-table-geometry.js";
 import { CUT_TABLE_MIN_ROWS, isListMarker, looksLikeTable, TABLE_MIN_ROWS } from "./pdf-table-checks.js";
+import { atPageEdge, pageEdges } from "./pdf-table-page-edges.js";
 import { splitAtColumns } from "./pdf-table-split.js";
 
 /** A table found on a page: the items it replaces and its cells, header row first. */
@@ -25,8 +26,6 @@ const CONTINUATION_STEP = 1.35;
 const MAX_ROW_STEP = 1.9;
 /** Rows may sit this many font sizes further apart than the table's first two (rounding, borders). */
 const ROW_STEP_TOLERANCE = 0.25;
-/** Text this close (in font sizes) to the table's top or bottom baseline is on that line. */
-const SAME_LINE_TOLERANCE = 0.3;
 /**
  * Lines of one cell are set exactly one line spacing apart (up to rounding); a heading or caption
  * above the table is further off by its paragraph spacing, often by only a sixth of a font size.
@@ -73,7 +72,8 @@ export function findTables(pieces: readonly TextPiece[]): PdfTable[] {
   let start = 0;
   while (start < lines.length && budget.lines > 0) {
     const found = tableAt(lines, start, budget);
-    const minRows = found !== null && atPageEdge(found, edges) ? CUT_TABLE_MIN_ROWS : TABLE_MIN_ROWS;
+    const minRows =
+      found !== null && atPageEdge(found.top, found.bottom, edges) ? CUT_TABLE_MIN_ROWS : TABLE_MIN_ROWS;
     if (found === null || !looksLikeTable(found.table.rows, minRows)) {
       start += 1;
     } else {
@@ -82,39 +82,6 @@ export function findTables(pieces: readonly TextPiece[]): PdfTable[] {
     }
   }
   return tables;
-}
-
-/** A page number or "Page 3 of 7": page furniture, not content around a table. */
-const PAGE_NUMBER = /^(?:(?:page|p\.)\s*)?\d+(?:\s*(?:of|\/)\s*\d+)?$/i;
-
-interface PageEdges {
-  /** Highest and lowest baselines of the page's text, page numbers aside. */
-  readonly top: number;
-  readonly bottom: number;
-  readonly size: number;
-}
-
-function pageEdges(pieces: readonly TextPiece[]): PageEdges {
-  // Loops, not Math.max(...): a page may hold more pieces than a call takes arguments.
-  let top = -Infinity;
-  let bottom = Infinity;
-  let size = 0;
-  for (const piece of pieces) {
-    if (PAGE_NUMBER.test(piece.text.trim())) continue;
-    top = Math.max(top, piece.y);
-    bottom = Math.min(bottom, piece.y);
-    size = Math.max(size, piece.size);
-  }
-  return { top, bottom, size };
-}
-
-/**
- * Whether nothing but page numbers stands above the table or below it: a table cut by a page break
- * leaves a part of it at the page's edge, maybe a header and one row only.
- */
-function atPageEdge(found: Found, edges: PageEdges): boolean {
-  const tolerance = SAME_LINE_TOLERANCE * edges.size;
-  return found.top >= edges.top - tolerance || found.bottom <= edges.bottom + tolerance;
 }
 
 /**
