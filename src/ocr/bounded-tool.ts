@@ -5,7 +5,7 @@ export interface ToolRun {
   readonly command: string;
   readonly args: readonly string[];
   readonly stdin?: Uint8Array;
-  /** Killed (SIGKILL, with anything it started) past this: ToolTimeoutError. */
+  /** Stopped (SIGTERM, then SIGKILL; with anything it started) past this: ToolTimeoutError. */
   readonly timeoutMs: number;
   /** Killed when its stdout grows past this: ToolFailedError. */
   readonly maxOutputBytes: number;
@@ -59,7 +59,14 @@ const INTERRUPT_POLL_MS = 100;
 /** coreutils `timeout` exits 127 when it cannot find the command, 126 when it cannot run it. */
 const COMMAND_NOT_FOUND = 127;
 const COMMAND_NOT_RUNNABLE = 126;
+/** coreutils `timeout` exits 124 when it timed the command out. */
+const TIMED_OUT = 124;
 const STDERR_TAIL_CHARS = 400;
+/**
+ * A tool asked to stop (SIGTERM) gets this long before its whole group is killed (SIGKILL), by
+ * `timeout` (`-k`) and, should that be gone too, by us.
+ */
+const KILL_AFTER_MS = 1_000;
 /**
  * The backstop `timeout` waits this much longer than our own timer: ours normally fires first (and
  * says why); `timeout` only acts when the thread that owned the tool is gone (terminated at its
@@ -68,15 +75,19 @@ const STDERR_TAIL_CHARS = 400;
 const BACKSTOP_SLACK_MS = 2_000;
 
 /**
- * Runs the tool under coreutils' `timeout -s KILL` in a process group of its own, so three things
- * stop it: our timer, the caller's interrupt (each kills the whole group), and, should this thread
- * die before either fires, `timeout` itself. A thread therefore never leaves a tool running past
- * its limit, and it runs one tool at a time (the caller awaits each run).
+ * Runs the tool under coreutils' `timeout` in a process group of its own, so three things stop it:
+ * our timer, the caller's interrupt, and, should this thread die before either fires, `timeout`
+ * itself. A thread therefore never leaves a tool running past its limit, and it runs one tool at a
+ * time (the caller awaits each run). Stopping asks `timeout` (SIGTERM), which passes the signal on
+ * and reaps the tool before it exits: a tool killed outright would be left for PID 1 to reap, and in
+ * a container whose PID 1 is node nothing does. SIGKILL to the whole group follows a second later
+ * for a tool that ignores SIGTERM.
  */
 export function runBoundedTool(run: ToolRun): Promise<Uint8Array> {
   const backstopSeconds = ((run.timeoutMs + BACKSTOP_SLACK_MS) / 1000).toFixed(3);
   return new Promise((resolve, reject) => {
-    const child = spawn("timeout", ["-s", "KILL", backstopSeconds, run.command, ...run.args], {
+    const killAfter = String(KILL_AFTER_MS / 1000);
+    const child = spawn("timeout", ["-k", killAfter, backstopSeconds, run.command, ...run.args], {
       // Its own process group (setsid): a kill of -pid reaches the tool as well as `timeout`.
       detached: true,
       stdio: ["pipe", "pipe", "pipe"],
@@ -87,10 +98,15 @@ export function runBoundedTool(run: ToolRun): Promise<Uint8Array> {
     let stdoutBytes = 0;
     let stderr = "";
     let stopped: Error | null = null;
+    let forceKill: NodeJS.Timeout | undefined;
     const stop = (reason: Error): void => {
       if (stopped) return;
       stopped = reason;
-      killGroup(child.pid);
+      signal(child.pid, "SIGTERM");
+      forceKill = setTimeout(
+        () => signal(child.pid === undefined ? undefined : -child.pid, "SIGKILL"),
+        KILL_AFTER_MS * 2,
+      );
     };
     const timer = setTimeout(() => stop(new ToolTimeoutError(run.command, run.timeoutMs)), run.timeoutMs);
     const poll = run.interrupt
@@ -122,21 +138,24 @@ export function runBoundedTool(run: ToolRun): Promise<Uint8Array> {
 
     child.once("error", (error) => {
       clearTimeout(timer);
+      clearTimeout(forceKill);
       if (poll) clearInterval(poll);
       // Only `timeout` itself is spawned directly: coreutils, on every Debian, but still a tool.
       const code = (error as NodeJS.ErrnoException).code;
       reject(code === "ENOENT" || code === "EACCES" ? new ToolMissingError("timeout") : error);
     });
-    child.once("close", (code, signal) => {
+    child.once("close", (code, signalName) => {
       clearTimeout(timer);
+      clearTimeout(forceKill);
       if (poll) clearInterval(poll);
       if (stopped) return reject(stopped);
       if (code === COMMAND_NOT_FOUND || code === COMMAND_NOT_RUNNABLE) {
         return reject(new ToolMissingError(run.command));
       }
-      if (signal === "SIGKILL") {
-        // Past the limit, it was the `timeout` backstop (our timer was late); before it, someone
-        // else killed it: on Linux, the out-of-memory killer.
+      if (code === TIMED_OUT) return reject(new ToolTimeoutError(run.command, run.timeoutMs));
+      if (signalName === "SIGKILL") {
+        // Past the limit, `timeout` killed it (its -k, the tool having ignored SIGTERM); before
+        // it, someone else did: on Linux, the out-of-memory killer.
         return reject(
           Date.now() - started >= run.timeoutMs
             ? new ToolTimeoutError(run.command, run.timeoutMs)
@@ -144,18 +163,19 @@ export function runBoundedTool(run: ToolRun): Promise<Uint8Array> {
         );
       }
       if (code !== 0) {
-        return reject(new ToolFailedError(run.command, stderr.trim(), `exited with ${code ?? signal}`));
+        return reject(new ToolFailedError(run.command, stderr.trim(), `exited with ${code ?? signalName}`));
       }
       resolve(new Uint8Array(Buffer.concat(stdout, stdoutBytes)));
     });
   });
 }
 
-function killGroup(pid: number | undefined): void {
+/** `pid` (negative: its process group) sent `name`; nothing when it is gone already. */
+function signal(pid: number | undefined, name: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {
-    process.kill(-pid, "SIGKILL");
+    process.kill(pid, name);
   } catch {
-    // ESRCH: the group is gone already (it exited between the decision and the kill).
+    // ESRCH: it exited between the decision and the signal.
   }
 }

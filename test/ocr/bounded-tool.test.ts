@@ -112,6 +112,23 @@ describe("runBoundedTool", () => {
     }
   });
 
+  it("a tool that ignores SIGTERM is killed all the same, a second or two later", async () => {
+    const pidFile = join(directory, "stubborn.pids");
+    await assert.rejects(
+      runBoundedTool({
+        command: "sh",
+        // Only SIGKILL ends this loop (each `sleep` it starts dies of the SIGTERM, the shell not).
+        args: ["-c", `trap "" TERM; echo $$ > ${pidFile}; echo $$ >> ${pidFile}; while :; do sleep 1; done`],
+        timeoutMs: 300,
+        maxOutputBytes: 1024,
+      }),
+      (error: unknown) => error instanceof ToolTimeoutError,
+    );
+    for (const pid of await pidsIn(pidFile)) {
+      await waitUntil(`process ${pid} gone`, () => !alive(pid), { timeoutMs: 10_000 });
+    }
+  });
+
   it("a tool not installed is ToolMissingError, a failing one ToolFailedError with its stderr", async () => {
     await assert.rejects(
       runBoundedTool({ command: "no-such-ocr-tool", args: [], timeoutMs: 5_000, maxOutputBytes: 1024 }),
