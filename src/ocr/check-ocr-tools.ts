@@ -30,7 +30,7 @@ export async function checkOcrTools(ocr: Pick<OcrSettings, "enabled" | "language
       (output) => Buffer.from(output).toString("utf8"),
       (error: unknown) =>
         refuse(
-          error instanceof ToolMissingError ? `${command} is not installed` : `${command} failed`,
+          error instanceof ToolMissingError ? `${error.command} is not installed` : `${command} failed`,
           error,
         ),
     );
