@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "../support/bounded-test.js";
 
 import { StartupError } from "../../src/errors/startup-error.js";
@@ -19,6 +22,27 @@ describe("checkOcrTools (at start)", () => {
       );
       return true;
     });
+  });
+
+  it("refuses to start when tesseract is not installed at all", async () => {
+    // A PATH where only coreutils' timeout is found, not tesseract.
+    const directory = await mkdtemp(join(tmpdir(), "no-tesseract-"));
+    const path = process.env["PATH"];
+    try {
+      await symlink("/usr/bin/timeout", join(directory, "timeout"));
+      process.env["PATH"] = directory;
+      await assert.rejects(
+        checkOcrTools({ enabled: true, languages: "eng+spa" }),
+        (error: unknown) =>
+          error instanceof StartupError &&
+          error.message ===
+            "OCR_ENABLED but tesseract is not installed: install the Debian packages " +
+              "tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa poppler-utils, or set OCR_ENABLED=false",
+      );
+    } finally {
+      process.env["PATH"] = path;
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 
   it("checks nothing when OCR is disabled (a language that exists nowhere passes)", async () => {
