@@ -33,7 +33,7 @@ export function chunkByCharacters(doc: ExtractedDocument, options: CharacterChun
   if (contents.length === 0 && !PLAIN_TEXT_FORMATS.has(doc.format)) {
     throw new PermanentError(
       "EMPTY_DOCUMENT",
-      `document has no extractable text (a ${doc.format} without a text layer that OCR could read, or with OCR_ENABLED=false)`,
+      `document has no extractable text (${doc.format} without text: blank, or a scan OCR read no word on)`,
     );
   }
   const ocr = wholeDocumentOcr(doc);
