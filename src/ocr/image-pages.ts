@@ -2,6 +2,7 @@ import sharp, { type Metadata } from "sharp";
 
 import { PermanentError } from "../errors/permanent-error.js";
 import { readBmpHeader } from "./bmp-header.js";
+import type { GreyPage } from "./grey-page.js";
 
 // libvips' own threads would compete with the pool's threads for the same cores, and its operation
 // cache would keep decoded pages alive between documents in a process that runs for weeks.
@@ -22,8 +23,8 @@ export interface ImagePages {
   readonly pages: number;
   /** The resolution the file records, when it records a plausible one. */
   readonly dpi: number | null;
-  /** Page `index` (from 0) as a grey PNG (a BMP as it is); throws CORRUPT_FILE or IMAGE_TOO_LARGE. */
-  page(index: number): Promise<Uint8Array>;
+  /** Page `index` (from 0) as grey pixels (a BMP as it is); throws CORRUPT_FILE or IMAGE_TOO_LARGE. */
+  page(index: number): Promise<GreyPage | Uint8Array>;
 }
 
 /** Formats sharp reads that detection routes here; others (SVG, HEIF...) are not images we OCR. */
@@ -70,14 +71,18 @@ export async function openImage(bytes: Uint8Array, limits: ImageLimits): Promise
     dpi: plausibleDpi(metadata.density ?? null),
     page: async (index) => {
       try {
-        return new Uint8Array(
-          await sharp(bytes, { page: index, pages: 1, limitInputPixels: limits.maxImagePixels })
-            .greyscale()
-            .toColourspace("b-w")
-            // Fast compression: this PNG only travels through a pipe to tesseract.
-            .png({ compressionLevel: 1 })
-            .toBuffer(),
-        );
+        const { data, info } = await sharp(bytes, {
+          page: index,
+          pages: 1,
+          limitInputPixels: limits.maxImagePixels,
+        })
+          // Transparent pixels read as white paper, not black.
+          .flatten({ background: { r: 255, g: 255, b: 255 } })
+          .toColourspace("b-w")
+          .extractChannel(0)
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        return { width: info.width, height: info.height, pixels: data };
       } catch (error) {
         if (error instanceof Error && /exceeds pixel limit/.test(error.message)) {
           throw new PermanentError(

@@ -1,4 +1,5 @@
 import { runBoundedTool } from "./bounded-tool.js";
+import { parsePgm, type GreyPage } from "./grey-page.js";
 
 export interface RenderOptions {
   readonly dpi: number;
@@ -31,18 +32,18 @@ export function pagePixels(widthPoints: number, heightPoints: number, dpi: numbe
 }
 
 /**
- * One page of the PDF at `pdfPath` as an 8-bit grey PGM, by Debian's poppler `pdftoppm`. PGM and
- * not PNG: rendering skips compressing and tesseract skips inflating some 8 MB per A4 page at
- * 300 DPI (measured: 0.23 s against 0.76 s a page for pdftoppm's PNG).
+ * One page of the PDF at `pdfPath` as 8-bit grey pixels, by Debian's poppler `pdftoppm` writing a
+ * PGM. PGM and not PNG: rendering skips compressing and tesseract skips inflating some 8 MB per
+ * A4 page at 300 DPI (measured: 0.23 s against 0.76 s a page for pdftoppm's PNG).
  */
 export async function renderPdfPage(
   pdfPath: string,
   pageNumber: number,
   expectedPixels: number,
   options: RenderOptions,
-): Promise<Uint8Array> {
+): Promise<GreyPage> {
   const page = String(pageNumber);
-  return runBoundedTool({
+  const pgm = await runBoundedTool({
     command: "pdftoppm",
     // The crop box, as pdf.js measured the page (its `view`), not the larger media box.
     args: ["-f", page, "-l", page, "-r", String(options.dpi), "-cropbox", "-gray", "-singlefile", pdfPath],
@@ -51,4 +52,5 @@ export async function renderPdfPage(
     maxOutputBytes: Math.ceil(expectedPixels * 1.05) + PGM_HEADER_BYTES + ROUNDING_SLACK_BYTES,
     ...(options.interrupt ? { interrupt: options.interrupt } : {}),
   });
+  return parsePgm(pgm);
 }

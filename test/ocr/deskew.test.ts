@@ -1,0 +1,53 @@
+/** Skew measured and corrected on a page of text rendered by pdftoppm and turned by sharp. */
+import assert from "node:assert/strict";
+import sharp from "sharp";
+import { before, describe, it } from "../support/bounded-test.js";
+
+import { deskew, measureSkew } from "../../src/ocr/deskew.js";
+import { parsePgm, toPgm, type GreyPage } from "../../src/ocr/grey-page.js";
+import { PAGE_TEXTS, textPagePng } from "./ocr-fixtures.js";
+
+/** The PNG's pixels turned clockwise by `degrees`, white in the corners, as grey. */
+async function turned(png: Buffer, degrees: number): Promise<GreyPage> {
+  const { data, info } = await sharp(png)
+    .rotate(degrees, { background: { r: 255, g: 255, b: 255 } })
+    .toColourspace("b-w")
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, pixels: data };
+}
+
+describe("deskew", () => {
+  let png: Buffer;
+
+  before(async () => {
+    png = await textPagePng(PAGE_TEXTS.join("\n\n").repeat(3), 150);
+  });
+
+  it("measures a page turned by ±3° or 1.5° to within a tenth of a degree, a level page as 0", async () => {
+    for (const degrees of [3, -3, 1.5, 0]) {
+      const measured = measureSkew(await turned(png, degrees));
+      assert.ok(Math.abs(measured - degrees) <= 0.1, `turned ${degrees}°, measured ${measured}°`);
+    }
+  });
+
+  it("turns a skewed page level, and leaves a level or blank page as it is", async () => {
+    const levelled = await deskew(await turned(png, -3));
+    assert.ok(Math.abs(measureSkew(levelled)) <= 0.1);
+    const level = await turned(png, 0);
+    assert.equal(await deskew(level), level);
+    const blank: GreyPage = { width: 300, height: 400, pixels: new Uint8Array(300 * 400).fill(255) };
+    assert.equal(measureSkew(blank), 0);
+  });
+});
+
+describe("PGM", () => {
+  it("round-trips a page, and refuses what pdftoppm would not write", () => {
+    const page: GreyPage = { width: 3, height: 2, pixels: Uint8Array.from([0, 50, 100, 150, 200, 255]) };
+    assert.deepEqual(parsePgm(toPgm(page)), page);
+    assert.throws(() => parsePgm(Buffer.from("P6\n3 2\n255\n")), /not a binary PGM/);
+    assert.throws(() => parsePgm(Buffer.from("P5\n3 2\n65535\n")), /maxval 65535/);
+    assert.throws(() => parsePgm(Buffer.from("P5\n3 2\n255\n\x00\x01")), /shorter than its header/);
+  });
+});
