@@ -4,7 +4,8 @@ import { spawn } from "node:child_process";
 export interface ToolRun {
   readonly command: string;
   readonly args: readonly string[];
-  readonly stdin?: Uint8Array;
+  /** Its input; given in parts, they are written one after the other (no copy to join them). */
+  readonly stdin?: Uint8Array | readonly Uint8Array[];
   /** Stopped (SIGTERM, then SIGKILL; with anything it started) past this: ToolTimeoutError. */
   readonly timeoutMs: number;
   /** Killed when its stdout grows past this: ToolFailedError. */
@@ -134,7 +135,9 @@ export function runBoundedTool(run: ToolRun): Promise<Uint8Array> {
     // A tool that exits before reading all its input (it refused the bytes) closes the pipe: EPIPE
     // here is not the failure, its exit status is.
     child.stdin.on("error", () => undefined);
-    child.stdin.end(run.stdin ?? new Uint8Array(0));
+    const parts = run.stdin === undefined ? [] : run.stdin instanceof Uint8Array ? [run.stdin] : run.stdin;
+    for (const part of parts) child.stdin.write(part);
+    child.stdin.end();
 
     child.once("error", (error) => {
       clearTimeout(timer);

@@ -9,7 +9,7 @@ const FINE_STEP = 0.05;
 /** Below this the lines are straight enough for tesseract, and rotating would only blur the glyphs. */
 const MIN_CORRECTION_DEGREES = 0.3;
 /** The measurement looks at about this many columns: enough dark pixels per text line, a few ms per page. */
-const SAMPLE_WIDTH = 800;
+export const SKEW_SAMPLE_WIDTH = 800;
 const DARK = 128;
 /** The best angle must sharpen the line profile by this much over none, or the page has no lines to go by. */
 const MIN_GAIN = 1.1;
@@ -23,7 +23,7 @@ const MIN_GAIN = 1.1;
  * of arithmetic.
  */
 export function measureSkew(page: GreyPage): number {
-  const step = Math.max(1, Math.ceil(page.width / SAMPLE_WIDTH));
+  const step = Math.max(1, Math.ceil(page.width / SKEW_SAMPLE_WIDTH));
   const xs: number[] = [];
   const ys: number[] = [];
   for (let y = 0; y < page.height; y += step) {
@@ -65,6 +65,9 @@ export function measureSkew(page: GreyPage): number {
   return Math.round(fine.degrees * 100) / 100;
 }
 
+/** Whether a page measured this skewed is worth turning: below 0.3° the lines are straight enough. */
+export const needsLevelling = (skew: number): boolean => Math.abs(skew) >= MIN_CORRECTION_DEGREES;
+
 /**
  * The page turned level when it is skewed by more than a few tenths of a degree (white filling the
  * corners), else the page itself. Tesseract's layout analysis finds columns along the vertical;
@@ -72,12 +75,15 @@ export function measureSkew(page: GreyPage): number {
  */
 export async function deskew(page: GreyPage): Promise<GreyPage> {
   const skew = measureSkew(page);
-  if (Math.abs(skew) < MIN_CORRECTION_DEGREES) return page;
+  return needsLevelling(skew) ? turn(page, -skew) : page;
+}
+
+/** The page turned clockwise by `degrees` (sharp's sense), white filling the corners. */
+export async function turn(page: GreyPage, degrees: number): Promise<GreyPage> {
   const { data, info } = await sharp(page.pixels, {
     raw: { width: page.width, height: page.height, channels: 1 },
   })
-    // sharp turns clockwise for a positive angle, as the skew is measured: back by as much.
-    .rotate(-skew, { background: { r: 255, g: 255, b: 255 } })
+    .rotate(degrees, { background: { r: 255, g: 255, b: 255 } })
     .extractChannel(0)
     .raw()
     .toBuffer({ resolveWithObject: true });

@@ -34,13 +34,12 @@ export function parsePgm(bytes: Uint8Array): GreyPage {
   return { width, height, pixels };
 }
 
-/** The page as a binary PGM: what tesseract reads fastest (nothing to inflate). */
-export function toPgm(page: GreyPage): Uint8Array {
-  const header = Buffer.from(`P5\n${page.width} ${page.height}\n255\n`, "latin1");
-  const bytes = new Uint8Array(header.length + page.pixels.length);
-  bytes.set(header);
-  bytes.set(page.pixels, header.length);
-  return bytes;
+/**
+ * The page as a binary PGM, what tesseract reads fastest (nothing to inflate), in two parts: its
+ * header and its pixels as they are, so that 8 MB of pixels are not copied only to join them.
+ */
+export function pgmParts(page: GreyPage): [Uint8Array, Uint8Array] {
+  return [Buffer.from(`P5\n${page.width} ${page.height}\n255\n`, "latin1"), page.pixels];
 }
 
 const isSpace = (byte: number | undefined): boolean =>

@@ -2,7 +2,9 @@ import sharp, { type Metadata } from "sharp";
 
 import { PermanentError } from "../errors/permanent-error.js";
 import { readBmpHeader } from "./bmp-header.js";
+import { SKEW_SAMPLE_WIDTH } from "./deskew.js";
 import type { GreyPage } from "./grey-page.js";
+import type { PageImage } from "./read-page.js";
 
 // libvips' own threads would compete with the pool's threads for the same cores, and its operation
 // cache would keep decoded pages alive between documents in a process that runs for weeks.
@@ -23,12 +25,17 @@ export interface ImagePages {
   readonly pages: number;
   /** The resolution the file records, when it records a plausible one. */
   readonly dpi: number | null;
-  /** Page `index` (from 0) as grey pixels (a BMP as it is); throws CORRUPT_FILE or IMAGE_TOO_LARGE. */
-  page(index: number): Promise<GreyPage | Uint8Array>;
+  /** Page `index` (from 0) for tesseract (see PageImage); throws CORRUPT_FILE or IMAGE_TOO_LARGE. */
+  page(index: number): Promise<PageImage>;
 }
 
 /** Formats sharp reads that detection routes here; others (SVG, HEIF...) are not images we OCR. */
 const SHARP_FORMATS: ReadonlySet<string> = new Set(["png", "jpeg", "tiff", "gif", "webp"]);
+/**
+ * One-page files tesseract decodes as well as libvips does: they go to it as they are (see
+ * PageImage), unless they have transparency (tesseract would not put it on white).
+ */
+const AS_IS_FORMATS: ReadonlySet<string> = new Set(["png", "jpeg", "tiff"]);
 /** Only TIFF has pages; a GIF's or WebP's frames are one picture over time, so only the first is read. */
 const PAGED_FORMATS: ReadonlySet<string> = new Set(["tiff"]);
 const MIN_PLAUSIBLE_DPI = 70;
@@ -43,7 +50,13 @@ export async function openImage(bytes: Uint8Array, limits: ImageLimits): Promise
   const bmp = readBmpHeader(bytes);
   if (bmp) {
     checkPixels(bmp.width, bmp.height, limits.maxImagePixels);
-    return { format: "bmp", pages: 1, dpi: plausibleDpi(bmp.dpi), page: async () => bytes };
+    // No skew measured: libvips does not read BMP. Tesseract does.
+    return {
+      format: "bmp",
+      pages: 1,
+      dpi: plausibleDpi(bmp.dpi),
+      page: async () => ({ kind: "encoded", bytes }),
+    };
   }
   let metadata: Metadata;
   try {
@@ -70,32 +83,48 @@ export async function openImage(bytes: Uint8Array, limits: ImageLimits): Promise
     pages,
     dpi: plausibleDpi(metadata.density ?? null),
     page: async (index) => {
-      try {
-        const { data, info } = await sharp(bytes, {
-          page: index,
-          pages: 1,
-          limitInputPixels: limits.maxImagePixels,
-        })
-          // Transparent pixels read as white paper, not black.
-          .flatten({ background: { r: 255, g: 255, b: 255 } })
-          .toColourspace("b-w")
-          .extractChannel(0)
-          .raw()
-          .toBuffer({ resolveWithObject: true });
-        return { width: info.width, height: info.height, pixels: data };
-      } catch (error) {
-        if (error instanceof Error && /exceeds pixel limit/.test(error.message)) {
-          throw new PermanentError(
-            "IMAGE_TOO_LARGE",
-            `image page ${index + 1} too large: more than OCR_MAX_IMAGE_PIXELS=${limits.maxImagePixels} pixels`,
-            { page: index + 1, limit: limits.maxImagePixels },
-            { cause: error },
-          );
-        }
-        throw corrupt(error);
+      const decode = (width?: number): Promise<GreyPage> =>
+        decodeGrey(bytes, index, limits.maxImagePixels, width);
+      if (pages === 1 && AS_IS_FORMATS.has(format) && metadata.hasAlpha !== true) {
+        return { kind: "encoded", bytes, sample: await decode(SKEW_SAMPLE_WIDTH), decode: () => decode() };
       }
+      return { kind: "pixels", pixels: await decode() };
     },
   };
+}
+
+/**
+ * Page `index` decoded by sharp into grey pixels (transparency as white paper), `width` pixels wide
+ * when given (a sample to measure skew on: libvips shrinks a JPEG as it decodes it). Throws
+ * IMAGE_TOO_LARGE for a page past the limit, CORRUPT_FILE for one libvips cannot decode.
+ */
+async function decodeGrey(
+  bytes: Uint8Array,
+  index: number,
+  maxPixels: number,
+  width?: number,
+): Promise<GreyPage> {
+  try {
+    let pipeline = sharp(bytes, { page: index, pages: 1, limitInputPixels: maxPixels });
+    if (width !== undefined) pipeline = pipeline.resize({ width, withoutEnlargement: true });
+    const { data, info } = await pipeline
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .toColourspace("b-w")
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, pixels: data };
+  } catch (error) {
+    if (error instanceof Error && /exceeds pixel limit/.test(error.message)) {
+      throw new PermanentError(
+        "IMAGE_TOO_LARGE",
+        `image page ${index + 1} too large: more than OCR_MAX_IMAGE_PIXELS=${maxPixels} pixels`,
+        { page: index + 1, limit: maxPixels },
+        { cause: error },
+      );
+    }
+    throw corrupt(error);
+  }
 }
 
 function checkPixels(width: number, height: number, maxPixels: number): void {

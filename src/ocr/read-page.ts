@@ -1,7 +1,7 @@
 import type { OcrSettings } from "../config/ocr-settings.js";
-import { deskew } from "./deskew.js";
-import { toPgm, type GreyPage } from "./grey-page.js";
-import { ocrError, recognizePage } from "./recognize-page.js";
+import { measureSkew, needsLevelling, turn } from "./deskew.js";
+import { pgmParts, type GreyPage } from "./grey-page.js";
+import { ocrError, recognizePage, type TesseractInput } from "./recognize-page.js";
 import type { RecognizedText } from "./tesseract-tsv.js";
 
 export interface PageRead extends RecognizedText {
@@ -9,8 +9,23 @@ export interface PageRead extends RecognizedText {
   readonly seconds: number;
 }
 
-/** A page for tesseract: grey pixels (levelled first), or a file it reads as it is (a BMP). */
-export type PageImage = GreyPage | Uint8Array;
+/**
+ * A page for tesseract, levelled first when it is skewed:
+ * - `pixels`: grey pixels (an image page decoded), maybe also on disk as the PGM they were read from
+ *   (a rendered PDF page), which tesseract then reads by path;
+ * - `encoded`: a file tesseract decodes itself, as it is (a BMP; a one-page PNG, JPEG or TIFF),
+ *   with a small grey copy to measure its skew on and a way to decode it in full should it need
+ *   turning. Tesseract decoding the file itself is what running it directly costs; decoding it here
+ *   and piping 8 MB of pixels cost 0.2 s of CPU a page more (npm run bench:ocr).
+ */
+export type PageImage =
+  | { readonly kind: "pixels"; readonly pixels: GreyPage; readonly file?: string }
+  | {
+      readonly kind: "encoded";
+      readonly bytes: Uint8Array;
+      readonly sample?: GreyPage;
+      readonly decode?: () => Promise<GreyPage>;
+    };
 
 /**
  * One page through OCR: its image made by `image` (a PDF page rendered, an image page decoded),
@@ -25,18 +40,29 @@ export async function readPage(
   interrupt?: () => void,
 ): Promise<PageRead> {
   const started = process.hrtime.bigint();
-  let pixels: Uint8Array;
+  let input: TesseractInput;
   try {
-    const made = await image();
-    pixels = made instanceof Uint8Array ? made : toPgm(await deskew(made));
+    input = await levelled(await image());
   } catch (error) {
     throw ocrError(error, settings.pageTimeoutMs, source);
   }
-  const recognized = await recognizePage(pixels, {
+  const recognized = await recognizePage(input, {
     languages: settings.languages,
     dpi,
     timeoutMs: settings.pageTimeoutMs,
     ...(interrupt ? { interrupt } : {}),
   });
   return { ...recognized, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+}
+
+/** What tesseract reads: the page turned level if it is skewed, else the page as it came. */
+async function levelled(image: PageImage): Promise<TesseractInput> {
+  if (image.kind === "pixels") {
+    const skew = measureSkew(image.pixels);
+    if (needsLevelling(skew)) return pgmParts(await turn(image.pixels, -skew));
+    return image.file === undefined ? pgmParts(image.pixels) : { path: image.file };
+  }
+  if (image.sample === undefined || image.decode === undefined) return image.bytes;
+  const skew = measureSkew(image.sample);
+  return needsLevelling(skew) ? pgmParts(await turn(await image.decode(), -skew)) : image.bytes;
 }

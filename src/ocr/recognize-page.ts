@@ -17,12 +17,19 @@ export interface RecognizeOptions {
 const MAX_TSV_BYTES = 64 * 1024 * 1024;
 
 /**
- * One page image (PNG, PGM, JPEG, TIFF, BMP, GIF or WebP bytes) through Debian's tesseract, fed on
+ * One page image (PNG, PGM, JPEG, TIFF, BMP, GIF or WebP bytes, whole or in parts) through Debian's tesseract, fed on
  * stdin, TSV read from stdout. OMP_THREAD_LIMIT=1: one page uses one core, the pool's threads are
  * the parallelism (tesseract's OpenMP threads would fight them for the same cores).
  */
-export async function recognizePage(image: Uint8Array, options: RecognizeOptions): Promise<RecognizedText> {
-  const args = ["stdin", "stdout", "-l", options.languages];
+/** A page for tesseract: a file it reads by path, or bytes (whole or in parts) it reads on stdin. */
+export type TesseractInput = { readonly path: string } | Uint8Array | readonly Uint8Array[];
+
+export async function recognizePage(
+  image: TesseractInput,
+  options: RecognizeOptions,
+): Promise<RecognizedText> {
+  const path = isFile(image) ? image.path : null;
+  const args = [path ?? "stdin", "stdout", "-l", options.languages];
   if (options.dpi !== null) args.push("--dpi", String(options.dpi));
   args.push("tsv");
   let tsv: Uint8Array;
@@ -30,7 +37,7 @@ export async function recognizePage(image: Uint8Array, options: RecognizeOptions
     tsv = await runBoundedTool({
       command: "tesseract",
       args,
-      stdin: image,
+      ...(isFile(image) ? {} : { stdin: image }),
       timeoutMs: options.timeoutMs,
       maxOutputBytes: MAX_TSV_BYTES,
       env: { OMP_THREAD_LIMIT: "1" },
@@ -41,6 +48,9 @@ export async function recognizePage(image: Uint8Array, options: RecognizeOptions
   }
   return parseTesseractTsv(Buffer.from(tsv).toString("utf8"));
 }
+
+const isFile = (image: TesseractInput): image is { readonly path: string } =>
+  !(image instanceof Uint8Array) && !Array.isArray(image);
 
 /** Tesseract's words when a language it was asked for is not installed. */
 const MISSING_LANGUAGE = /Failed loading language|Could not initialize tesseract|Error opening data file/i;

@@ -1,5 +1,15 @@
-import { runBoundedTool } from "./bounded-tool.js";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+
+import { runBoundedTool, ToolFailedError } from "./bounded-tool.js";
 import { parsePgm, type GreyPage } from "./grey-page.js";
+
+/** A rendered page: its pixels, and the PGM file they were read from (tesseract reads it by path). */
+export interface RenderedPage {
+  readonly kind: "pixels";
+  readonly pixels: GreyPage;
+  readonly file: string;
+}
 
 export interface RenderOptions {
   readonly dpi: number;
@@ -33,24 +43,44 @@ export function pagePixels(widthPoints: number, heightPoints: number, dpi: numbe
 
 /**
  * One page of the PDF at `pdfPath` as 8-bit grey pixels, by Debian's poppler `pdftoppm` writing a
- * PGM. PGM and not PNG: rendering skips compressing and tesseract skips inflating some 8 MB per
- * A4 page at 300 DPI (measured: 0.23 s against 0.76 s a page for pdftoppm's PNG).
+ * PGM beside the PDF (its private directory; each page replaces the last). PGM and not PNG:
+ * rendering skips compressing and tesseract skips inflating some 8 MB per A4 page at 300 DPI
+ * (measured: 0.23 s against 0.76 s a page for pdftoppm's PNG). A file and not a pipe: tesseract
+ * reads a level page by its path, so its pixels cross no pipe (measured: 0.07 s of the thread's
+ * CPU a page less than piping them through it).
  */
 export async function renderPdfPage(
   pdfPath: string,
   pageNumber: number,
   expectedPixels: number,
   options: RenderOptions,
-): Promise<GreyPage> {
+): Promise<RenderedPage> {
   const page = String(pageNumber);
-  const pgm = await runBoundedTool({
+  const root = join(dirname(pdfPath), "page");
+  await runBoundedTool({
     command: "pdftoppm",
     // The crop box, as pdf.js measured the page (its `view`), not the larger media box.
-    args: ["-f", page, "-l", page, "-r", String(options.dpi), "-cropbox", "-gray", "-singlefile", pdfPath],
+    args: [
+      "-f",
+      page,
+      "-l",
+      page,
+      "-r",
+      String(options.dpi),
+      "-cropbox",
+      "-gray",
+      "-singlefile",
+      pdfPath,
+      root,
+    ],
     timeoutMs: options.timeoutMs,
-    // pdf.js's page size and poppler's can differ by a rounding; a margin covers it.
-    maxOutputBytes: Math.ceil(expectedPixels * 1.05) + PGM_HEADER_BYTES + ROUNDING_SLACK_BYTES,
+    maxOutputBytes: 64 * 1024,
     ...(options.interrupt ? { interrupt: options.interrupt } : {}),
   });
-  return parsePgm(pgm);
+  const file = `${root}.pgm`;
+  // pdf.js's page size and poppler's can differ by a rounding; a margin covers it.
+  const limit = Math.ceil(expectedPixels * 1.05) + PGM_HEADER_BYTES + ROUNDING_SLACK_BYTES;
+  const { size } = await stat(file);
+  if (size > limit) throw new ToolFailedError("pdftoppm", "", `wrote ${size} bytes, more than ${limit}`);
+  return { kind: "pixels", pixels: parsePgm(await readFile(file)), file };
 }

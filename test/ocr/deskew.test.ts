@@ -4,7 +4,8 @@ import sharp from "sharp";
 import { before, describe, it } from "../support/bounded-test.js";
 
 import { deskew, measureSkew } from "../../src/ocr/deskew.js";
-import { parsePgm, toPgm, type GreyPage } from "../../src/ocr/grey-page.js";
+import { openImage } from "../../src/ocr/image-pages.js";
+import { parsePgm, pgmParts, type GreyPage } from "../../src/ocr/grey-page.js";
 import { PAGE_TEXTS, textPagePng } from "./ocr-fixtures.js";
 
 /** The PNG's pixels turned clockwise by `degrees`, white in the corners, as grey. */
@@ -42,10 +43,42 @@ describe("deskew", () => {
   });
 });
 
+describe("image pages for OCR", () => {
+  it("a one-page PNG goes to tesseract as it is, with an 800-pixel sample that measures its skew", async () => {
+    const page = await textPagePng(PAGE_TEXTS.join("\n\n").repeat(3), 300);
+    const tilted = await sharp(page)
+      .rotate(-3, { background: { r: 255, g: 255, b: 255 } })
+      .png()
+      .toBuffer();
+    const image = await openImage(tilted, { maxImagePixels: 100_000_000, maxPages: 10 });
+    const prepared = await image.page(0);
+    assert.equal(prepared.kind, "encoded");
+    if (prepared.kind !== "encoded") return;
+    assert.equal(prepared.bytes, tilted);
+    assert.equal(prepared.sample?.width, 800);
+    assert.ok(
+      Math.abs(measureSkew(prepared.sample ?? { width: 0, height: 0, pixels: new Uint8Array() }) + 3) <= 0.1,
+    );
+    const full = await prepared.decode?.();
+    assert.ok((full?.width ?? 0) > 2_000, "decoded in full when it must be turned");
+  });
+
+  it("a page with transparency is decoded here (on white), not given to tesseract as it is", async () => {
+    const transparent = await sharp({
+      create: { width: 200, height: 100, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+    })
+      .png()
+      .toBuffer();
+    const prepared = await (await openImage(transparent, { maxImagePixels: 100_000, maxPages: 1 })).page(0);
+    assert.equal(prepared.kind, "pixels");
+    if (prepared.kind === "pixels") assert.ok(prepared.pixels.pixels.every((value) => value === 255));
+  });
+});
+
 describe("PGM", () => {
   it("round-trips a page, and refuses what pdftoppm would not write", () => {
     const page: GreyPage = { width: 3, height: 2, pixels: Uint8Array.from([0, 50, 100, 150, 200, 255]) };
-    assert.deepEqual(parsePgm(toPgm(page)), page);
+    assert.deepEqual(parsePgm(new Uint8Array(Buffer.concat(pgmParts(page)))), page);
     assert.throws(() => parsePgm(Buffer.from("P6\n3 2\n255\n")), /not a binary PGM/);
     assert.throws(() => parsePgm(Buffer.from("P5\n3 2\n65535\n")), /maxval 65535/);
     assert.throws(() => parsePgm(Buffer.from("P5\n3 2\n255\n\x00\x01")), /shorter than its header/);
