@@ -32,7 +32,8 @@
 # runtime-tools     Installs the Debian packages the worker itself runs (OCR: tesseract and its
 #                   languages, poppler's pdftoppm), listed in scripts/runtime-packages.txt.
 # test-tools        Installs the tools the tests use besides the services (promtool, prometheus;
-#                   redis-sentinel for the Sentinel failover test), and the runtime tools.
+#                   redis-sentinel for the Sentinel failover test; imagemagick for the OCR tests'
+#                   images), and the runtime tools.
 #
 # Project-owned state lives under $RAGWORKER_STATE_DIR (default /var/tmp/ragworker as root,
 # /var/tmp/ragworker-<uid> otherwise), one directory per port, outside the repository because the
@@ -932,6 +933,15 @@ case "$command" in
     # redis-sentinel: the Sentinel failover test (test/support/sentinel-set.ts) starts three of its
     # own on free ports. Debian's package is the redis-server binary under that name, plus a
     # packaged service on 26379 that the install may start; that one is left as it is.
+    # ImageMagick: the OCR tests make their BMP and multi-page TIFF inputs with its convert (by
+    # /usr/bin/convert: a machine may have another program of that name first on PATH).
+    if [ -x /usr/bin/convert ]; then
+      say "imagemagick: /usr/bin/convert"
+    else
+      apt_install --no-install-recommends imagemagick
+      [ -x /usr/bin/convert ] || die "the imagemagick package did not install /usr/bin/convert"
+      say "imagemagick: installed (Debian package imagemagick)"
+    fi
     if command -v redis-sentinel >/dev/null 2>&1; then
       say "redis-sentinel: $(command -v redis-sentinel)"
     else
