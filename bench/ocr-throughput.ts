@@ -12,8 +12,9 @@
  * The pages are the corpus's clean 300 DPI scans (test/fixtures/ocr/, taken out of the PDFs by
  * pdfimages): three different pages (two English, one Spanish), each thread count gets 3 × T of
  * them. A scanned PDF is reported separately, since rendering is part of its cost: T copies of
- * lease-en-300dpi.pdf (3 pages) through extractDocument against pdftoppm writing a TIFF that tesseract reads,
- * page by page. Rounds alternate ragworker and direct so both see the same machine load; medians.
+ * lease-en-300dpi.pdf (3 pages) through extractDocument against pdftoppm writing a TIFF that
+ * tesseract reads, page by page. Rounds alternate ragworker and direct so both see the same
+ * machine load; medians.
  * Beside the rates, CPU seconds per page (this process, its threads and its tools): on a shared
  * machine the rates move with the neighbours' load, the CPU a page costs much less. Not a test.
  *
