@@ -10,7 +10,10 @@
  * each fuzzed file is one seed with 1 to 3 mutations: bit flips, truncation, a header spliced in
  * from another format, random bytes inserted, a range zeroed or a range duplicated. The PRNG is
  * seeded, so `--seed S --count N` always gives the same files. Files that break an invariant are
- * copied to data/fuzz/<seed>/ to reproduce, with those that killed a thread.
+ * copied to data/fuzz/<seed>/ to reproduce, with those that killed a thread. Issue 17's hostile
+ * files (a 50,000 × 50,000 image, a 10,000-page TIFF, 2,000 pages without text, a corrupt image, an
+ * e-mail nested 100 deep, an EPUB zip bomb) also run once unmutated, each expected to end FAILED
+ * with its own code; any other end is an anomaly.
  */
 import { copyFile, mkdir, readdir, readFile } from "node:fs/promises";
 import { extname, join, relative } from "node:path";
@@ -27,6 +30,7 @@ import {
   pngDeclaring,
   textPagePng,
 } from "../test/ocr/ocr-fixtures.js";
+import { makeEpubBomb, makeNestedEmail } from "../test/support/format-fixtures.js";
 
 const { values } = parseArgs({
   options: {
@@ -124,10 +128,7 @@ async function seedFiles(): Promise<SeedFile[]> {
   return [...seeds, ...(await fidelityFiles())];
 }
 
-/**
- * Scans for OCR, and the hostile files of issue 17 (each must end FAILED naming its limit, mutated
- * or not): a 50,000 × 50,000 PNG header, a 10,000-page TIFF, a PDF of 2,000 pages without text.
- */
+/** Scans for OCR (a PNG, a two-page TIFF, a mixed PDF), and the hostile files as seeds too. */
 async function ocrSeeds(): Promise<SeedFile[]> {
   const scan = await textPagePng(PROSE[0] ?? "", 100);
   return [
@@ -138,12 +139,42 @@ async function ocrSeeds(): Promise<SeedFile[]> {
       mimeType: null,
     },
     { name: "scan.pdf", bytes: await mixedPdf([PROSE[3] ?? "", scan]), mimeType: "application/pdf" },
-    { name: "huge.png", bytes: pngDeclaring(50_000, 50_000), mimeType: "image/png" },
-    { name: "fax.tif", bytes: manyPageTiff(10_000), mimeType: "image/tiff" },
+    ...(await hostileFiles()),
+  ];
+}
+
+/** A hostile file and the code its unmutated form must fail with (issue 17's list). */
+interface HostileFile extends SeedFile {
+  readonly code: string;
+}
+
+/**
+ * Issue 17's hostile files. Each is a seed (its mutants must end READY or FAILED like any file) and
+ * is also run once as it is, where it must end FAILED with its own code: the limit, not a crash.
+ */
+async function hostileFiles(): Promise<HostileFile[]> {
+  const scan = await textPagePng(PROSE[0] ?? "", 100);
+  return [
+    { name: "huge.png", bytes: pngDeclaring(50_000, 50_000), mimeType: "image/png", code: "IMAGE_TOO_LARGE" },
+    { name: "fax.tif", bytes: manyPageTiff(10_000), mimeType: "image/tiff", code: "TOO_MANY_PAGES" },
     {
       name: "blank-scans.pdf",
       bytes: await makePdf(Array.from({ length: 2_000 }, () => "")),
       mimeType: "application/pdf",
+      code: "TOO_MANY_PAGES",
+    },
+    {
+      name: "truncated.png",
+      bytes: scan.subarray(0, scan.length >> 1),
+      mimeType: "image/png",
+      code: "CORRUPT_FILE",
+    },
+    { name: "nested.eml", bytes: makeNestedEmail(100), mimeType: "message/rfc822", code: "NESTING_TOO_DEEP" },
+    {
+      name: "bomb.epub",
+      bytes: makeEpubBomb(64 * 1024 * 1024),
+      mimeType: "application/epub+zip",
+      code: "DECOMPRESSION_BOMB",
     },
   ];
 }
@@ -243,7 +274,12 @@ function mutate(seeds: readonly SeedFile[], random: () => number, index: number)
 async function main(): Promise<void> {
   const seeds = await seedFiles();
   const random = seededSource(SEED);
-  const files = Array.from({ length: COUNT }, (_, index) => mutate(seeds, random, index));
+  const hostile = await hostileFiles();
+  const files: FuzzFile[] = [
+    ...hostile.map((file) => ({ ...file, name: `as-is-${file.name}`, recipe: `${file.name}: as is` })),
+    ...Array.from({ length: COUNT }, (_, index) => mutate(seeds, random, index)),
+  ];
+  const expectedCodes = new Map(hostile.map((file) => [`as-is-${file.name}`, file.code]));
   console.log(
     `fuzz: seed ${SEED}, ${files.length} files from ${seeds.length} valid seeds, ${THREADS} threads`,
   );
@@ -316,10 +352,19 @@ async function main(): Promise<void> {
       if (row?.status === "READY") {
         ready += 1;
         tally(seedName, "READY");
+        const expected = expectedCodes.get(document.file.name);
+        if (expected !== undefined)
+          anomalies.push({ file: document.file, why: `READY, expected ${expected}` });
       } else if (row?.status === "FAILED" && (row.error ?? "").trim() !== "") {
         failed += 1;
         const job = await env.producer.queue.getJob(document.jobId);
         const code = /^([A-Z_]+):/.exec(job?.failedReason ?? "")?.[1] ?? "(job not failed)";
+        const expected = expectedCodes.get(document.file.name);
+        if (expected !== undefined) {
+          console.log(`hostile ${document.file.name}: FAILED ${job?.failedReason ?? ""}`);
+          if (code !== expected)
+            anomalies.push({ file: document.file, why: `${code}, expected ${expected}` });
+        }
         reasons.set(code, (reasons.get(code) ?? 0) + 1);
         tally(seedName, code);
         if (code === "THREAD_CRASHED" || code === "UNEXPECTED_ERROR") {
