@@ -27,6 +27,7 @@ const FOLDERS = [
   "supervisor",
   "text",
   "threads",
+  "tools",
 ];
 const BOUNDARIES = {
   supervisor: {
@@ -57,8 +58,15 @@ const BOUNDARIES = {
     allowed: ["config", "db", "errors"],
     why: "the protocol is data both sides share: it depends on neither side",
   },
-  extract: { allowed: ["config", "errors", "ocr"], why: "a pipeline part knows nothing of who runs it" },
-  ocr: { allowed: ["config", "errors"], why: "OCR runs tools on bytes: it knows nothing of who runs it" },
+  extract: {
+    allowed: ["config", "errors", "ocr", "tools"],
+    why: "a pipeline part knows nothing of who runs it",
+  },
+  ocr: {
+    allowed: ["config", "errors", "tools"],
+    why: "OCR runs tools on bytes: it knows nothing of who runs it",
+  },
+  tools: { allowed: [], why: "running a command-line tool within bounds knows nothing of what it is for" },
   chunk: {
     allowed: ["config", "errors", "extract", "text"],
     why: "a pipeline part knows nothing of who runs it",

@@ -29,7 +29,7 @@ import {
   multiPageTiff,
   pngDeclaring,
   textPagePng,
-} from "../test/ocr/ocr-fixtures.js";
+} from "../test/support/ocr-fixtures.js";
 import { makeEpubBomb, makeNestedEmail } from "../test/support/format-fixtures.js";
 
 const { values } = parseArgs({

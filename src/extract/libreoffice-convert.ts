@@ -5,7 +5,12 @@ import { pathToFileURL } from "node:url";
 
 import { PermanentError } from "../errors/permanent-error.js";
 import { TransientError } from "../errors/transient-error.js";
-import { runBoundedTool, ToolFailedError, ToolMissingError, ToolTimeoutError } from "../ocr/bounded-tool.js";
+import {
+  runBoundedTool,
+  ToolFailedError,
+  ToolMissingError,
+  ToolTimeoutError,
+} from "../tools/bounded-tool.js";
 
 /** What LibreOffice writes for us: the formats the project's own extractors read. */
 export type ConversionTarget = "docx" | "xlsx" | "pptx";

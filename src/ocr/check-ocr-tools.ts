@@ -1,6 +1,6 @@
 import type { OcrSettings } from "../config/ocr-settings.js";
 import { StartupError } from "../errors/startup-error.js";
-import { runBoundedTool, ToolMissingError } from "./bounded-tool.js";
+import { runBoundedTool, ToolMissingError } from "../tools/bounded-tool.js";
 
 const CHECK_TIMEOUT_MS = 10_000;
 const MAX_ANSWER_BYTES = 1024 * 1024;

@@ -1,6 +1,11 @@
 import { PermanentError } from "../errors/permanent-error.js";
 import { TransientError } from "../errors/transient-error.js";
-import { runBoundedTool, ToolFailedError, ToolMissingError, ToolTimeoutError } from "./bounded-tool.js";
+import {
+  runBoundedTool,
+  ToolFailedError,
+  ToolMissingError,
+  ToolTimeoutError,
+} from "../tools/bounded-tool.js";
 import { parseTesseractTsv, type RecognizedText } from "./tesseract-tsv.js";
 
 export interface RecognizeOptions {

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
-import { runBoundedTool, ToolFailedError } from "./bounded-tool.js";
+import { runBoundedTool, ToolFailedError } from "../tools/bounded-tool.js";
 import { parsePgm, type GreyPage } from "./grey-page.js";
 
 /** A rendered page: its pixels, and the PGM file they were read from (tesseract reads it by path). */

@@ -15,7 +15,7 @@ import {
   pngDeclaring,
   textPagePng,
   wordRecall,
-} from "../ocr/ocr-fixtures.js";
+} from "../support/ocr-fixtures.js";
 
 const withOcr = (
   ocr: Partial<ExtractOptions["ocr"]>,

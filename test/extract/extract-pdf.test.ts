@@ -7,7 +7,7 @@ import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "../../src/extract/
 import { extractPdf } from "../../src/extract/extract-pdf.js";
 import { pagePixels, renderDpi } from "../../src/ocr/render-pdf-page.js";
 import { corruptPdf, makeEncryptedPdf, makePdf } from "../support/document-fixtures.js";
-import { PAGE_TEXTS, mixedPdf, textPagePng, wordRecall } from "../ocr/ocr-fixtures.js";
+import { PAGE_TEXTS, mixedPdf, textPagePng, wordRecall } from "../support/ocr-fixtures.js";
 
 const squash = (text: string): string => text.replace(/\s+/g, " ").trim();
 

@@ -6,7 +6,7 @@ import { before, describe, it } from "../support/bounded-test.js";
 import { deskew, measureSkew } from "../../src/ocr/deskew.js";
 import { openImage } from "../../src/ocr/image-pages.js";
 import { parsePgm, pgmParts, type GreyPage } from "../../src/ocr/grey-page.js";
-import { PAGE_TEXTS, textPagePng } from "./ocr-fixtures.js";
+import { PAGE_TEXTS, textPagePng } from "../support/ocr-fixtures.js";
 
 /** The PNG's pixels turned clockwise by `degrees`, white in the corners, as grey. */
 async function turned(png: Buffer, degrees: number): Promise<GreyPage> {

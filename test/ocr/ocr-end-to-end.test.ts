@@ -10,7 +10,7 @@ import { scrapeMetric } from "../support/metrics-samples.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { paragraph } from "../support/text.js";
 import { startWorkerProcess, waitUntilServing, type WorkerProcess } from "../support/worker-process.js";
-import { PAGE_TEXTS, manyPageTiff, pngDeclaring, textPagePng, wordRecall } from "./ocr-fixtures.js";
+import { PAGE_TEXTS, manyPageTiff, pngDeclaring, textPagePng, wordRecall } from "../support/ocr-fixtures.js";
 
 describe("OCR through the worker", () => {
   let env: TestEnvironment;

@@ -4,9 +4,9 @@ import { before, describe, it } from "../support/bounded-test.js";
 
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import { TransientError } from "../../src/errors/transient-error.js";
-import { ToolMissingError } from "../../src/ocr/bounded-tool.js";
+import { ToolMissingError } from "../../src/tools/bounded-tool.js";
 import { ocrError, recognizePage } from "../../src/ocr/recognize-page.js";
-import { PAGE_TEXTS, textPagePng, wordRecall } from "./ocr-fixtures.js";
+import { PAGE_TEXTS, textPagePng, wordRecall } from "../support/ocr-fixtures.js";
 
 describe("recognizePage", () => {
   let page: Buffer;

@@ -36,7 +36,7 @@ import {
 import { createRagCorpDatabase, type RagCorpDatabase } from "../support/rag-corp-database.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { INJECTION_REPORT, paragraph } from "../support/text.js";
-import { PAGE_TEXTS, mixedPdf, textPagePng, wordRecall } from "../ocr/ocr-fixtures.js";
+import { PAGE_TEXTS, mixedPdf, textPagePng, wordRecall } from "../support/ocr-fixtures.js";
 
 const DIM = 64;
 const fidelityFixture = (name: string): Promise<Buffer> =>

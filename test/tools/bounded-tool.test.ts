@@ -15,7 +15,7 @@ import {
   ToolFailedError,
   ToolMissingError,
   ToolTimeoutError,
-} from "../../src/ocr/bounded-tool.js";
+} from "../../src/tools/bounded-tool.js";
 
 const alive = (pid: number): boolean => {
   try {
@@ -94,7 +94,7 @@ describe("runBoundedTool", () => {
 
   it("a tool whose thread dies is still killed by the backstop, shortly after its limit", async () => {
     const pidFile = join(directory, "orphan.pids");
-    const runner = new URL("../../src/ocr/bounded-tool.ts", import.meta.url).href;
+    const runner = new URL("../../src/tools/bounded-tool.ts", import.meta.url).href;
     // The thread starts the tool and is terminated at once: its timers die with it. (Node loads the
     // runner by its own type stripping there: the file needs no TypeScript-only syntax.)
     const worker = new Worker(

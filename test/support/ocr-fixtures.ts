@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { crc32, deflateSync } from "node:zlib";
 import { PDFDocument } from "pdf-lib";
 
-import { makePdf } from "../support/document-fixtures.js";
+import { makePdf } from "./document-fixtures.js";
 
 const run = promisify(execFile);
 
