@@ -31,7 +31,7 @@ const FOLDERS = [
 ];
 const BOUNDARIES = {
   supervisor: {
-    allowed: ["config", "db", "errors", "logging", "models", "ocr", "ops", "producer", "protocol"],
+    allowed: ["config", "db", "errors", "logging", "models", "ocr", "ops", "producer", "protocol", "tools"],
     why: "the supervisor orchestrates: it never parses, chunks or embeds (ocr: it checks the OCR tools at start), and reaches threads only through src/protocol/",
   },
   ops: {

@@ -8,6 +8,7 @@ import type { Queryable } from "../db/queryable.js";
 import type { EmbeddingColumn } from "../db/embedding-column.js";
 import { createPgPool } from "../db/pg-pool.js";
 import { checkOcrTools } from "../ocr/check-ocr-tools.js";
+import { commandOnPath } from "../tools/command-on-path.js";
 import type { DocumentQueue } from "../producer/enqueue-document.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
@@ -52,6 +53,15 @@ interface Checked {
  */
 async function checkDependencies(requested: Config, logger: Logger, stop: AbortSignal): Promise<Checked> {
   await abortable(checkOcrTools(requested.ocr), stop);
+  if (!(await commandOnPath("soffice"))) {
+    // Not a refusal: LibreOffice only converts three legacy formats, and a worker for the others
+    // runs well without it. Those documents fail retryably (CONVERTER_UNAVAILABLE) until their
+    // attempts run out, then FAILED naming LibreOffice: said here once, before any of them.
+    logger.error(
+      { packages: "libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui" },
+      "soffice not found: .xls, .ppt and .rtf documents will fail (CONVERTER_UNAVAILABLE) until LibreOffice is installed",
+    );
+  }
   await abortable(pingRedis(requested.redisUrl, STARTUP_CHECK_TIMEOUT_MS), stop);
   const { column, schema } = await abortable(
     checkDatabase(requested.databaseUrl, requested.embeddingDim, STARTUP_CHECK_TIMEOUT_MS, {
