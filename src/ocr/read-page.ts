@@ -11,7 +11,7 @@ export interface PageRead extends RecognizedText {
 
 /**
  * A page for tesseract, levelled first when it is skewed:
- * - `pixels`: grey pixels (an image page decoded), maybe also on disk as the PGM they were read from
+ * - `pixels`: grey pixels (an image page decoded), maybe also on disk as the TIFF they were read from
  *   (a rendered PDF page), which tesseract then reads by path;
  * - `encoded`: a file tesseract decodes itself, as it is (a BMP; a one-page PNG, JPEG or TIFF),
  *   with a small grey copy to measure its skew on and a way to decode it in full should it need

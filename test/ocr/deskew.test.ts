@@ -5,7 +5,7 @@ import { before, describe, it } from "../support/bounded-test.js";
 
 import { deskew, measureSkew } from "../../src/ocr/deskew.js";
 import { openImage } from "../../src/ocr/image-pages.js";
-import { parsePgm, pgmParts, type GreyPage } from "../../src/ocr/grey-page.js";
+import { pgmParts, type GreyPage } from "../../src/ocr/grey-page.js";
 import { PAGE_TEXTS, textPagePng } from "../support/ocr-fixtures.js";
 
 /** The PNG's pixels turned clockwise by `degrees`, white in the corners, as grey. */
@@ -76,11 +76,10 @@ describe("image pages for OCR", () => {
 });
 
 describe("PGM", () => {
-  it("round-trips a page, and refuses what pdftoppm would not write", () => {
+  it("writes a page as a binary PGM header and its pixels as they are, not copied", () => {
     const page: GreyPage = { width: 3, height: 2, pixels: Uint8Array.from([0, 50, 100, 150, 200, 255]) };
-    assert.deepEqual(parsePgm(new Uint8Array(Buffer.concat(pgmParts(page)))), page);
-    assert.throws(() => parsePgm(Buffer.from("P6\n3 2\n255\n")), /not a binary PGM/);
-    assert.throws(() => parsePgm(Buffer.from("P5\n3 2\n65535\n")), /maxval 65535/);
-    assert.throws(() => parsePgm(Buffer.from("P5\n3 2\n255\n\x00\x01")), /shorter than its header/);
+    const [header, pixels] = pgmParts(page);
+    assert.equal(Buffer.from(header).toString("latin1"), "P5\n3 2\n255\n");
+    assert.equal(pixels, page.pixels);
   });
 });
