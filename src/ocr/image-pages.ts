@@ -1,4 +1,6 @@
-import sharp, { type Metadata } from "sharp";
+import type { Metadata } from "sharp";
+
+import sharp from "./sharp.js";
 
 import { PermanentError } from "../errors/permanent-error.js";
 import { readBmpHeader } from "./bmp-header.js";

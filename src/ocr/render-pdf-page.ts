@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
-import sharp from "sharp";
+import sharp from "./sharp.js";
 
 import { runBoundedTool, ToolFailedError } from "../tools/bounded-tool.js";
 import type { GreyPage } from "./grey-page.js";
