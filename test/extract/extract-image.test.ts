@@ -6,7 +6,6 @@ import { before, describe, it } from "../support/bounded-test.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
 import { extractDocument } from "../../src/extract/extract-document.js";
 import { extractImage } from "../../src/extract/extract-image.js";
-import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "../../src/extract/extract-options.js";
 import {
   PAGE_TEXTS,
   bmpOf,
@@ -15,16 +14,8 @@ import {
   pngDeclaring,
   textPagePng,
   wordRecall,
+  withOcr,
 } from "../support/ocr-fixtures.js";
-
-const withOcr = (
-  ocr: Partial<ExtractOptions["ocr"]>,
-  more: Partial<ExtractOptions> = {},
-): ExtractOptions => ({
-  ...DEFAULT_EXTRACT_OPTIONS,
-  ...more,
-  ocr: { ...DEFAULT_EXTRACT_OPTIONS.ocr, ...ocr },
-});
 
 function permanent(code: string, message: RegExp) {
   return (error: unknown): true => {

@@ -3,11 +3,11 @@ import { before, describe, it } from "../support/bounded-test.js";
 
 import { DocumentCancelledError } from "../../src/errors/document-cancelled-error.js";
 import { PermanentError } from "../../src/errors/permanent-error.js";
-import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "../../src/extract/extract-options.js";
+import { DEFAULT_EXTRACT_OPTIONS } from "../../src/extract/extract-options.js";
 import { extractPdf } from "../../src/extract/extract-pdf.js";
 import { pagePixels, renderDpi } from "../../src/ocr/render-pdf-page.js";
 import { corruptPdf, makeEncryptedPdf, makePdf } from "../support/document-fixtures.js";
-import { PAGE_TEXTS, mixedPdf, textPagePng, wordRecall } from "../support/ocr-fixtures.js";
+import { PAGE_TEXTS, mixedPdf, textPagePng, withOcr, wordRecall } from "../support/ocr-fixtures.js";
 
 const squash = (text: string): string => text.replace(/\s+/g, " ").trim();
 
@@ -107,14 +107,6 @@ describe("extractPdf", () => {
 
   describe("OCR of pages without a text layer", () => {
     let scan: Buffer;
-    const withOcr = (
-      ocr: Partial<ExtractOptions["ocr"]>,
-      more: Partial<ExtractOptions> = {},
-    ): ExtractOptions => ({
-      ...DEFAULT_EXTRACT_OPTIONS,
-      ...more,
-      ocr: { ...DEFAULT_EXTRACT_OPTIONS.ocr, ...ocr },
-    });
 
     before(async () => {
       scan = await textPagePng(PAGE_TEXTS[1] ?? "", 150);

@@ -465,16 +465,18 @@ export function makeEncryptedOfficeFile(): Uint8Array {
   return new Uint8Array(CFB.write(container, { type: "buffer" }) as Buffer);
 }
 
-/** A valid 1x1 PNG (signature, IHDR, IDAT, IEND): an image, which the worker does not ingest. */
+/** One PNG chunk: its length, type, data and the CRC over type and data. */
+export function pngChunk(type: string, data: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A valid 1x1 PNG (signature, IHDR, IDAT, IEND): an image without text, which OCR reads as empty. */
 export function tinyPng(): Uint8Array {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
   const header = Buffer.alloc(13);
   header.writeUInt32BE(1, 0); // width
   header.writeUInt32BE(1, 4); // height
@@ -484,9 +486,9 @@ export function tinyPng(): Uint8Array {
   return new Uint8Array(
     Buffer.concat([
       Buffer.from("89504e470d0a1a0a", "hex"),
-      chunk("IHDR", header),
-      chunk("IDAT", pixels),
-      chunk("IEND", Buffer.alloc(0)),
+      pngChunk("IHDR", header),
+      pngChunk("IDAT", pixels),
+      pngChunk("IEND", Buffer.alloc(0)),
     ]),
   );
 }

@@ -9,10 +9,11 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { crc32, deflateSync } from "node:zlib";
+import { deflateSync } from "node:zlib";
 import { PDFDocument } from "pdf-lib";
 
-import { makePdf } from "./document-fixtures.js";
+import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "../../src/extract/extract-options.js";
+import { makePdf, pngChunk } from "./document-fixtures.js";
 
 const run = promisify(execFile);
 
@@ -106,15 +107,6 @@ export async function mixedPdf(pages: ReadonlyArray<string | Buffer>): Promise<U
   return pdf.save();
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
-  const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
 /**
  * A PNG whose header declares `width` × `height` grey pixels, followed by a few hundred bytes of
  * compressed data: decoding it would need the declared size in memory, reading its header does not.
@@ -174,3 +166,13 @@ export function manyPageTiff(pages: number): Buffer {
   }
   return bytes;
 }
+
+/** Extraction options with OCR on its defaults but for `ocr`, and other options changed by `more`. */
+export const withOcr = (
+  ocr: Partial<ExtractOptions["ocr"]>,
+  more: Partial<ExtractOptions> = {},
+): ExtractOptions => ({
+  ...DEFAULT_EXTRACT_OPTIONS,
+  ...more,
+  ocr: { ...DEFAULT_EXTRACT_OPTIONS.ocr, ...ocr },
+});
