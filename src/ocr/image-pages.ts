@@ -108,7 +108,10 @@ async function decodeGrey(
 ): Promise<GreyPage> {
   try {
     let pipeline = sharp(bytes, { page: index, pages: 1, limitInputPixels: maxPixels });
-    if (width !== undefined) pipeline = pipeline.resize({ width, withoutEnlargement: true });
+    // Nearest neighbour for the sample: half the CPU of the default Lanczos (24 against 43-54 ms for a
+    // 300 DPI page), and the skew measure needs only where the dark rows run, not smooth strokes.
+    if (width !== undefined)
+      pipeline = pipeline.resize({ width, withoutEnlargement: true, kernel: "nearest" });
     const { data, info } = await pipeline
       .flatten({ background: { r: 255, g: 255, b: 255 } })
       .toColourspace("b-w")
