@@ -42,7 +42,14 @@ async function cancelRunning(env: TestEnvironment, documents: readonly LoadedDoc
       const document = byId.get(id);
       if (cancelled.rowCount === 1 && document) cancels.push({ document, at: Date.now() });
     }
-    return cancels.length >= wanted;
+    if (cancels.length >= wanted) return true;
+    // Nothing left that could still run: waiting longer would find no more to cancel.
+    const open = await env.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM documents
+        WHERE id = ANY($1::uuid[]) AND status IN ('PENDING', 'PROCESSING') AND deleted_at IS NULL`,
+      [documents.map((document) => document.documentId)],
+    );
+    return open.rows[0]?.n === 0;
   }, 120_000);
   return cancels;
 }
@@ -80,8 +87,10 @@ export async function cancelMidLoad(
     bytes: options.bytes,
     seed: options.seed,
   });
-  const running = await cancelRunning(env, documents, Math.ceil(options.cancels / 2));
+  // The waiting ones first, while the load's newest surely still wait: a fast worker could take them
+  // all while cancelRunning looks for running ones (seen in a full CI run: 0 left to delete).
   const waiting = await deleteWaiting(env, documents, Math.floor(options.cancels / 2));
+  const running = await cancelRunning(env, documents, Math.ceil(options.cancels / 2));
   const cancelledIds = new Set([
     ...running.map((c) => c.document.documentId),
     ...waiting.map((d) => d.documentId),
