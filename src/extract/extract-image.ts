@@ -6,7 +6,7 @@ import type { ExtractedDocument, ExtractedSection } from "./extracted-document.j
 
 /**
  * Raster images (PNG, JPEG, TIFF, BMP, WebP, GIF): text comes only from OCR, one section per page
- * that has any (a TIFF's pages numbered from 1; other images have one page). The header is checked
+ * where OCR reads text (a TIFF's pages numbered from 1; other images have one page). The header is checked
  * against OCR_MAX_IMAGE_PIXELS and OCR_MAX_PAGES before any pixel is decoded. With OCR_ENABLED=false
  * an image is refused as unsupported: nothing else could read it.
  */

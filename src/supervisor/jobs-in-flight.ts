@@ -21,7 +21,7 @@ interface Entry {
   stage: ProgressStage | typeof STARTING_STAGE;
 }
 
-// The same test as the thread's (processDocument): any 8-4-4-4-12 hex id PostgreSQL accepts.
+// The same test as the thread's (processDocument), which takes every 8-4-4-4-12 hex id PostgreSQL accepts.
 const documentIdSchema = z.guid();
 
 /**
