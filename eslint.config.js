@@ -66,7 +66,10 @@ const BOUNDARIES = {
     allowed: ["config", "errors", "tools"],
     why: "OCR runs tools on bytes: it knows nothing of who runs it",
   },
-  tools: { allowed: [], why: "running a command-line tool within bounds knows nothing of what it is for" },
+  tools: {
+    allowed: ["errors"],
+    why: "running a command-line tool within bounds knows nothing of what it is for (errors: a refused temporary file is retryable)",
+  },
   chunk: {
     allowed: ["config", "errors", "extract", "text"],
     why: "a pipeline part knows nothing of who runs it",

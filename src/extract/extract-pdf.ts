@@ -6,7 +6,7 @@ import { DEFAULT_EXTRACT_OPTIONS, type ExtractOptions } from "./extract-options.
 import type { ExtractedDocument, ExtractedSection } from "./extracted-document.js";
 import { assertPageCount } from "./page-limit.js";
 import { pageText } from "./pdf-page-text.js";
-import { withPrivateFile } from "../ocr/private-temp-file.js";
+import { withPrivateFile } from "../tools/private-temp-file.js";
 import { readPage } from "../ocr/read-page.js";
 import { pagePixels, renderDpi, renderPdfPage } from "../ocr/render-pdf-page.js";
 
@@ -79,7 +79,7 @@ async function ocrPages(
     );
   }
   const read = new Map<number, ExtractedSection>();
-  await withPrivateFile(bytes, "document.pdf", async (path) => {
+  await withPrivateFile(bytes, "document.pdf", { code: "OCR_UNAVAILABLE", prefix: "ocr" }, async (path) => {
     for (const pageNumber of pageNumbers) {
       options.onPage?.(pageNumber, pdf.numPages);
       const { width, height } = await pageSize(pdf, pageNumber);

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -11,6 +10,7 @@ import {
   ToolMissingError,
   ToolTimeoutError,
 } from "../tools/bounded-tool.js";
+import { withPrivateFile } from "../tools/private-temp-file.js";
 
 /** What LibreOffice writes for us: the formats the project's own extractors read. */
 export type ConversionTarget = "docx" | "xlsx" | "pptx";
@@ -21,6 +21,8 @@ const FILTERS: Readonly<Record<ConversionTarget, string>> = {
   xlsx: "xlsx:Calc MS Excel 2007 XML",
   pptx: "pptx:Impress MS PowerPoint 2007 XML",
 };
+/** A disk that refuses the input file keeps the conversion from running: the worker's trouble. */
+const SOFFICE_FILES = { code: "CONVERTER_UNAVAILABLE", prefix: "soffice" } as const;
 /** soffice says what it converted on stdout, a line or two: more is not a conversion. */
 const MAX_STDOUT_BYTES = 64 * 1024;
 
@@ -42,11 +44,8 @@ export async function convertWithLibreOffice(
   timeoutMs: number,
   interrupt?: () => void,
 ): Promise<Uint8Array> {
-  const work = await mkdtemp(join(tmpdir(), "ragworker-soffice-"));
-  try {
-    const input = join(work, `document.${from}`);
+  return withPrivateFile(bytes, `document.${from}`, SOFFICE_FILES, async (input, work) => {
     const outDir = join(work, "out");
-    await writeFile(input, bytes);
     const args = [
       `-env:UserInstallation=${pathToFileURL(join(work, "profile")).href}`,
       "--headless",
@@ -65,9 +64,7 @@ export async function convertWithLibreOffice(
       throw new PermanentError("CORRUPT_FILE", `corrupt ${from}: LibreOffice could not read it`, {});
     }
     return new Uint8Array(await readFile(join(outDir, produced)));
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  });
 }
 
 async function runSoffice(
