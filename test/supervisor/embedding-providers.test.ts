@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "../support/bounded-test.js";
 import { startFakeHub } from "../support/fake-hub.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
-import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+import { readyLinesFor, startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
 const TINY_BERT = fileURLToPath(new URL("../fixtures/tiny-bert", import.meta.url));
 
@@ -155,13 +155,12 @@ describe("embedding providers through the worker", () => {
     assert.equal(rows.rows[0]?.model, "tiny-bert");
     assert.equal(rows.rows[0]?.embedding, rows.rows[1]?.embedding);
     const threads = new Set(
-      worker.logs
-        .filter(
-          (line) =>
-            line.message === "document READY" &&
-            documents.some((doc) => doc.documentId === line["document_id"]),
+      (
+        await readyLinesFor(
+          [worker],
+          documents.map((doc) => doc.documentId),
         )
-        .map((line) => line["thread"]),
+      ).map((line) => line["thread"]),
     );
     assert.equal(threads.size, 2, "each document was embedded by a different thread");
     await worker.stop();

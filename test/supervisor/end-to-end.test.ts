@@ -10,7 +10,7 @@ import { after, before, describe, test } from "../support/bounded-test.js";
 import { paragraph } from "../support/text.js";
 import { makeDocx, makePdf } from "../support/document-fixtures.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
-import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+import { readyLinesFor, startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
 const DIM = 64;
 
@@ -124,11 +124,13 @@ describe("a document from the queue to chunks in PostgreSQL", () => {
     );
     assert.equal(sessions.rows.length, 2, JSON.stringify(sessions.rows));
     // Only this test's documents count: what tests before it left in the log does not.
-    const ours = new Set(documents.map((doc) => doc.documentId));
     const threadsThatWorked = new Set(
-      worker.logs
-        .filter((line) => line.message === "document READY" && ours.has(String(line["document_id"])))
-        .map((line) => line["thread"]),
+      (
+        await readyLinesFor(
+          [worker],
+          documents.map((doc) => doc.documentId),
+        )
+      ).map((line) => line["thread"]),
     );
     assert.equal(threadsThatWorked.size, 2, "both threads processed documents");
     for (const thread of threadsThatWorked) {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "../support/bounded-test.js";
 import type { Job } from "bullmq";
 import { assertDocumentsReadyExactly } from "../support/document-assertions.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
-import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+import { readyLinesFor, startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
 function mediumText(seed: number): string {
   return Array.from(
@@ -76,9 +76,9 @@ describe("faults", () => {
     );
     const jobs = await enqueueDocuments(24, 1000);
     await assertDocumentsReadyExactly(env, jobs);
-    const ids = new Set(jobs.map((entry) => entry.documentId));
-    const readyLines = three.flatMap((worker) =>
-      worker.logs.filter((line) => line.message === "document READY" && ids.has(String(line["document_id"]))),
+    const readyLines = await readyLinesFor(
+      three,
+      jobs.map((entry) => entry.documentId),
     );
     assert.equal(readyLines.length, jobs.length, "no document was processed twice");
     assert.ok(

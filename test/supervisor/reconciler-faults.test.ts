@@ -11,7 +11,7 @@ import { createRedis } from "../../src/config/redis-connection.js";
 import { redisUrl } from "../support/services.js";
 import { createTestEnvironment, type TestEnvironment } from "../support/test-environment.js";
 import { waitUntil } from "../support/waits.js";
-import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
+import { readyLinesFor, startWorkerProcess, type WorkerProcess } from "../support/worker-process.js";
 
 const RECONCILE_ENV = {
   RECONCILE_INTERVAL_MS: "500",
@@ -79,12 +79,7 @@ describe("reconciler with worker processes", () => {
       timeoutMs: ALL_READY_TIMEOUT_MS,
       intervalMs: 200,
     });
-    const wanted = new Set(ids);
-    const readyLines = those.flatMap((worker) =>
-      worker.logs.filter(
-        (line) => line.message === "document READY" && wanted.has(String(line["document_id"])),
-      ),
-    );
+    const readyLines = await readyLinesFor(those, ids);
     const perDocument = new Map<string, number>();
     for (const line of readyLines) {
       const id = String(line["document_id"]);

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { after } from "node:test";
 import { fileURLToPath } from "node:url";
-import { within, WAIT_TIMEOUT_MS } from "./waits.js";
+import { waitUntil, within, WAIT_TIMEOUT_MS } from "./waits.js";
 
 export const CLI_PATH = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 
@@ -166,4 +166,30 @@ export async function waitUntilServing(worker: WorkerProcess, threads = 1): Prom
     new Set(worker.logs.filter((line) => line.message === "thread ready").map((line) => line["thread"]));
   await worker.waitForLog(() => ready().size >= threads);
   return Number(listening["port"]);
+}
+
+/**
+ * The "document READY" lines `workers` wrote for `documentIds`, once each of those documents has
+ * at least one. A thread writes the line after its commit and the line crosses a pipe, so a test
+ * that saw the rows READY (or the jobs completed) can still be ahead of the lines on a busy
+ * machine: counting them at once has come up one short in CI.
+ */
+export async function readyLinesFor(
+  workers: readonly WorkerProcess[],
+  documentIds: Iterable<string>,
+  timeoutMs = 10_000,
+): Promise<LogLine[]> {
+  const wanted = new Set(documentIds);
+  const lines = () =>
+    workers.flatMap((worker) =>
+      worker.logs.filter(
+        (line) => line.message === "document READY" && wanted.has(String(line["document_id"])),
+      ),
+    );
+  await waitUntil(
+    `a "document READY" log line for each of ${wanted.size} documents`,
+    () => new Set(lines().map((line) => String(line["document_id"]))).size === wanted.size,
+    { timeoutMs, intervalMs: 50 },
+  );
+  return lines();
 }
