@@ -69,9 +69,11 @@ async function pageImages(work: string): Promise<string[]> {
       const name = extracted[page - 1];
       if (!name) throw new Error(`${pdf} has no page ${page} image`);
       const path = join(work, `page-${images.length + 1}.png`);
+      // "b-w" makes a one-channel PNG, as a grey scan is: greyscale() alone with the density
+      // metadata wrote RGB (sharp adds an sRGB profile), three times the pixels for both sides to decode.
       await writeFile(
         path,
-        await sharp(join(work, name)).greyscale().withMetadata({ density: DPI }).png().toBuffer(),
+        await sharp(join(work, name)).toColourspace("b-w").withDensity(DPI).png().toBuffer(),
       );
       images.push(path);
     }

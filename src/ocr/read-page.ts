@@ -1,6 +1,7 @@
 import type { OcrSettings } from "../config/ocr-settings.js";
 import { measureSkew, needsLevelling, turn } from "./deskew.js";
 import { pgmParts, type GreyPage } from "./grey-page.js";
+import type { RenderedPage } from "./render-pdf-page.js";
 import { ocrError, recognizePage, type TesseractInput } from "./recognize-page.js";
 import type { RecognizedText } from "./tesseract-tsv.js";
 
@@ -11,15 +12,16 @@ export interface PageRead extends RecognizedText {
 
 /**
  * A page for tesseract, levelled first when it is skewed:
- * - `pixels`: grey pixels (an image page decoded), maybe also on disk as the TIFF they were read from
- *   (a rendered PDF page), which tesseract then reads by path;
+ * - `pixels`: grey pixels (an image page decoded), piped to tesseract;
+ * - `file`: a rendered PDF page on disk, which tesseract reads by path (see RenderedPage);
  * - `encoded`: a file tesseract decodes itself, as it is (a BMP; a one-page PNG, JPEG or TIFF),
  *   with a small grey copy to measure its skew on and a way to decode it in full should it need
  *   turning. Tesseract decoding the file itself is what running it directly costs; decoding it here
  *   and piping 8 MB of pixels cost 0.2 s of CPU a page more (npm run bench:ocr).
  */
 export type PageImage =
-  | { readonly kind: "pixels"; readonly pixels: GreyPage; readonly file?: string }
+  | { readonly kind: "pixels"; readonly pixels: GreyPage }
+  | RenderedPage
   | {
       readonly kind: "encoded";
       readonly bytes: Uint8Array;
@@ -59,8 +61,11 @@ export async function readPage(
 async function levelled(image: PageImage): Promise<TesseractInput> {
   if (image.kind === "pixels") {
     const skew = measureSkew(image.pixels);
-    if (needsLevelling(skew)) return pgmParts(await turn(image.pixels, -skew));
-    return image.file === undefined ? pgmParts(image.pixels) : { path: image.file };
+    return pgmParts(needsLevelling(skew) ? await turn(image.pixels, -skew) : image.pixels);
+  }
+  if (image.kind === "file") {
+    const skew = measureSkew(image.sample);
+    return needsLevelling(skew) ? pgmParts(await turn(await image.decode(), -skew)) : { path: image.file };
   }
   if (image.sample === undefined || image.decode === undefined) return image.bytes;
   const skew = measureSkew(image.sample);
