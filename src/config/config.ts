@@ -20,6 +20,7 @@ import { readS3Settings, type S3Settings } from "./s3-settings.js";
 import { SERVICE_SETTINGS } from "./service-settings.js";
 import { readGroup, type Env } from "./setting.js";
 import { STORAGE_URL } from "./storage-settings.js";
+import { TELEMETRY_SETTINGS, type TelemetrySettings } from "./telemetry-settings.js";
 
 export type { ChunkUnit, NodeSettings } from "./chunk-settings.js";
 export {
@@ -113,6 +114,8 @@ export interface Config {
   readonly reconcilePendingAgeMs: number;
   /** Documents the reconciler looks at per kind and pass. */
   readonly reconcileBatchSize: number;
+  /** OpenTelemetry's OTEL_* variables ragworker reads: tracing is on when an endpoint is set. */
+  readonly telemetry: TelemetrySettings;
 }
 
 /**
@@ -136,6 +139,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...readGroup(env, JOB_SETTINGS),
     ...readGroup(env, DEPENDENCY_SETTINGS),
     ...readGroup(env, RECONCILE_SETTINGS),
+    telemetry: readGroup(env, TELEMETRY_SETTINGS),
   };
   checkCrossFieldRules(config);
   return config;

@@ -12,6 +12,7 @@ import { S3_SETTINGS } from "./s3-settings.js";
 import { SERVICE_SETTINGS } from "./service-settings.js";
 import type { Setting } from "./setting.js";
 import { STORAGE_URL } from "./storage-settings.js";
+import { TELEMETRY_SETTINGS } from "./telemetry-settings.js";
 
 /**
  * Every variable the worker reads, each declared once, in the order the README's configuration
@@ -37,4 +38,5 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(RECONCILE_SETTINGS),
   ...Object.values(ACCESS_SETTINGS),
   ...Object.values(GUARD_SETTINGS),
+  ...Object.values(TELEMETRY_SETTINGS),
 ];

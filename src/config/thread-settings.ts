@@ -36,6 +36,7 @@ export const THREAD_SETTING_KEYS = [
   "libreofficeTimeoutMs",
   "documentTimeoutMs",
   "claimTtlMs",
+  "telemetry",
 ] as const satisfies readonly (keyof Config)[];
 
 export type ThreadSettings = Pick<Config, (typeof THREAD_SETTING_KEYS)[number]>;
