@@ -25,13 +25,26 @@ const FOLDERS = [
   "safety",
   "storage",
   "supervisor",
+  "telemetry",
   "text",
   "threads",
   "tools",
 ];
 const BOUNDARIES = {
   supervisor: {
-    allowed: ["config", "db", "errors", "logging", "models", "ocr", "ops", "producer", "protocol", "tools"],
+    allowed: [
+      "config",
+      "db",
+      "errors",
+      "logging",
+      "models",
+      "ocr",
+      "ops",
+      "producer",
+      "protocol",
+      "telemetry",
+      "tools",
+    ],
     why: "the supervisor orchestrates: it never parses, chunks or embeds (ocr: it checks the OCR tools at start), and reaches threads only through src/protocol/",
   },
   ops: {
@@ -50,6 +63,7 @@ const BOUNDARIES = {
       "protocol",
       "safety",
       "storage",
+      "telemetry",
       "text",
     ],
     why: "threads run the pipeline and answer through src/protocol/; they know nothing of the supervisor or ops",
@@ -91,6 +105,10 @@ const BOUNDARIES = {
   },
   errors: { allowed: ["config", "text"], why: "error classes are leaves" },
   logging: { allowed: ["errors"], why: "logging is a leaf" },
+  telemetry: {
+    allowed: ["config", "logging"],
+    why: "tracing starts and ends spans for whoever runs a job: it knows nothing of the pipeline or the queue",
+  },
   text: { allowed: [], why: "text helpers are leaves" },
   safety: { allowed: [], why: "the prompt-injection scan is a leaf" },
 };
