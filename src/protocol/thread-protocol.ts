@@ -105,6 +105,22 @@ export function isTaskProgressMessage(value: unknown): value is TaskProgressMess
   return PROGRESS_STAGES.some((known) => known === stage);
 }
 
+/**
+ * What a thread posts as it takes a document, unthrottled: which thread runs the job (progress
+ * reports come 250 ms apart at most, and a short job sends none), for the operator page.
+ */
+export interface TaskStartedMessage {
+  readonly type: "task-started";
+  readonly jobId: string;
+  readonly threadId: number;
+}
+
+export function isTaskStartedMessage(value: unknown): value is TaskStartedMessage {
+  if (typeof value !== "object" || value === null) return false;
+  const { type, jobId, threadId } = value as { type?: unknown; jobId?: unknown; threadId?: unknown };
+  return type === "task-started" && typeof jobId === "string" && typeof threadId === "number";
+}
+
 export type PipelineStage = "read" | "extract" | "chunk" | "embed" | "persist";
 
 /** Figures a thread measured for one document; the supervisor turns them into metrics. */
