@@ -20,6 +20,7 @@ import {
   type ThreadData,
   type ThreadReport,
   type TaskProgressMessage,
+  type TaskStartedMessage,
   type DependencyProbeResult,
   type DependencyProbeTask,
   EMBEDDER_PROBE_TEXT,
@@ -36,8 +37,8 @@ export interface PipelineOptions {
   readonly logger: Logger;
   /** pg_stat_activity's application_name; `ragworker-thread-<threadId>` unless given. */
   readonly applicationName?: string;
-  /** Where a task's progress goes (the thread's parentPort); dropped when absent. */
-  readonly postProgress?: (message: TaskProgressMessage) => void;
+  /** Where a task's start and progress go (the thread's parentPort); dropped when absent. */
+  readonly postProgress?: (message: TaskProgressMessage | TaskStartedMessage) => void;
 }
 
 export interface Pipeline {
@@ -136,6 +137,7 @@ export async function createPipeline(data: ThreadData, options: PipelineOptions)
       const timeLimit = new CancelFlag(task.timeLimitFlag);
       const cancelledByUser = new CancelFlag(task.cancelledFlag);
       const { postProgress } = options;
+      postProgress?.({ type: "task-started", jobId: task.jobId, threadId });
       const reporter = postProgress
         ? new ProgressReporter((progress) => postProgress({ type: "progress", jobId: task.jobId, progress }))
         : null;
