@@ -69,6 +69,11 @@ export interface DocumentTask {
    * document cancelled or deleted; the thread stops at its next checkpoint and writes nothing.
    */
   readonly cancelledFlag: SharedArrayBuffer;
+  /**
+   * The supervisor's job span as a W3C traceparent, when tracing is on: the thread's stage spans
+   * (storage, extract, chunk, embed, persist) are its children, and its log lines carry its ids.
+   */
+  readonly traceparent?: string | undefined;
 }
 
 /** Where a document is in the pipeline, as BullMQ's job progress and /metrics show it. */

@@ -11,6 +11,7 @@ import type { JobOutcome, WorkerMetrics } from "../ops/worker-metrics.js";
 import type { DocumentJobResult } from "../producer/document-job.js";
 import { CancelFlag, type DocumentTask, type TaskResult } from "../protocol/thread-protocol.js";
 import { documentTimeoutError } from "../errors/document-timeout-error.js";
+import { startJobSpan } from "../telemetry/job-span.js";
 import { DocumentTimeLimit } from "./document-time-limit.js";
 import type { JobsInFlight } from "./jobs-in-flight.js";
 import type { DependencyCircuits } from "./dependency-circuits.js";
@@ -66,6 +67,16 @@ export function createJobProcessor(deps: JobProcessorDeps) {
   return async (job: QueueJob, token?: string): Promise<DocumentJobResult> => {
     const jobId = job.id ?? "unknown";
     const requestId = field(job.data, "requestId");
+    // The job's trace span (null when tracing is off): it continues the API's traceparent, and
+    // the thread's stage spans continue it.
+    const span = startJobSpan({
+      jobId,
+      documentId: field(job.data, "documentId"),
+      workspaceId: field(job.data, "workspaceId"),
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? 1,
+      traceparent: field(job.data, "traceparent"),
+    });
     const task: DocumentTask = {
       jobId,
       documentId: field(job.data, "documentId"),
@@ -75,26 +86,37 @@ export function createJobProcessor(deps: JobProcessorDeps) {
       maxAttempts: job.opts.attempts ?? 1,
       timeLimitFlag: CancelFlag.create(),
       cancelledFlag: CancelFlag.create(),
+      traceparent: span?.traceparent,
     };
-    // Every line about this job, here and in the helpers below, goes through this child logger.
-    const logger = jobLogger(deps.logger, {
+    // Every line about this job, here and in the helpers below, goes through this child logger
+    // (with the job span's trace_id and span_id when tracing is on).
+    const idsLogger = jobLogger(deps.logger, {
       jobId,
       documentId: task.documentId,
       workspaceId: task.workspaceId,
       requestId: task.requestId,
     });
+    const logger = span ? idsLogger.child(span.logFields) : idsLogger;
     // rag-corp's pair of lines around every job: one "iniciado", one "finalizado" whatever the outcome.
     const started = process.hrtime.bigint();
     logger.info({ attempt: task.attempt, max_attempts: task.maxAttempts }, "Worker job iniciado");
     try {
       const result = await runJob(job, token, task, { ...deps, logger });
       logFinished(logger, started, result.status, result.chunksCreated);
+      span?.end(result.status);
       return result;
     } catch (error) {
-      logFinished(logger, started, finishedStatus(error, task), 0);
+      const status = finishedStatus(error, task);
+      logFinished(logger, started, status, 0);
+      // Handed back to the queue is no failure of the job's.
+      span?.end(status, error instanceof DelayedError ? undefined : errorText(error));
       throw error;
     }
   };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function logFinished(logger: Logger, started: bigint, status: string, chunksCreated: number): void {
