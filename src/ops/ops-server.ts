@@ -3,6 +3,8 @@ import express, { type Request, type Response } from "express";
 import type { ApiKeyEntry } from "../config/api-keys.js";
 import type { RbacConfig } from "../config/rbac-config.js";
 import type { Logger } from "../logging/logger.js";
+import { adminRouter } from "./admin/admin-router.js";
+import type { AdminSources } from "./admin/admin-sources.js";
 import { authorizeMetrics, presentedKey } from "./api-key-auth.js";
 import { checkReadiness, type ReadinessSources } from "./readiness.js";
 import type { WorkerMetrics } from "./worker-metrics.js";
@@ -17,6 +19,8 @@ export interface OpsServerOptions {
   /** RBAC_CONFIG (config.rbac): keys whose role grants admin:metrics also read /metrics. */
   readonly rbac?: RbacConfig | null;
   readonly logger: Logger;
+  /** What the operator web view (/admin) shows; without it, or without an admin key, /admin is off. */
+  readonly admin?: AdminSources | null;
 }
 
 /**
@@ -59,6 +63,11 @@ export function createOpsApp(options: OpsServerOptions): express.Express {
     const body = await options.metrics.registry.metrics();
     res.type(options.metrics.registry.contentType).send(body);
   });
+
+  app.use(
+    "/admin",
+    adminRouter({ apiKeys: options.apiKeys, sources: options.admin ?? null, logger: options.logger }),
+  );
 
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: "not found" });
