@@ -3,11 +3,14 @@ import { z } from "zod";
 import type { RunningJob } from "../db/document-store.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
+import type { RunningJobView } from "../ops/admin/admin-sources.js";
 import {
   CancelFlag,
   PROGRESS_STAGES,
+  type JobProgress,
   type ProgressStage,
   type TaskProgressMessage,
+  type TaskStartedMessage,
 } from "../protocol/thread-protocol.js";
 
 /** A job handed to a thread that has not reported a stage yet (waiting for a thread, or just begun). */
@@ -19,6 +22,12 @@ interface Entry {
   readonly documentId: string | null;
   readonly cancelled: CancelFlag;
   stage: ProgressStage | typeof STARTING_STAGE;
+  // What the operator page shows (RunningJobView): epoch ms, the last progress, the thread.
+  readonly workspaceId: string | null;
+  readonly startedAt: number;
+  stageSince: number;
+  progress: JobProgress | null;
+  threadId: number | null;
 }
 
 // The same test as the thread's (processDocument), which takes every 8-4-4-4-12 hex id PostgreSQL accepts.
@@ -36,15 +45,24 @@ export class JobsInFlight {
 
   add(
     jobId: string,
-    job: Pick<Job, "updateProgress">,
+    job: Pick<Job, "updateProgress" | "data">,
     documentId: unknown,
     cancelledFlag: SharedArrayBuffer,
   ): void {
+    const now = Date.now();
+    const data: unknown = job.data;
+    const workspaceId =
+      typeof data === "object" && data !== null ? (data as { workspaceId?: unknown }).workspaceId : null;
     this.jobs.set(jobId, {
       job,
       documentId: documentIdSchema.safeParse(documentId).data ?? null,
       cancelled: new CancelFlag(cancelledFlag),
       stage: STARTING_STAGE,
+      workspaceId: typeof workspaceId === "string" ? workspaceId : null,
+      startedAt: now,
+      stageSince: now,
+      progress: null,
+      threadId: null,
     });
   }
 
@@ -61,7 +79,9 @@ export class JobsInFlight {
     const entry = this.jobs.get(message.jobId);
     // A report that crossed the job's end on its way here: nothing to update.
     if (!entry) return;
+    if (entry.stage !== message.progress.stage) entry.stageSince = Date.now();
     entry.stage = message.progress.stage;
+    entry.progress = message.progress;
     entry.job.updateProgress({ ...message.progress }).catch((error: unknown) => {
       // Progress is informational: Redis being away must not fail the job; the job's end says the rest.
       this.logger.debug(
@@ -69,6 +89,27 @@ export class JobsInFlight {
         "could not update job progress",
       );
     });
+  }
+
+  /** A thread took the job: which one, for the operator page. */
+  started(message: TaskStartedMessage): void {
+    const entry = this.jobs.get(message.jobId);
+    if (entry) entry.threadId = message.threadId;
+  }
+
+  /** Each running job as the operator page shows it. */
+  views(): RunningJobView[] {
+    return [...this.jobs].map(([jobId, entry]) => ({
+      jobId,
+      documentId: entry.documentId,
+      workspaceId: entry.workspaceId,
+      threadId: entry.threadId,
+      stage: entry.stage,
+      current: entry.progress?.current ?? null,
+      total: entry.progress?.total ?? null,
+      startedAt: entry.startedAt,
+      stageSince: entry.stageSince,
+    }));
   }
 
   /** Every stage with how many jobs are in it, zeros included. */

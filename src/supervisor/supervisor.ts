@@ -15,14 +15,15 @@ import type { Logger } from "../logging/logger.js";
 import { closeOpsServer, startOpsServer } from "../ops/ops-server.js";
 import { WorkerMetrics } from "../ops/worker-metrics.js";
 import { closeThreads } from "./close-threads.js";
-import { isTaskProgressMessage } from "../protocol/thread-protocol.js";
+import { isTaskProgressMessage, isTaskStartedMessage } from "../protocol/thread-protocol.js";
+import { adminSources } from "./admin-sources.js";
 import { CancellationWatch } from "./cancellation-watch.js";
 import { awaitThreadReports, checkDatabase, pingRedis } from "./dependency-checks.js";
 import { JobsInFlight } from "./jobs-in-flight.js";
 import { createDependencyCircuits } from "./dependency-probes.js";
 import { createJobProcessor } from "./job-processor.js";
 import { closeQueueWorker, createQueueWorker } from "./queue-worker.js";
-import { startReconciler } from "./reconciler.js";
+import { startReconciler, type Reconciler } from "./reconciler.js";
 import { ReleaseStack } from "./release-stack.js";
 import { resolveModel } from "./resolve-model.js";
 import { abortable, type Shutdown } from "./shutdown.js";
@@ -120,6 +121,8 @@ export async function startSupervisor(
       inFlightByStage: () => inFlight.countByStage(),
       dependencyUp: () => circuits.status(),
     });
+    // The operator page reads the slots and the reconciler, which start after the ops server.
+    const later: { slots?: ThreadSlots; reconciler?: Reconciler } = {};
     const server = await startOpsServer({
       host: config.httpHost,
       port: config.httpPort,
@@ -135,11 +138,21 @@ export async function startSupervisor(
       apiKeys: config.apiKeys,
       rbac: config.rbac,
       logger,
+      admin: adminSources({
+        queue,
+        pool,
+        size: config.threads,
+        inFlight,
+        slots: () => later.slots ?? null,
+        reconciler: () => later.reconciler ?? null,
+        reconcileIntervalMs: config.reconcileIntervalMs,
+      }),
     });
     if (server) releases.push("ops server", () => closeOpsServer(server));
 
     // Prefetched jobs wait for a thread here; the drain sends those still waiting back at once.
     const slots = new ThreadSlots(config.threads);
+    later.slots = slots;
     shutdown.onPhase((phase) => {
       if (phase === "draining") slots.close();
     });
@@ -185,6 +198,7 @@ export async function startSupervisor(
       logger,
       onPass: (enqueued) => metrics.recordReconcilePass(enqueued),
     });
+    later.reconciler = reconciler;
     releases.push("reconciler", () => reconciler.stop());
     logStarted(config, column, logger);
     return { stop: createStop(shutdown, releases, config, logger) };
@@ -231,6 +245,7 @@ function watchJobsInFlight(
   const inFlight = new JobsInFlight(logger);
   sources.pool.on("message", (message: unknown) => {
     if (isTaskProgressMessage(message)) inFlight.progress(message);
+    else if (isTaskStartedMessage(message)) inFlight.started(message);
   });
   const cancels = new CancellationWatch({
     inFlight,
