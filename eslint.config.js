@@ -16,6 +16,7 @@ const FOLDERS = [
   "embed",
   "errors",
   "extract",
+  "fairness",
   "logging",
   "models",
   "ocr",
@@ -97,7 +98,8 @@ const BOUNDARIES = {
     why: "a pipeline part knows nothing of who runs it",
   },
   storage: { allowed: ["config", "errors"], why: "a pipeline part knows nothing of who runs it" },
-  producer: { allowed: ["config"], why: "the producer only enqueues jobs" },
+  producer: { allowed: ["config", "fairness"], why: "the producer only enqueues jobs (fairly)" },
+  fairness: { allowed: ["config"], why: "fair priorities are Redis state and a script: a leaf" },
   models: { allowed: ["errors"], why: "the model download only fetches files" },
   config: {
     allowed: ["chunk", "embed", "errors", "logging", "storage", "text"],
