@@ -34,6 +34,7 @@ import type {
 } from "../protocol/thread-protocol.js";
 import { documentTimeoutError } from "../errors/document-timeout-error.js";
 import { documentErrorMessage } from "../errors/document-error-message.js";
+import { stageSpansFor, type StageSpans } from "../telemetry/stage-spans.js";
 
 export interface PipelineDeps {
   readonly pool: pg.Pool;
@@ -103,17 +104,53 @@ class StatsRecorder {
   embeddingCacheMisses = 0;
   ocrPages = 0;
   ocrSeconds = 0;
+  /** Calls to the embedder and the texts sent, for the embed spans' counts. */
+  embeddingBatches = 0;
+  embeddingTexts = 0;
   readonly stageSeconds: Partial<Record<PipelineStage, number>> = {};
   readonly injectionPatterns: Record<string, number> = {};
 
-  constructor(private readonly threadId: number) {}
+  constructor(
+    private readonly threadId: number,
+    /** The task's stage spans when tracing is on: each timed stage is one span. */
+    private readonly spans: StageSpans | null = null,
+  ) {}
 
   async time<T>(stage: PipelineStage, work: () => Promise<T> | T): Promise<T> {
     const started = process.hrtime.bigint();
+    const span = this.spans?.start(stage);
+    const before = { batches: this.embeddingBatches, texts: this.embeddingTexts };
+    let failure: { readonly error: unknown } | undefined;
     try {
       return await work();
+    } catch (error) {
+      failure = { error };
+      throw error;
     } finally {
       this.stageSeconds[stage] = Number(process.hrtime.bigint() - started) / 1e9;
+      span?.end(this.spanAttributes(stage, before), failure);
+    }
+  }
+
+  /** What a stage's span says it did. */
+  private spanAttributes(
+    stage: PipelineStage,
+    before: { readonly batches: number; readonly texts: number },
+  ): Record<string, number> {
+    switch (stage) {
+      case "read":
+        return { "ragworker.document.bytes": this.bytes };
+      case "extract":
+        return { "ragworker.ocr.pages": this.ocrPages };
+      case "embed":
+        return {
+          "ragworker.chunk.count": this.chunks,
+          "ragworker.embed.batch_count": this.embeddingBatches - before.batches,
+          "ragworker.embed.text_count": this.embeddingTexts - before.texts,
+        };
+      case "chunk":
+      case "persist":
+        return { "ragworker.chunk.count": this.chunks };
     }
   }
 
@@ -152,6 +189,8 @@ async function embedInBatches(
     checkpoint(deps);
     deps.progress({ stage: "embedding", current: done, total: texts.length });
     const batch = positions.map((position) => texts[position] ?? "");
+    stats.embeddingBatches += 1;
+    stats.embeddingTexts += batch.length;
     let results: Float32Array[];
     if (embedder instanceof CachingEmbedder) {
       const cached = await embedder.embedWithStats(batch);
@@ -192,8 +231,11 @@ async function database<T>(operation: string, work: () => Promise<T>): Promise<T
  * Steps 1–9 of the design for one document. Every outcome is data: a status to return, or a
  * typed failure after the document row says `FAILED` (no attempt left) or `PENDING` (retrying).
  */
-export async function processDocument(task: DocumentTask, deps: PipelineDeps): Promise<TaskResult> {
-  const stats = new StatsRecorder(deps.threadId);
+export async function processDocument(task: DocumentTask, taskDeps: PipelineDeps): Promise<TaskResult> {
+  // Tracing on and the task carrying the job span: stage spans, and the span's ids on every line.
+  const spans = stageSpansFor(task.traceparent);
+  const deps = spans ? { ...taskDeps, logger: taskDeps.logger.child(spans.logFields) } : taskDeps;
+  const stats = new StatsRecorder(deps.threadId, spans);
   const { logger } = deps;
 
   const ids = taskIds.safeParse(task);
