@@ -6,11 +6,23 @@ import { installSignalHandlers } from "../supervisor/signals.js";
 import { FORCE_CLOSE_GRACE_MS, HAND_BACK_GRACE_MS, Shutdown } from "../supervisor/shutdown.js";
 import { startSupervisor, type Supervisor } from "../supervisor/supervisor.js";
 import { exitWithError } from "./exit-with-error.js";
+import { startTracing, tracesUrl } from "../telemetry/tracing.js";
 
 export async function startCommand(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel, { module: "supervisor" }, { json: config.logJson });
-  // pino writes asynchronously: exit only once the last lines (the drain's) are out.
-  const exit = (code: number) => logger.flush(() => process.exit(code));
+  // Before the supervisor: its job spans need the tracer (the threads start their own).
+  const tracing = startTracing(config.telemetry, logger, { "ragworker.role": "supervisor" });
+  if (tracing) {
+    logger.info(
+      { traces_url: tracesUrl(config.telemetry), service_name: config.telemetry.serviceName },
+      "tracing on: each job's spans are exported over OTLP/HTTP",
+    );
+  }
+  // pino writes asynchronously: exit only once the last lines (the drain's) are out, after the
+  // last spans (their export is bounded: a dead collector does not hold the exit).
+  const exit = (code: number) => {
+    void (tracing?.shutdown() ?? Promise.resolve()).then(() => logger.flush(() => process.exit(code)));
+  };
   const shutdown = new Shutdown({
     drainTimeoutMs: config.drainTimeoutMs,
     handBackGraceMs: HAND_BACK_GRACE_MS,
