@@ -10,6 +10,7 @@ import {
   type EmbeddingSettings,
 } from "./embedding-settings.js";
 import { DEPENDENCY_SETTINGS } from "./dependency-settings.js";
+import { FAIRNESS_SETTINGS, type FairnessSettings } from "./fairness-settings.js";
 import { JOB_SETTINGS } from "./job-settings.js";
 import { LIMIT_SETTINGS } from "./limit-settings.js";
 import { OCR_SETTINGS, type OcrSettings } from "./ocr-settings.js";
@@ -116,6 +117,8 @@ export interface Config {
   readonly reconcileBatchSize: number;
   /** OpenTelemetry's OTEL_* variables ragworker reads: tracing is on when an endpoint is set. */
   readonly telemetry: TelemetrySettings;
+  /** QUEUE_FAIRNESS and its siblings: how every producer in this process enqueues. */
+  readonly fairness: FairnessSettings;
 }
 
 /**
@@ -140,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
     ...readGroup(env, DEPENDENCY_SETTINGS),
     ...readGroup(env, RECONCILE_SETTINGS),
     telemetry: readGroup(env, TELEMETRY_SETTINGS),
+    fairness: readGroup(env, FAIRNESS_SETTINGS),
   };
   checkCrossFieldRules(config);
   return config;

@@ -4,6 +4,7 @@ import { CONVERSION_SETTINGS } from "./conversion-settings.js";
 import { EMBEDDING_SETTINGS, FAKE_EMBEDDINGS, PROVIDER_SETTINGS } from "./embedding-settings.js";
 import { GOOGLE_SETTINGS } from "./google-settings.js";
 import { DEPENDENCY_SETTINGS } from "./dependency-settings.js";
+import { FAIRNESS_SETTINGS } from "./fairness-settings.js";
 import { JOB_SETTINGS } from "./job-settings.js";
 import { LIMIT_SETTINGS } from "./limit-settings.js";
 import { OCR_SETTINGS } from "./ocr-settings.js";
@@ -34,6 +35,7 @@ export const SETTINGS: readonly Setting<unknown>[] = [
   ...Object.values(OCR_SETTINGS),
   ...Object.values(CONVERSION_SETTINGS),
   ...Object.values(JOB_SETTINGS),
+  ...Object.values(FAIRNESS_SETTINGS),
   ...Object.values(DEPENDENCY_SETTINGS),
   ...Object.values(RECONCILE_SETTINGS),
   ...Object.values(ACCESS_SETTINGS),
