@@ -7,6 +7,7 @@ import { adminConfigured, requireAdminKey } from "./admin-auth.js";
 import type { AdminSources } from "./admin-sources.js";
 import { bullBoardRouter } from "./bull-board.js";
 import { retryFailedJob, type RetryOutcome } from "./failed-jobs.js";
+import { RetriedJobs } from "./retried-jobs.js";
 import { requireSameOrigin } from "./same-origin.js";
 import { renderWorkerPanel } from "./worker-panel.js";
 import { renderWorkerPage } from "./worker-page.js";
@@ -36,6 +37,7 @@ const RETRY_NOTICES: Readonly<Record<RetryOutcome, string>> = {
 export function adminRouter(options: AdminRouterOptions): Router {
   const router = express.Router();
   const { sources, logger } = options;
+  const retried = new RetriedJobs();
   if (sources === null || !adminConfigured(options.apiKeys)) {
     router.use((_req: Request, res: Response) => {
       res.status(404).type("text/plain").send(ADMIN_OFF_MESSAGE);
@@ -60,7 +62,7 @@ export function adminRouter(options: AdminRouterOptions): Router {
 
   router.get("/worker", async (req: Request, res: Response) => {
     try {
-      const status = await readWorkerStatus(sources);
+      const status = await readWorkerStatus(sources, retried);
       const nonce = randomBytes(16).toString("base64");
       res.set(
         "content-security-policy",
@@ -74,7 +76,7 @@ export function adminRouter(options: AdminRouterOptions): Router {
 
   router.get("/worker/panel", async (_req: Request, res: Response) => {
     try {
-      res.type("html").send(renderWorkerPanel(await readWorkerStatus(sources)).text);
+      res.type("html").send(renderWorkerPanel(await readWorkerStatus(sources, retried)).text);
     } catch (error) {
       unavailable(res, "reading the worker's status", error);
     }
@@ -82,7 +84,7 @@ export function adminRouter(options: AdminRouterOptions): Router {
 
   router.get("/worker/status", async (_req: Request, res: Response) => {
     try {
-      res.json(await readWorkerStatus(sources));
+      res.json(await readWorkerStatus(sources, retried));
     } catch (error) {
       unavailable(res, "reading the worker's status", error);
     }
@@ -93,6 +95,7 @@ export function adminRouter(options: AdminRouterOptions): Router {
     try {
       const outcome = await retryFailedJob(sources.queue, jobId);
       logger.info({ job_id: jobId, outcome }, "admin: retry of a failed job");
+      if (outcome === "retried") retried.record(jobId);
       const query = new URLSearchParams({ job: jobId, outcome });
       res.redirect(303, `/admin/worker?${query.toString()}`);
     } catch (error) {

@@ -1,6 +1,7 @@
 import type { ReconcilerView, RunningJobView, ThreadsView } from "./admin-sources.js";
 import { formatElapsed, formatUtc } from "./durations.js";
 import type { FailureView } from "./failed-jobs.js";
+import type { RetriedJobView } from "./retried-jobs.js";
 import { html, type Html } from "./html.js";
 import type { WorkerStatus } from "./worker-status.js";
 
@@ -117,8 +118,37 @@ function failuresSection(status: WorkerStatus): Html {
             </table>`;
   return html`<section id="failures">
     <h2>Last failures</h2>
-    ${body}
+    ${body}${retriedTable(status.retried ?? [], status.now)}
   </section>`;
+}
+
+function retriedTable(retried: readonly RetriedJobView[], now: number): Html {
+  if (retried.length === 0) return html``;
+  const rows = retried.map(
+    (job) =>
+      html`<tr data-job-id="${job.jobId}" data-document-id="${job.documentId ?? ""}">
+        <td>${formatUtc(job.retriedAt)} (${formatElapsed(now - job.retriedAt)} ago)</td>
+        <td data-field="document"><code>${job.documentId ?? ""}</code></td>
+        <td data-field="job"><code>${job.jobId}</code></td>
+        <td data-field="state">${job.state}</td>
+        <td data-field="result" class="reason">${job.result ?? ""}</td>
+      </tr>`,
+  );
+  return html`<h3>Retried from this page</h3>
+    <table id="retried">
+      <thead>
+        <tr>
+          <th>Retried at</th>
+          <th>Document</th>
+          <th>Job</th>
+          <th>State now</th>
+          <th>Result</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>`;
 }
 
 function reconcilerSection(view: ReconcilerView, now: number): Html {
