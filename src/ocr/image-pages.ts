@@ -57,7 +57,7 @@ export async function openImage(bytes: Uint8Array, limits: ImageLimits): Promise
       format: "bmp",
       pages: 1,
       dpi: plausibleDpi(bmp.dpi),
-      page: async () => ({ kind: "encoded", bytes }),
+      page: async () => ({ kind: "as is", input: bytes }),
     };
   }
   let metadata: Metadata;
@@ -88,7 +88,12 @@ export async function openImage(bytes: Uint8Array, limits: ImageLimits): Promise
       const decode = (width?: number): Promise<GreyPage> =>
         decodeGrey(bytes, index, limits.maxImagePixels, width);
       if (pages === 1 && AS_IS_FORMATS.has(format) && metadata.hasAlpha !== true) {
-        return { kind: "encoded", bytes, sample: await decode(SKEW_SAMPLE_WIDTH), decode: () => decode() };
+        return {
+          kind: "as is",
+          input: bytes,
+          sample: () => decode(SKEW_SAMPLE_WIDTH),
+          decode: () => decode(),
+        };
       }
       return { kind: "pixels", pixels: await decode() };
     },

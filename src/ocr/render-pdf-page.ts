@@ -13,9 +13,9 @@ import type { GreyPage } from "./grey-page.js";
  * a level page's 8 MB of pixels never do (0.05 s of CPU a page less, npm run bench:ocr).
  */
 export interface RenderedPage {
-  readonly kind: "file";
-  readonly file: string;
-  readonly sample: GreyPage;
+  readonly kind: "as is";
+  readonly input: { readonly path: string };
+  readonly sample: () => Promise<GreyPage>;
   readonly decode: () => Promise<GreyPage>;
 }
 
@@ -93,9 +93,9 @@ export async function renderPdfPage(
   const { size } = await stat(file);
   if (size > limit) throw new ToolFailedError("pdftoppm", "", `wrote ${size} bytes, more than ${limit}`);
   return {
-    kind: "file",
-    file,
-    sample: await greyPixels(file, limit, SKEW_SAMPLE_WIDTH),
+    kind: "as is",
+    input: { path: file },
+    sample: () => greyPixels(file, limit, SKEW_SAMPLE_WIDTH),
     decode: () => greyPixels(file, limit),
   };
 }
