@@ -1,3 +1,4 @@
+import type { FairnessSettings } from "../config/fairness-settings.js";
 import type { RedisClient } from "../config/redis-connection.js";
 import type { DocumentStore, ReconcileCandidate } from "../db/document-store.js";
 import type { Queryable } from "../db/queryable.js";
@@ -18,6 +19,11 @@ export interface ReconcileSettings {
   readonly jobAttempts: number;
   /** Bounds each Redis step of a pass (reading the live jobs, the adds). */
   readonly redisTimeoutMs: number;
+  /**
+   * How the jobs are enqueued: like the producer's, or a plain add would land in BullMQ's wait
+   * list, which is served before every prioritized job, ahead of all fair work.
+   */
+  readonly fairness: FairnessSettings;
 }
 
 export interface ReconcilePassDeps {
@@ -119,7 +125,9 @@ export async function reconcilePass(
           enqueueDocument(
             deps.queue,
             { documentId: doc.id, workspaceId: doc.workspace_id },
-            { jobId, attempts: settings.jobAttempts },
+            // Bulk: a recovery can be hundreds of documents a pass, like an import; aging bounds its wait.
+            { jobId, attempts: settings.jobAttempts, lane: "bulk" },
+            { fairness: settings.fairness, redis: deps.redis },
           ),
           settings.redisTimeoutMs,
         );

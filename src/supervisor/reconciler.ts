@@ -26,6 +26,7 @@ export type ReconcilerConfig = Pick<
   | "reconcileBatchSize"
   | "claimTtlMs"
   | "jobAttempts"
+  | "fairness"
 >;
 
 export interface ReconcilerDeps {
@@ -99,6 +100,7 @@ export function startReconciler(deps: ReconcilerDeps): Reconciler {
           batchSize: config.reconcileBatchSize,
           jobAttempts: config.jobAttempts,
           redisTimeoutMs: STEP_TIMEOUT_MS,
+          fairness: config.fairness,
         },
       },
       cursors,

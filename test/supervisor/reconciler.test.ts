@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "../support/bounded-test.js";
 import { defaultConfig } from "../../src/config/config.js";
+import { FAIRNESS_DEFAULTS } from "../../src/config/fairness-settings.js";
 import { createRedis, type RedisClient } from "../../src/config/redis-connection.js";
 import { documentStore } from "../../src/db/document-store.js";
 import { createLogger } from "../../src/logging/logger.js";
@@ -52,6 +53,7 @@ describe("reconciler", () => {
       batchSize,
       jobAttempts: 3,
       redisTimeoutMs: 10_000,
+      fairness: FAIRNESS_DEFAULTS,
     },
   });
   /** A document with no job, in `status`, last changed twice the age ago. */
@@ -87,6 +89,9 @@ describe("reconciler", () => {
     assert.equal(job?.name, DOCUMENT_JOB_NAME);
     assert.deepEqual(job?.data, { documentId: pending.documentId, workspaceId: pending.workspaceId });
     assert.equal(job?.opts.attempts, 3);
+    // A fair job in the bulk lane (odd priority), not a plain add that would jump every backlog.
+    assert.equal(await env.producer.queue.getJobState(job?.id ?? ""), "prioritized");
+    assert.equal((job?.priority ?? 0) % 2, 1);
   });
 
   it("leaves alone documents with a waiting, delayed or prioritized job, and the ones it just enqueued", async () => {
@@ -119,7 +124,7 @@ describe("reconciler", () => {
     const results = await Promise.all([1, 2, 3].map(() => reconcilePass(deps(), FIRST_CURSORS)));
     const enqueued = results.reduce((sum, result) => sum + result.enqueued.pending_without_job, 0);
     assert.equal(enqueued, documents.length);
-    const jobs = await env.producer.queue.getJobs(["waiting"]);
+    const jobs = await env.producer.queue.getJobs(["waiting", "prioritized"]);
     assert.equal(jobs.length, documents.length, "one job per document");
     assert.deepEqual(
       new Set(jobs.map((job) => job.id)),
