@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
 import { after, before, describe, it } from "../support/bounded-test.js";
+import { processAlive } from "../support/process-alive.js";
 
 import { openImage } from "../../src/ocr/image-pages.js";
 import { readPage } from "../../src/ocr/read-page.js";
@@ -43,14 +44,6 @@ describe("readPage", () => {
       .split("\n")
       .filter((line) => line !== "")
       .map(Number);
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const read = async (bytes: Buffer, interrupt?: () => void) => {
     await rm(runs, { force: true });
     const image = await openImage(bytes, LIMITS);
@@ -73,7 +66,7 @@ describe("readPage", () => {
     const started = await pids();
     assert.equal(started.length, 2, "one read as it was, one turned");
     assert.ok(
-      started.every((pid) => !alive(pid)),
+      started.every((pid) => !processAlive(pid)),
       "no tesseract outlives the page",
     );
   });
@@ -86,6 +79,6 @@ describe("readPage", () => {
       }),
       (error) => error === cancelled,
     );
-    assert.ok((await pids()).every((pid) => !alive(pid)));
+    assert.ok((await pids()).every((pid) => !processAlive(pid)));
   });
 });

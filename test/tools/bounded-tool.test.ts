@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { after, before, describe, it } from "../support/bounded-test.js";
+import { processAlive } from "../support/process-alive.js";
 import { waitUntil } from "../support/waits.js";
 
 import {
@@ -16,15 +17,6 @@ import {
   ToolMissingError,
   ToolTimeoutError,
 } from "../../src/tools/bounded-tool.js";
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** `sh` starting `sleep` in the background, both ids written to `pidFile`, then waiting on it. */
 const stuckTool = (pidFile: string): { command: string; args: string[] } => ({
@@ -67,7 +59,7 @@ describe("runBoundedTool", () => {
       (error: unknown) => error instanceof ToolTimeoutError && error.timeoutMs === 300,
     );
     for (const pid of await pidsIn(pidFile)) {
-      await waitUntil(`process ${pid} gone`, () => !alive(pid), { timeoutMs: 5_000 });
+      await waitUntil(`process ${pid} gone`, () => !processAlive(pid), { timeoutMs: 5_000 });
     }
   });
 
@@ -88,7 +80,7 @@ describe("runBoundedTool", () => {
       (error: unknown) => error === stop,
     );
     for (const pid of await pidsIn(pidFile)) {
-      await waitUntil(`process ${pid} gone`, () => !alive(pid), { timeoutMs: 5_000 });
+      await waitUntil(`process ${pid} gone`, () => !processAlive(pid), { timeoutMs: 5_000 });
     }
   });
 
@@ -108,7 +100,7 @@ describe("runBoundedTool", () => {
     assert.ok(pids.every(alive), "the tool outlived its thread for now");
     // 500 ms limit + the 2 s backstop slack.
     for (const pid of pids) {
-      await waitUntil(`process ${pid} gone`, () => !alive(pid), { timeoutMs: 10_000 });
+      await waitUntil(`process ${pid} gone`, () => !processAlive(pid), { timeoutMs: 10_000 });
     }
   });
 
@@ -125,7 +117,7 @@ describe("runBoundedTool", () => {
       (error: unknown) => error instanceof ToolTimeoutError,
     );
     for (const pid of await pidsIn(pidFile)) {
-      await waitUntil(`process ${pid} gone`, () => !alive(pid), { timeoutMs: 10_000 });
+      await waitUntil(`process ${pid} gone`, () => !processAlive(pid), { timeoutMs: 10_000 });
     }
   });
 
