@@ -97,7 +97,7 @@ describe("runBoundedTool", () => {
     );
     const pids = await pidsIn(pidFile);
     await worker.terminate();
-    assert.ok(pids.every(alive), "the tool outlived its thread for now");
+    assert.ok(pids.every(processAlive), "the tool outlived its thread for now");
     // 500 ms limit + the 2 s backstop slack.
     for (const pid of pids) {
       await waitUntil(`process ${pid} gone`, () => !processAlive(pid), { timeoutMs: 10_000 });
