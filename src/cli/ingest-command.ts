@@ -6,6 +6,7 @@ import { SingleBar } from "cli-progress";
 import Table from "cli-table3";
 import pg from "pg";
 import type { Config } from "../config/config.js";
+import type { Lane } from "../fairness/lane.js";
 import { DocumentProducer } from "../producer/enqueue-document.js";
 import { createStorage } from "../storage/create-storage.js";
 import { exitWithError } from "./exit-with-error.js";
@@ -13,6 +14,8 @@ import { exitWithError } from "./exit-with-error.js";
 export interface IngestOptions {
   readonly workspace: string;
   readonly timeoutSeconds: number;
+  /** `bulk` with `--bulk` (an import); `interactive` otherwise. */
+  readonly lane: Lane;
 }
 
 // Only a hint for the API-side row: the worker detects the real type from the bytes.
@@ -197,7 +200,7 @@ export async function ingestCommand(
   const started = Date.now();
   const storage = createStorage(config.storageUrl, config.s3);
   const db = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5_000 });
-  const producer = new DocumentProducer(config.redisUrl, config.queueName);
+  const producer = new DocumentProducer(config.redisUrl, config.queueName, { fairness: config.fairness });
   try {
     const listed = await listIngestFiles(paths);
     reportSkipped(listed.skipped);
@@ -227,7 +230,7 @@ export async function ingestCommand(
       try {
         jobId = await producer.enqueue(
           { documentId, workspaceId, requestId: `ingest-${randomUUID()}` },
-          { attempts: config.jobAttempts },
+          { attempts: config.jobAttempts, lane: options.lane },
         );
       } catch (error) {
         // No job will ever process this row: say so on it rather than leave it PENDING.

@@ -4,6 +4,7 @@ import { ConfigError } from "../errors/config-error.js";
 import { loadConfig, type Config } from "../config/config.js";
 import { withEnvFile } from "../config/env-file.js";
 import { exitWithError } from "./exit-with-error.js";
+import { fairnessWeightCommand } from "./fairness-command.js";
 import { healthCommand } from "./health-command.js";
 import { ingestCommand } from "./ingest-command.js";
 import { migrateCommand } from "./migrate-command.js";
@@ -44,8 +45,29 @@ program
   .argument("<paths...>", "files or directories (walked recursively) to ingest")
   .option("--workspace <name>", "workspace to put the documents in (created if missing)", "default")
   .option("--timeout <seconds>", "give up waiting after this many seconds", "600")
-  .action((paths: string[], options: { workspace: string; timeout: string }) =>
-    ingestCommand(config(), paths, { workspace: options.workspace, timeoutSeconds: Number(options.timeout) }),
+  .option(
+    "--bulk",
+    "enqueue in the bulk lane (an import): interactive work goes first; aging keeps it moving",
+    false,
+  )
+  .action((paths: string[], options: { workspace: string; timeout: string; bulk: boolean }) =>
+    ingestCommand(config(), paths, {
+      workspace: options.workspace,
+      timeoutSeconds: Number(options.timeout),
+      lane: options.bulk ? "bulk" : "interactive",
+    }),
+  );
+
+program
+  .command("fairness")
+  .description("tenant fairness settings kept in Redis")
+  .command("weight")
+  .description("set (or with no weight, print) a workspace's share of the worker; 2 = twice the default's")
+  .argument("<workspace-id>", "the workspace id the jobs carry")
+  .argument("[weight]", "a positive number")
+  .option("--clear", "back to QUEUE_DEFAULT_WEIGHT", false)
+  .action((workspaceId: string, weight: string | undefined, options: { clear: boolean }) =>
+    fairnessWeightCommand(config(), workspaceId, weight, options),
   );
 
 await program.parseAsync();

@@ -7,7 +7,7 @@ import { defaultOf } from "../config/setting.js";
 import { fairPriority } from "../fairness/fair-priority.js";
 import { queueConnection } from "../fairness/queue-connection.js";
 import { DEFAULT_LANE, type Lane } from "../fairness/lane.js";
-import { setWorkspaceWeight } from "../fairness/workspace-weights.js";
+import { clearWorkspaceWeight, setWorkspaceWeight, workspaceWeights } from "../fairness/workspace-weights.js";
 import { DOCUMENT_JOB_NAME, type DocumentJobData, type DocumentJobResult } from "./document-job.js";
 
 export type DocumentQueue = Queue<DocumentJobData, DocumentJobResult, typeof DOCUMENT_JOB_NAME>;
@@ -70,6 +70,18 @@ export class DocumentProducer {
   async setWorkspaceWeight(workspaceId: string, weight: number): Promise<void> {
     await this.queue.waitUntilReady();
     await setWorkspaceWeight(this.connection, this.queue, workspaceId, weight);
+  }
+
+  /** Back to QUEUE_DEFAULT_WEIGHT from the workspace's next enqueue. */
+  async clearWorkspaceWeight(workspaceId: string): Promise<void> {
+    await this.queue.waitUntilReady();
+    await clearWorkspaceWeight(this.connection, this.queue, workspaceId);
+  }
+
+  /** The weights set on this queue, by workspace id (the others have the default). */
+  async workspaceWeights(): Promise<Map<string, number>> {
+    await this.queue.waitUntilReady();
+    return workspaceWeights(this.connection, this.queue);
   }
 
   async close(): Promise<void> {
