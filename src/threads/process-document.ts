@@ -116,13 +116,16 @@ class StatsRecorder {
     private readonly spans: StageSpans | null = null,
   ) {}
 
-  async time<T>(stage: PipelineStage, work: () => Promise<T> | T): Promise<T> {
+  /** Times a stage; `measure` records its figures from its result before its span ends. */
+  async time<T>(stage: PipelineStage, work: () => Promise<T> | T, measure?: (result: T) => void): Promise<T> {
     const started = process.hrtime.bigint();
     const span = this.spans?.start(stage);
     const before = { batches: this.embeddingBatches, texts: this.embeddingTexts };
     let failure: { readonly error: unknown } | undefined;
     try {
-      return await work();
+      const result = await work();
+      measure?.(result);
+      return result;
     } catch (error) {
       failure = { error };
       throw error;
@@ -136,12 +139,15 @@ class StatsRecorder {
   private spanAttributes(
     stage: PipelineStage,
     before: { readonly batches: number; readonly texts: number },
-  ): Record<string, number> {
+  ): Record<string, number | string> {
     switch (stage) {
       case "read":
         return { "ragworker.document.bytes": this.bytes };
       case "extract":
-        return { "ragworker.ocr.pages": this.ocrPages };
+        return {
+          "ragworker.document.format": this.format ?? "unknown",
+          "ragworker.ocr.pages": this.ocrPages,
+        };
       case "embed":
         return {
           "ragworker.chunk.count": this.chunks,
@@ -388,31 +394,40 @@ async function runClaimed(
   const documentId = String(task.documentId);
   if (!storageKey) throw new PermanentError("STORAGE_NOT_FOUND", "document has no storage_key");
   deps.progress({ stage: "downloading" });
-  const bytes = await stats.time("read", () => deps.storage.read(storageKey, deps.config.maxFileBytes));
-  stats.bytes = bytes.byteLength;
+  const bytes = await stats.time(
+    "read",
+    () => deps.storage.read(storageKey, deps.config.maxFileBytes),
+    (read) => {
+      stats.bytes = read.byteLength;
+    },
+  );
 
   checkpoint(deps);
-  const { document, detected } = await stats.time("extract", () =>
-    extractDocument(bytes, mimeType, fileName, {
-      ...DEFAULT_EXTRACT_OPTIONS,
-      maxPages: deps.config.maxPages,
-      maxUncompressedBytes: deps.config.maxArchiveUncompressedBytes,
-      maxCompressionRatio: deps.config.maxArchiveCompressionRatio,
-      libreofficeTimeoutMs: deps.config.libreofficeTimeoutMs,
-      ocr: deps.config.ocr,
-      onPage: (page, pages) => {
-        checkpoint(deps);
-        deps.progress({ stage: "extracting", current: page - 1, total: pages });
-      },
-      // An OCR page takes seconds: a cancel or the time limit stops it mid-page, killing the tool.
-      interrupt: () => checkpoint(deps),
-      onOcrPage: (page) => {
-        stats.ocrPages += 1;
-        stats.ocrSeconds += page.seconds;
-      },
-    }),
+  const { document, detected } = await stats.time(
+    "extract",
+    () =>
+      extractDocument(bytes, mimeType, fileName, {
+        ...DEFAULT_EXTRACT_OPTIONS,
+        maxPages: deps.config.maxPages,
+        maxUncompressedBytes: deps.config.maxArchiveUncompressedBytes,
+        maxCompressionRatio: deps.config.maxArchiveCompressionRatio,
+        libreofficeTimeoutMs: deps.config.libreofficeTimeoutMs,
+        ocr: deps.config.ocr,
+        onPage: (page, pages) => {
+          checkpoint(deps);
+          deps.progress({ stage: "extracting", current: page - 1, total: pages });
+        },
+        // An OCR page takes seconds: a cancel or the time limit stops it mid-page, killing the tool.
+        interrupt: () => checkpoint(deps),
+        onOcrPage: (page) => {
+          stats.ocrPages += 1;
+          stats.ocrSeconds += page.seconds;
+        },
+      }),
+    (extracted) => {
+      stats.format = extracted.detected.format;
+    },
   );
-  stats.format = detected.format;
   if (detected.declaredMimeMismatch) {
     deps.logger.warn(
       { declared: mimeType, detected: detected.mime },
@@ -422,8 +437,13 @@ async function runClaimed(
 
   checkpoint(deps);
   deps.progress({ stage: "chunking" });
-  const chunks = await stats.time("chunk", () => chunkExtracted(document, deps));
-  stats.chunks = chunks.length;
+  const chunks = await stats.time(
+    "chunk",
+    () => chunkExtracted(document, deps),
+    (made) => {
+      stats.chunks = made.length;
+    },
+  );
 
   const hashes = chunks.map((chunk) => createHash("sha256").update(chunk.content).digest("hex"));
   const vectorByHash = await stats.time("embed", () => embedNew(chunks, hashes, workspaceId, deps, stats));
