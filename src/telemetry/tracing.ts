@@ -16,8 +16,11 @@ import { samplerFor } from "./sampler.js";
 
 /** Spans leave at most this long after they end (the SDK's default is 5 s). */
 const EXPORT_DELAY_MS = 1000;
-/** One export request may take this long before it is given up (its spans dropped). */
-const EXPORT_TIMEOUT_MS = 10_000;
+/**
+ * An export given up after this long at the most, its spans dropped; the request itself is cut
+ * sooner by the exporter's own timeout (OTEL_EXPORTER_OTLP_TIMEOUT, 10 s unless set).
+ */
+const EXPORT_TIMEOUT_MS = 30_000;
 /** The final flush at shutdown waits at most this long: a dead collector must not hold the drain. */
 const SHUTDOWN_TIMEOUT_MS = 3000;
 
@@ -72,7 +75,7 @@ export function startTracing(
     sampler: samplerFor(settings),
     spanProcessors: [
       new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter({ url, timeoutMillis: EXPORT_TIMEOUT_MS }),
+        exporter: new OTLPTraceExporter({ url }),
         scheduledDelayMillis: EXPORT_DELAY_MS,
         exportTimeoutMillis: EXPORT_TIMEOUT_MS,
       }),

@@ -213,7 +213,12 @@ describe("job traces (OpenTelemetry)", () => {
     const port = await listen(placeholder);
     await closeServer(placeholder);
     const worker = startWorkerProcess(
-      env.env({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, WORKER_THREADS: "1" }),
+      // The SDK's own variable (process environment) shortens each attempt: read, not overridden.
+      env.env({
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_TIMEOUT: "2000",
+        WORKER_THREADS: "1",
+      }),
     );
     try {
       await waitUntilServing(worker, 1);
