@@ -4,7 +4,7 @@ import { activeTracer } from "./tracing.js";
 
 /** One pipeline stage's span in a thread. */
 export interface StageSpan {
-  /** Ends the span with the stage's figures, and the error it stopped with, if any. */
+  /** Ends the span with the stage's figures, and the error it stopped with when it threw. */
   end(attributes: Attributes, error?: unknown): void;
 }
 
