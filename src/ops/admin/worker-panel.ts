@@ -1,6 +1,6 @@
 import type { ReconcilerView, RunningJobView, ThreadsView } from "./admin-sources.js";
 import { formatElapsed, formatUtc } from "./durations.js";
-import type { FailureView } from "./failed-jobs.js";
+import { FAILURES_SHOWN, type FailureView } from "./failed-jobs.js";
 import type { RetriedJobView } from "./retried-jobs.js";
 import { html, type Html } from "./html.js";
 import type { WorkerStatus } from "./worker-status.js";
@@ -57,7 +57,7 @@ function threadsSection(view: ThreadsView, now: number): Html {
       ${view.size} threads: ${view.running.length} busy, ${idleCount} idle; ${view.waitingForThread} fetched
       jobs waiting for a thread.
     </p>
-    <table>
+    <table id="thread-table">
       <thead>
         <tr>
           <th>Thread</th>
@@ -97,10 +97,10 @@ function failuresSection(status: WorkerStatus): Html {
       : status.failures.length === 0
         ? html`<p data-summary="failures">No failed jobs in queue <code>${status.queue}</code>.</p>`
         : html`<p data-summary="failures">
-              The latest ${status.failures.length} jobs that failed for good in queue
-              <code>${status.queue}</code>; Retry sends one back with its attempts afresh.
+              Jobs that failed for good in queue <code>${status.queue}</code>, latest first (at most
+              ${FAILURES_SHOWN}); Retry sends one back with its attempts afresh.
             </p>
-            <table>
+            <table id="failed">
               <thead>
                 <tr>
                   <th>Failed at</th>
