@@ -33,7 +33,7 @@
 #                   languages, poppler's pdftoppm), listed in scripts/runtime-packages.txt.
 # test-tools        Installs the tools the tests use besides the services (promtool, prometheus;
 #                   redis-sentinel for the Sentinel failover test; imagemagick for the OCR tests'
-#                   images), and the runtime tools.
+#                   images; chromium for the operator web view's browser test), and the runtime tools.
 #
 # Project-owned state lives under $RAGWORKER_STATE_DIR (default /var/tmp/ragworker as root,
 # /var/tmp/ragworker-<uid> otherwise), one directory per port, outside the repository because the
@@ -948,6 +948,15 @@ case "$command" in
       apt_install --no-install-recommends redis-sentinel
       command -v redis-sentinel >/dev/null 2>&1 || die "the redis-sentinel package did not install redis-sentinel"
       say "redis-sentinel: installed (Debian package redis-sentinel)"
+    fi
+    # Chromium: the operator web view's test (test/ops/admin/operator-web-view.test.ts) drives
+    # Debian's /usr/bin/chromium, headless, through playwright-core; no browser is ever downloaded.
+    if [ -x /usr/bin/chromium ]; then
+      say "chromium: /usr/bin/chromium"
+    else
+      apt_install --no-install-recommends chromium
+      [ -x /usr/bin/chromium ] || die "the chromium package did not install /usr/bin/chromium"
+      say "chromium: installed (Debian package chromium)"
     fi
     ;;
   -h | --help | help)
