@@ -16,6 +16,7 @@ import { after, before, describe, test } from "../../support/bounded-test.js";
 import { recordingServers, sendJson } from "../../support/recording-server.js";
 import { launchSystemChromium, type SystemChromium } from "../../support/system-chromium.js";
 import { createTestEnvironment, type TestEnvironment } from "../../support/test-environment.js";
+import { paragraphsOfText } from "../../support/text.js";
 import { startWorkerProcess, waitUntilServing, type WorkerProcess } from "../../support/worker-process.js";
 import { EMBEDDER_PROBE_TEXT } from "../../../src/protocol/thread-protocol.js";
 
@@ -66,17 +67,8 @@ async function startPacedEmbeddingService() {
   };
 }
 
-/** About 30 chunks of distinct text (no two chunks share an embedding). */
-function longText(): string {
-  const paragraphs: string[] = [];
-  for (let i = 0; i < 120; i += 1) {
-    paragraphs.push(
-      `Paragraph ${i}: the operator view shows each thread's document and stage while item ${i} of ` +
-        `the handbook is embedded, with its workspace, job and elapsed time (${randomBytes(12).toString("hex")}).`,
-    );
-  }
-  return paragraphs.join("\n\n");
-}
+/** About 30 chunks at 900 characters: enough batches for the embedding stage to be watched. */
+const HANDBOOK_BYTES = 24_000;
 
 async function screenshot(page: Page, name: string): Promise<string> {
   const update = process.env["UPDATE_SCREENSHOTS"] === "1";
@@ -159,7 +151,7 @@ describe("the operator web view in Chromium, on the real worker", () => {
 
   test("shows a running document's thread, workspace and job, and its stage change as the page refreshes", async () => {
     const { documentId, workspaceId } = await environment.insertDocument({
-      bytes: longText(),
+      bytes: paragraphsOfText(18, HANDBOOK_BYTES),
       fileName: "handbook.txt",
     });
     const job = await environment.enqueue({ documentId, workspaceId });
