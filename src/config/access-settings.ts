@@ -17,7 +17,7 @@ export const ACCESS_SETTINGS = {
     expected: 'a JSON object like {"key":["metrics"]}',
     defaultText: "empty",
     describe:
-      '`{"key":["metrics"]}` (scope `metrics` or `*`); a key written `sha256:<hex>` is compared by its hash',
+      '`{"key":["metrics"]}`: scope `metrics` (or `*`) opens `/metrics`; scope `admin` turns the operator web view (`/admin`) on and opens it; a key written `sha256:<hex>` is compared by its hash',
   }),
   rbac: parsedSetting("RBAC_CONFIG", {
     parse: parseRbacConfig,
