@@ -12,7 +12,7 @@ header { display: flex; gap: 1.5rem; align-items: baseline; }
 h1 { font-size: 1.3rem; margin: 0; } h2 { font-size: 1.05rem; margin: 1.4rem 0 0.4rem; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid #dde2e8; vertical-align: top; }
 th { background: #f2f4f7; font-weight: 600; } tr.busy td { background: #eef7ee; } tr.idle td { color: #7a8591; }
-td small { color: #5b6673; } code { font-size: 12px; } .reason { max-width: 32rem; overflow-wrap: anywhere; }
+td small { color: #5b6673; } code { font-size: 12px; } .reason { max-width: 32rem; overflow-wrap: break-word; }
 .notice { background: #fff7d6; padding: 0.4rem 0.6rem; } .error { color: #b3261e; } #updated { color: #5b6673; }
 `;
 
