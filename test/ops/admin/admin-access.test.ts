@@ -230,6 +230,25 @@ describe("/admin on the ops app", () => {
     assert.match(again.headers.get("location") ?? "", /outcome=not-failed$/);
   });
 
+  test("Bull Board's actions pass the same-origin guard from its page, and not from elsewhere", async () => {
+    const auth = { Authorization: basic(adminKey) };
+    const queue = environment.producer.queue;
+    const pause = `/admin/queues/api/queues/${encodeURIComponent(environment.queueName)}/pause`;
+    const forged = await request(on.port, pause, {
+      method: "PUT",
+      headers: { ...auth, "Sec-Fetch-Site": "same-site" },
+    });
+    assert.equal(forged.status, 403);
+    assert.equal(await queue.isPaused(), false);
+    const paused = await request(on.port, pause, {
+      method: "PUT",
+      headers: { ...auth, "Sec-Fetch-Site": "same-origin" },
+    });
+    assert.ok(paused.status < 300, `${paused.status} ${paused.text}`);
+    assert.equal(await queue.isPaused(), true);
+    await queue.resume();
+  });
+
   test("Bull Board's API, behind the same key, lists the queue", async () => {
     assert.equal((await request(on.port, "/admin/queues/api/queues")).status, 401);
     const answer = await request(on.port, "/admin/queues/api/queues", {
