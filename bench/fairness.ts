@@ -120,7 +120,8 @@ interface CostResult {
 
 const world = await createTestEnvironment("bench-fairness", { embeddingDim: 16 });
 const workerEnv = world.env({
-  LOG_LEVEL: "warn",
+  // info: waitUntilServing reads the start-up lines (two lines a job more, in both modes alike).
+  LOG_LEVEL: "info",
   EMBEDDING_PROVIDER: "hash",
   WORKER_THREADS: String(THREADS),
 });
