@@ -159,7 +159,10 @@ describe("fair priorities", () => {
         FAIRNESS_DEFAULTS,
       );
       assert.equal(soon.priority, 2 * 11);
-      await new Promise((resolve) => setTimeout(resolve, FORGET_AFTER_MS + 100));
+      // FORGET_AFTER_MS later, as the script sees it: A's last job given that long ago.
+      const keys = fairnessKeys(producer.queue);
+      const [seconds] = await client.time();
+      await client.hset(keys.touched, "A|interactive", String(Number(seconds) * 1000 - FORGET_AFTER_MS - 1));
       const later = await fairPriority(
         client,
         producer.queue,
@@ -167,8 +170,33 @@ describe("fair priorities", () => {
         FAIRNESS_DEFAULTS,
       );
       assert.deepEqual(later, { priority: 2 * 1, clamped: false });
-      const keys = fairnessKeys(producer.queue);
       assert.equal(await client.hlen(keys.finish), 1, "only the new tag is left");
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  test("with a job still active the clock keeps its place when flows are forgotten (no restart at 0)", async () => {
+    const producer = fresh();
+    for (let i = 0; i < 10; i += 1) await producer.enqueue({ documentId: `a-${i}`, workspaceId: "A" });
+    const client = createRedis(redisUrl());
+    try {
+      // A worker took all ten; the last is still running (its retry would come back at 20).
+      const taken = await client.zpopmin(producer.queue.toKey("prioritized"), 10);
+      await client.lpush(producer.queue.toKey("active"), taken.at(-2) ?? "");
+      const [seconds] = await client.time();
+      await client.hset(
+        fairnessKeys(producer.queue).touched,
+        "A|interactive",
+        String(Number(seconds) * 1000 - FORGET_AFTER_MS - 1),
+      );
+      const next = await fairPriority(
+        client,
+        producer.queue,
+        { workspaceId: "B", lane: "interactive" },
+        FAIRNESS_DEFAULTS,
+      );
+      assert.deepEqual(next, { priority: 2 * 11, clamped: false });
     } finally {
       client.disconnect();
     }
