@@ -56,6 +56,9 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 // Queue depth is read from Redis at scrape time; a short cache keeps a scrape storm off Redis.
 const QUEUE_DEPTH_CACHE_MS = 2_000;
 const QUEUE_STATES = ["waiting", "active", "delayed", "failed"] as const;
+// BullMQ keeps jobs with a priority (every job with QUEUE_FAIRNESS on) apart from its wait list;
+// to an operator and an autoscaler they are waiting all the same.
+const READ_STATES = [...QUEUE_STATES, "prioritized"] as const;
 
 export interface MetricSources {
   readonly pool: Piscina;
@@ -315,7 +318,9 @@ export class WorkerMetrics {
             return;
           }
           try {
-            cached = { at: Date.now(), counts: await withTimeout(queue.getJobCounts(...QUEUE_STATES), 500) };
+            const counts = await withTimeout(queue.getJobCounts(...READ_STATES), 500);
+            counts["waiting"] = (counts["waiting"] ?? 0) + (counts["prioritized"] ?? 0);
+            cached = { at: Date.now(), counts };
           } catch {
             // Redis away: /metrics still answers, with the last known depth, and says so.
             depthReadFailures.inc();
