@@ -14,6 +14,7 @@ import { Redis } from "ioredis";
 import { parseAllDocuments } from "yaml";
 import { loadConfig, type Config } from "../../src/config/config.js";
 import { authorizeMetrics } from "../../src/ops/api-key-auth.js";
+import { FAIRNESS_DEFAULTS } from "../../src/config/fairness-settings.js";
 import { DocumentProducer } from "../../src/producer/enqueue-document.js";
 import { cliCommands, deployableVariables } from "../support/deploy-checks.js";
 import { redisUrl, uniqueQueueName } from "../support/services.js";
@@ -263,12 +264,24 @@ describe("Kubernetes manifests", () => {
     }
   });
 
-  test("count waiting jobs where BullMQ really keeps them (a Redis list)", async () => {
+  test("with QUEUE_FAIRNESS on, scale on the waiting-jobs gauge too (prioritized jobs are no list)", () => {
+    const scaled = find("ScaledObject")["spec"] as {
+      triggers: Array<{ type: string; metadata: Record<string, string> }>;
+    };
+    const prometheus = scaled.triggers.find((trigger) => trigger.type === "prometheus");
+    assert.match(prometheus?.metadata["query"] ?? "", /rag_worker_queue_jobs\{state="waiting"\}/);
+    assert.ok(Number(prometheus?.metadata["threshold"]) > 0);
+    // That the gauge counts prioritized jobs: test/fairness/queue-depth.test.ts.
+  });
+
+  test("count waiting jobs where BullMQ really keeps them (a Redis list, with QUEUE_FAIRNESS off)", async () => {
     const scaled = find("ScaledObject")["spec"] as { triggers: Array<{ metadata: Record<string, string> }> };
     const listName = scaled.triggers[0]?.metadata["listName"] ?? "";
     const queueName = uniqueQueueName("keda");
     const key = listName.replace(`:${workerConfig().queueName}:`, `:${queueName}:`);
-    const producer = new DocumentProducer(redisUrl(), queueName);
+    const producer = new DocumentProducer(redisUrl(), queueName, {
+      fairness: { ...FAIRNESS_DEFAULTS, enabled: false },
+    });
     const redis = new Redis(redisUrl());
     try {
       for (let i = 0; i < 3; i += 1) {
