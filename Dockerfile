@@ -25,13 +25,16 @@ RUN apt-get update \
   | xargs apt-get install -y --no-install-recommends \
   && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages.txt
 COPY package.json package-lock.json ./
+# TypeScript (23 MB) comes in as valibot's optional peer (Bull Board's API validates with it), for
+# its types only: nothing at run time loads it.
 RUN npm ci --omit=dev --no-audit --no-fund \
   && npm cache clean --force \
   && keep="$(node -p 'process.platform + "/" + process.arch')" \
   && for dir in node_modules/onnxruntime-node/bin/napi-v*/*/*; do \
     case "$dir" in */"$keep") ;; *) rm -rf "$dir" ;; esac; \
   done \
-  && find node_modules/onnxruntime-node/bin -mindepth 2 -type d -empty -delete
+  && find node_modules/onnxruntime-node/bin -mindepth 2 -type d -empty -delete \
+  && rm -rf node_modules/typescript
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /app/data/uploads && chown -R node:node /app/data
 USER node

@@ -141,7 +141,7 @@ describe("docker-compose.yml", () => {
 
   test("builds the worker from the Dockerfile and runs real ragworker commands", () => {
     const commands = cliCommands();
-    assert.deepEqual([...commands].sort(), ["health", "ingest", "migrate", "start"]);
+    assert.deepEqual([...commands].sort(), ["fairness", "health", "ingest", "migrate", "start"]);
     const workers = workerServices(compose);
     assert.deepEqual(workers.map(([name]) => name).sort(), ["migrate", "ragworker"]);
     for (const [name, entry] of workers) {

@@ -15,8 +15,11 @@ import { createTestEnvironment, type TestEnvironment } from "../support/test-env
 import { startWorkerProcess } from "../support/worker-process.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-/** The runtime stage's node_modules: 374 MB with onnxruntime-node for every platform, 131 MB pruned. */
-const RUNTIME_NODE_MODULES_MAX_BYTES = 160 * 1024 * 1024;
+/**
+ * The runtime stage's node_modules: 374 MB with onnxruntime-node for every platform, 131 MB pruned;
+ * 163 MB with Bull Board and the OpenTelemetry SDK (its semantic conventions alone 10 MB).
+ */
+const RUNTIME_NODE_MODULES_MAX_BYTES = 175 * 1024 * 1024;
 
 /** Bytes of the regular files under a directory (their apparent size, as `du --apparent-size`). */
 async function treeBytes(dir: string): Promise<number> {
