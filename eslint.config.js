@@ -37,6 +37,7 @@ const BOUNDARIES = {
       "config",
       "db",
       "errors",
+      "fairness",
       "logging",
       "models",
       "ocr",
@@ -46,7 +47,7 @@ const BOUNDARIES = {
       "telemetry",
       "tools",
     ],
-    why: "the supervisor orchestrates: it never parses, chunks or embeds (ocr: it checks the OCR tools at start), and reaches threads only through src/protocol/",
+    why: "the supervisor orchestrates: it never parses, chunks or embeds (ocr: it checks the OCR tools at start; fairness: it gives a job added without a priority its fair one), and reaches threads only through src/protocol/",
   },
   ops: {
     allowed: ["config", "db", "logging", "safety", "text"],

@@ -6,10 +6,14 @@ import type { Queryable } from "../db/queryable.js";
 import { documentErrorMessage } from "../errors/document-error-message.js";
 import { describeError } from "../logging/describe-error.js";
 import type { Logger } from "../logging/logger.js";
+import { withFairIntake } from "../fairness/fair-intake.js";
 import { FORCE_CLOSE_GRACE_MS } from "./shutdown.js";
 
 export interface QueueWorkerDeps {
-  readonly config: Pick<Config, "queueName" | "threads" | "workerPrefetch" | "jobLockMs" | "redisUrl">;
+  readonly config: Pick<
+    Config,
+    "queueName" | "threads" | "workerPrefetch" | "jobLockMs" | "redisUrl" | "fairness"
+  >;
   readonly connection: RedisClient;
   readonly processor: Processor;
   readonly db: Queryable;
@@ -24,7 +28,15 @@ export interface QueueWorkerDeps {
  */
 export function createQueueWorker(deps: QueueWorkerDeps): Worker {
   const { config, logger } = deps;
-  const worker = new Worker(config.queueName, deps.processor, {
+  // With fairness on, a job some producer added without a priority is given its fair one first.
+  const processor = config.fairness.enabled
+    ? withFairIntake(deps.processor, {
+        redis: deps.connection,
+        queue: () => worker,
+        settings: config.fairness,
+      })
+    : deps.processor;
+  const worker: Worker = new Worker(config.queueName, processor, {
     connection: deps.connection,
     // Hash-tagged on a Redis Cluster, so every key of the queue is on one slot.
     ...queuePrefixOption(config.redisUrl),

@@ -1,7 +1,8 @@
 /**
  * Tenant fairness and priority lanes with the real worker process: workspace B's one document,
  * enqueued while A has 2,000 jobs waiting, starts within about one job per thread, where plain
- * FIFO runs it after A's whole backlog; a bulk import yields QUEUE_BULK_AGING_JOBS rounds to
+ * FIFO runs it after A's whole backlog, and so does a producer that adds jobs plainly (the
+ * worker makes them fair); a bulk import yields QUEUE_BULK_AGING_JOBS rounds to
  * interactive work and is then served alongside it; a weight-2 workspace gets two turns to a
  * weight-1 one's; and a fair (prioritized) job the drain hands back still ends READY.
  *
@@ -82,11 +83,15 @@ describe("tenant fairness end to end", () => {
       .findIndex((line) => line["document_id"] === documentId);
 
   /** A's 2,000 jobs, the worker serving them, then B's one real document: how many of A's went between. */
-  const newcomerScenario = async (label: string, fairness: FairnessSettings) => {
+  const newcomerScenario = async (
+    label: string,
+    fairness: FairnessSettings,
+    workerEnv: Record<string, string> = {},
+  ) => {
     const { env, producer } = await world(label, fairness);
     const [a, b] = [await env.createWorkspace("A"), await env.createWorkspace("B")];
     await flood(producer, a, FLOOD);
-    const worker = await startWorker(env);
+    const worker = await startWorker(env, workerEnv);
     await worker.waitForLog(() => started(worker).length >= 200);
     const doc = await env.insertDocument({
       bytes: paragraphsOfText(1, 2_000),
@@ -116,8 +121,23 @@ describe("tenant fairness end to end", () => {
   });
 
   test("with QUEUE_FAIRNESS off (plain FIFO) the same document waits for A's whole backlog", async () => {
-    const { aBetween } = await newcomerScenario("fifo-newcomer", { ...FAIRNESS_DEFAULTS, enabled: false });
+    const { aBetween } = await newcomerScenario(
+      "fifo-newcomer",
+      { ...FAIRNESS_DEFAULTS, enabled: false },
+      { QUEUE_FAIRNESS: "off" },
+    );
     assert.ok(aBetween >= 1_700, `only ${aBetween} of A's jobs started before B's under FIFO`);
+  });
+
+  test("jobs added without the fairness script (rag-corp's Python API) are made fair by the worker", async () => {
+    // The producer adds plainly, as BullMQ's Python client does; the worker, fairness on, gives
+    // each job its fair priority on its first pick and puts it back.
+    const { aBetween, aLeftWhenBReady } = await newcomerScenario("plain-adds-newcomer", {
+      ...FAIRNESS_DEFAULTS,
+      enabled: false,
+    });
+    assert.ok(aBetween <= SLACK, `${aBetween} of A's jobs started between B's enqueue and B's start`);
+    assert.ok(aLeftWhenBReady > 1_000, `only ${aLeftWhenBReady} of A's jobs were left when B was READY`);
   });
 
   test("a bulk import yields QUEUE_BULK_AGING_JOBS rounds to interactive work, then shares (aging)", async () => {
