@@ -151,10 +151,15 @@ export async function createTestEnvironment(
       return result.rows[0];
     },
     async enqueue(data, attempts = 3) {
-      const job = await producer.queue.add("process-document", data as DocumentJobData, {
-        attempts,
-        backoff: { type: "fixed", delay: 100 },
-      });
+      const options = { attempts, backoff: { type: "fixed", delay: 100 } };
+      // A well-formed job goes the way the API sends it, through the producer's fair path (the
+      // worker's default); a malformed one is added as it is, as a faulty producer would.
+      if (typeof data["workspaceId"] !== "string") {
+        return producer.queue.add("process-document", data as DocumentJobData, options);
+      }
+      const id = await producer.enqueue(data as DocumentJobData, options);
+      const job = await producer.queue.getJob(id);
+      if (!job) throw new Error(`job ${id} not found right after its enqueue`);
       return job;
     },
     async finished(job, timeoutMs = JOB_TIMEOUT_MS) {

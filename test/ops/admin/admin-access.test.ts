@@ -219,9 +219,9 @@ describe("/admin on the ops app", () => {
     });
     assert.equal(retried.status, 303);
     assert.match(retried.headers.get("location") ?? "", /^\/admin\/worker\?job=.*&outcome=retried$/);
-    await waitUntil(
-      `job ${failedJob.id} to be waiting again after the retry`,
-      async () => (await environment.producer.queue.getJobState(failedJob.id ?? "")) === "waiting",
+    // Back in the queue: BullMQ's wait list, or its prioritized set for a job enqueued fairly.
+    await waitUntil(`job ${failedJob.id} to be waiting again after the retry`, async () =>
+      ["waiting", "prioritized"].includes(await environment.producer.queue.getJobState(failedJob.id ?? "")),
     );
     const again = await request(on.port, path, {
       method: "POST",
