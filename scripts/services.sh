@@ -122,6 +122,19 @@ parse_url() {
 # Packages
 
 APT_UPDATED=0
+# Installs Debian's PACKAGE (no recommends) unless PROGRAM, a name on PATH or a path, is already
+# there; dies naming both if the package did not bring it.
+ensure_program() {
+  local package="$1" program="$2" found
+  if found="$(command -v "$program")"; then
+    say "${program##*/}: $found"
+    return
+  fi
+  apt_install --no-install-recommends "$package"
+  command -v "$program" >/dev/null 2>&1 || die "the $package package did not install $program"
+  say "${program##*/}: installed (Debian package $package)"
+}
+
 apt_install() {
   local sudo=() log="$STATE_ROOT/apt.log"
   if [ "$IS_ROOT" != 1 ]; then
@@ -921,43 +934,18 @@ case "$command" in
     # promtool checks /metrics' exposition format and the deploy configurations; the prometheus
     # server scrapes a real worker (test/ops/prometheus-scrape.test.ts). The tests start their own
     # server on a free port; a packaged service the install may start is left as it is.
-    if command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; then
-      say "promtool: $(command -v promtool)"
-      say "prometheus: $(command -v prometheus)"
-    else
-      apt_install --no-install-recommends prometheus
-      command -v promtool >/dev/null 2>&1 || die "the prometheus package did not install promtool"
-      command -v prometheus >/dev/null 2>&1 || die "the prometheus package did not install prometheus"
-      say "promtool, prometheus: installed (Debian package prometheus)"
-    fi
+    ensure_program prometheus promtool
+    ensure_program prometheus prometheus
     # redis-sentinel: the Sentinel failover test (test/support/sentinel-set.ts) starts three of its
     # own on free ports. Debian's package is the redis-server binary under that name, plus a
     # packaged service on 26379 that the install may start; that one is left as it is.
     # ImageMagick: the OCR tests make their BMP and multi-page TIFF inputs with its convert (by
     # /usr/bin/convert: a machine may have another program of that name first on PATH).
-    if [ -x /usr/bin/convert ]; then
-      say "imagemagick: /usr/bin/convert"
-    else
-      apt_install --no-install-recommends imagemagick
-      [ -x /usr/bin/convert ] || die "the imagemagick package did not install /usr/bin/convert"
-      say "imagemagick: installed (Debian package imagemagick)"
-    fi
-    if command -v redis-sentinel >/dev/null 2>&1; then
-      say "redis-sentinel: $(command -v redis-sentinel)"
-    else
-      apt_install --no-install-recommends redis-sentinel
-      command -v redis-sentinel >/dev/null 2>&1 || die "the redis-sentinel package did not install redis-sentinel"
-      say "redis-sentinel: installed (Debian package redis-sentinel)"
-    fi
+    ensure_program imagemagick /usr/bin/convert
+    ensure_program redis-sentinel redis-sentinel
     # Chromium: the operator web view's test (test/ops/admin/operator-web-view.test.ts) drives
     # Debian's /usr/bin/chromium, headless, through playwright-core; no browser is ever downloaded.
-    if [ -x /usr/bin/chromium ]; then
-      say "chromium: /usr/bin/chromium"
-    else
-      apt_install --no-install-recommends chromium
-      [ -x /usr/bin/chromium ] || die "the chromium package did not install /usr/bin/chromium"
-      say "chromium: installed (Debian package chromium)"
-    fi
+    ensure_program chromium /usr/bin/chromium
     ;;
   -h | --help | help)
     sed -n '2,/^set -euo pipefail/p' "$0" | sed '$d; s/^# \{0,1\}//'
