@@ -28,6 +28,7 @@ import { DocumentProducer } from "../src/producer/enqueue-document.js";
 import { redisUrl } from "../test/support/services.js";
 import { createTestEnvironment, type TestEnvironment } from "../test/support/test-environment.js";
 import { startWorkerProcess, waitUntilServing } from "../test/support/worker-process.js";
+import { median } from "./measure/statistics.js";
 import { markdownTable } from "./report/markdown-table.js";
 
 const { values } = parseArgs({
@@ -237,13 +238,6 @@ try {
       await withWorker(workerFairness(mode), () => cost(mode, costs[mode]));
     }
   }
-  const median = (numbers: readonly number[]) => {
-    const sorted = [...numbers].sort((x, y) => x - y);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1
-      ? (sorted[middle] ?? 0)
-      : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-  };
   const fairRate = median(costs.fair.endToEndPerSecond);
   const fifoRate = median(costs.fifo.endToEndPerSecond);
   const fairEnqueue = median(costs.fair.enqueuePerSecond);
