@@ -67,23 +67,19 @@ export function createJobProcessor(deps: JobProcessorDeps) {
   return async (job: QueueJob, token?: string): Promise<DocumentJobResult> => {
     const jobId = job.id ?? "unknown";
     const requestId = field(job.data, "requestId");
+    const ids = {
+      jobId,
+      documentId: field(job.data, "documentId"),
+      workspaceId: field(job.data, "workspaceId"),
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? 1,
+    };
     // The job's trace span (null when tracing is off): it continues the API's traceparent, and
     // the thread's stage spans continue it.
-    const span = startJobSpan({
-      jobId,
-      documentId: field(job.data, "documentId"),
-      workspaceId: field(job.data, "workspaceId"),
-      attempt: job.attemptsMade + 1,
-      maxAttempts: job.opts.attempts ?? 1,
-      traceparent: field(job.data, "traceparent"),
-    });
+    const span = startJobSpan({ ...ids, traceparent: field(job.data, "traceparent") });
     const task: DocumentTask = {
-      jobId,
-      documentId: field(job.data, "documentId"),
-      workspaceId: field(job.data, "workspaceId"),
+      ...ids,
       requestId: typeof requestId === "string" ? requestId : undefined,
-      attempt: job.attemptsMade + 1,
-      maxAttempts: job.opts.attempts ?? 1,
       timeLimitFlag: CancelFlag.create(),
       cancelledFlag: CancelFlag.create(),
       traceparent: span?.traceparent,
