@@ -5,7 +5,7 @@
  *   node --import tsx bench/queue-overhead.ts [--jobs 2000 --repetitions 4 --threads N --prefetch P --profile DIR]
  *
  * `--prefetch` sets ragworker's WORKER_PREFETCH (its default otherwise); `--log-level` its LOG_LEVEL
- * (warn, as in `npm run bench`: each MISSING job then writes one warning line).
+ * (warn, as in `npm run bench`).
  */
 import { availableParallelism, loadavg } from "node:os";
 import { resolve } from "node:path";
@@ -42,6 +42,8 @@ const env = world.env({
   LOG_LEVEL: values["log-level"],
   EMBEDDING_PROVIDER: "hash",
   JOB_LOCK_MS: "2000",
+  // Jobs are added plainly for both contenders (see QUEUE_FAIRNESS in bench/throughput.ts).
+  QUEUE_FAIRNESS: "off",
   ...(values.prefetch === undefined ? {} : { WORKER_PREFETCH: values.prefetch }),
 });
 const profileArgs = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`] : [];
@@ -54,6 +56,7 @@ try {
   const summary = await measureQueueOverhead(
     ragworker,
     bare,
+    world.db,
     { jobsPerRun: Number(values.jobs), repetitions: Number(values.repetitions) },
     log,
   );

@@ -117,6 +117,10 @@ const baseEnv = world.env({
   MAX_CHUNKS: "1000000",
   // The stall check's documents are about 6 MB of text, over the 5M-character default limit.
   MAX_EXTRACTED_CHARS: "100000000",
+  // The bench adds its jobs plainly, for every contender alike; with fairness on ragworker would
+  // first give each one its fair priority and put it back (src/fairness/fair-intake.ts), a cost
+  // of fairness that `npm run bench:fairness` measures on its own.
+  QUEUE_FAIRNESS: "off",
 });
 
 const contenders: Contender[] = [];
@@ -323,7 +327,7 @@ try {
   // Queue overhead (bench/measure/queue-overhead.ts; alone: bench/queue-overhead.ts).
   const bare = await startContender("bare-noop", N, baseEnv, compiled);
   contenders.push(bare);
-  const noop = await measureQueueOverhead(find("ragworker", N), bare, {
+  const noop = await measureQueueOverhead(find("ragworker", N), bare, world.db, {
     jobsPerRun: plan.noopJobs,
     repetitions: plan.noopRepetitions,
   });

@@ -50,6 +50,22 @@ export async function insertDocuments(db: pg.Pool, files: readonly StoredFile[])
   return ids.map((documentId) => ({ documentId, workspaceId }));
 }
 
+/** A new workspace with `count` documents READY already (jobs that need no work). */
+export async function insertReadyDocuments(db: pg.Pool, count: number): Promise<JobData[]> {
+  const workspace = await db.query<{ id: string }>(
+    "INSERT INTO workspaces (name) VALUES ('bench no-op') RETURNING id",
+  );
+  const workspaceId = workspace.rows[0]?.id;
+  if (!workspaceId) throw new Error("workspace insert returned nothing");
+  const ids = Array.from({ length: count }, () => randomUUID());
+  await db.query(
+    `INSERT INTO documents (id, workspace_id, title, status)
+     SELECT t.id, $1, 'ready', 'READY' FROM unnest($2::uuid[]) AS t(id)`,
+    [workspaceId, ids],
+  );
+  return ids.map((documentId) => ({ documentId, workspaceId }));
+}
+
 /**
  * Drops a run's workspace with its documents and chunks, so the database does not grow run after
  * run, then vacuums them before the next run starts: a run deletes about 7,000 chunks of 4 KB,

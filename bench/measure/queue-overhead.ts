@@ -1,12 +1,17 @@
 /**
  * Queue overhead: what ragworker costs per job when the job itself needs no work, against a bare
  * BullMQ Worker whose processor returns at once, at the same concurrency. ragworker has no no-op
- * job and no test-only path, so its jobs name documents that do not exist: each still goes
- * supervisor → thread → one SELECT → MISSING. The two alternate run by run.
+ * job and no test-only path, so its jobs name documents that are READY already, the job that
+ * needs no work in practice (a job delivered twice, a re-enqueue of a finished document): each
+ * goes supervisor → one SELECT → READY, and never reaches a thread. The two alternate run by run;
+ * the ratio is the median of each round's own ratio, its two runs back to back, so a slow minute
+ * of a shared machine falls on both sides of a round rather than on one side of the figure.
  */
+import type pg from "pg";
 import type { Contender } from "../contenders/contender-process.js";
 import type { NoopSummary } from "../report/summarize.js";
-import { runJobs, type JobData } from "./run-jobs.js";
+import { dropWorkspace, insertReadyDocuments } from "./corpus-store.js";
+import { runJobs } from "./run-jobs.js";
 import { median } from "./statistics.js";
 
 export interface QueueOverheadPlan {
@@ -14,41 +19,49 @@ export interface QueueOverheadPlan {
   readonly repetitions: number;
 }
 
-function noopJobs(count: number): JobData[] {
-  return Array.from({ length: count }, () => ({
-    documentId: crypto.randomUUID(),
-    workspaceId: crypto.randomUUID(),
-  }));
+/** One run of `count` jobs for documents READY already, their workspace dropped after. */
+async function noopRun(contender: Contender, db: pg.Pool, count: number): Promise<number> {
+  const jobs = await insertReadyDocuments(db, count);
+  try {
+    const run = await runJobs(contender, jobs);
+    if (run.failures.length > 0) throw new Error(`${contender.label}: ${run.failures[0]}`);
+    return run.completed / run.seconds;
+  } finally {
+    await dropWorkspace(db, jobs[0]?.workspaceId ?? "");
+  }
 }
 
-/** `ragworker` and `bare` run at the same concurrency; each is warmed up with 100 jobs first. */
+/** `ragworker` and `bare` run at the same concurrency; each is warmed up with 1,000 jobs first. */
 export async function measureQueueOverhead(
   ragworker: Contender,
   bare: Contender,
+  db: pg.Pool,
   plan: QueueOverheadPlan,
   log: (message: string) => void = () => undefined,
 ): Promise<NoopSummary> {
-  for (const contender of [ragworker, bare]) await runJobs(contender, noopJobs(100));
-  const rates = new Map<Contender, number[]>([
-    [ragworker, []],
-    [bare, []],
-  ]);
+  for (const contender of [ragworker, bare]) await noopRun(contender, db, 1000);
+  const ragworkerRates: number[] = [];
+  const bareRates: number[] = [];
+  const ratios: number[] = [];
   for (let repetition = 0; repetition < plan.repetitions; repetition += 1) {
-    for (const contender of repetition % 2 === 0 ? [ragworker, bare] : [bare, ragworker]) {
-      const run = await runJobs(contender, noopJobs(plan.jobsPerRun));
-      if (run.failures.length > 0) throw new Error(`${contender.label}: ${run.failures[0]}`);
-      const rate = run.completed / run.seconds;
-      rates.get(contender)?.push(rate);
-      log(`no-op ${contender.label}: ${rate.toFixed(0)} jobs/s (${run.probe.cpuSeconds.toFixed(2)} s CPU)`);
+    const order = repetition % 2 === 0 ? [ragworker, bare] : [bare, ragworker];
+    const rates = new Map<Contender, number>();
+    for (const contender of order) {
+      const rate = await noopRun(contender, db, plan.jobsPerRun);
+      rates.set(contender, rate);
+      log(`no-op ${contender.label}: ${rate.toFixed(0)} jobs/s`);
     }
+    const ragworkerRate = rates.get(ragworker) ?? Number.NaN;
+    const bareRate = rates.get(bare) ?? Number.NaN;
+    ragworkerRates.push(ragworkerRate);
+    bareRates.push(bareRate);
+    ratios.push(ragworkerRate / bareRate);
   }
-  const ragworkerRate = median(rates.get(ragworker) ?? []);
-  const bareRate = median(rates.get(bare) ?? []);
   return {
     concurrency: bare.threads,
     jobsPerRun: plan.jobsPerRun,
-    ragworkerJobsPerSecond: ragworkerRate,
-    bareJobsPerSecond: bareRate,
-    ratio: ragworkerRate / bareRate,
+    ragworkerJobsPerSecond: median(ragworkerRates),
+    bareJobsPerSecond: median(bareRates),
+    ratio: median(ratios),
   };
 }

@@ -1,4 +1,4 @@
-import type { Queryable } from "./queryable.js";
+import type { Queryable, StatementQueryable } from "./queryable.js";
 
 export type DocumentStatus = "PENDING" | "PROCESSING" | "READY" | "FAILED";
 
@@ -24,17 +24,18 @@ const COLUMNS = "id, workspace_id, title, file_name, mime_type, storage_key, sta
 /**
  * Scoped by workspace: a job never sees, let alone touches, another workspace's document. One
  * lookup tells a deleted document from a missing one (null), so a job that needs no work costs
- * one round trip.
+ * one round trip. Every job runs it, so it is a named statement: planned once per connection.
  */
 export async function loadDocument(
-  db: Queryable,
+  db: StatementQueryable,
   id: string,
   workspaceId: string,
 ): Promise<LoadedDocument | null> {
-  const result = await db.query<LoadedDocument>(
-    `SELECT ${COLUMNS}, deleted_at IS NOT NULL AS deleted FROM documents WHERE id = $1 AND workspace_id = $2`,
-    [id, workspaceId],
-  );
+  const result = await db.query<LoadedDocument>({
+    name: "ragworker-load-document",
+    text: `SELECT ${COLUMNS}, deleted_at IS NOT NULL AS deleted FROM documents WHERE id = $1 AND workspace_id = $2`,
+    values: [id, workspaceId],
+  });
   return result.rows[0] ?? null;
 }
 

@@ -10,7 +10,7 @@ import {
   type LoadedDocument,
 } from "./document-repository.js";
 import type { EmbeddingColumnKind } from "./embedding-column.js";
-import type { Queryable } from "./queryable.js";
+import type { Queryable, StatementQueryable } from "./queryable.js";
 import { replaceRagCorpChunks, type NodeRow } from "./rag-corp/rag-corp-chunk-writer.js";
 import {
   claimRagCorpDocument,
@@ -66,7 +66,7 @@ export interface ChunkWrite {
 export interface DocumentStore {
   readonly schema: DatabaseSchema;
   /** The document, soft-deleted ones flagged `deleted`; null when there is none in the workspace. */
-  load(db: Queryable, id: string, workspaceId: string): Promise<LoadedDocument | null>;
+  load(db: StatementQueryable, id: string, workspaceId: string): Promise<LoadedDocument | null>;
   claim(db: Queryable, claim: ClaimRequest): Promise<DocumentRow | null>;
   release(db: Queryable, release: ReleaseRequest): Promise<boolean>;
   replaceChunks(pool: pg.Pool, write: ChunkWrite): Promise<ReplaceOutcome>;

@@ -8,6 +8,7 @@
 import type { ThreadSettings } from "../config/thread-settings.js";
 import type { DatabaseSchema } from "../db/database-schema.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
+import type { LoadedDocument } from "../db/document-repository.js";
 import type { Dependency } from "../errors/dependency-unavailable-error.js";
 import type { ErrorCode } from "../errors/error-code.js";
 
@@ -74,6 +75,12 @@ export interface DocumentTask {
    * (storage, extract, chunk, embed, persist) are its children, and its log lines carry its ids.
    */
   readonly traceparent?: string | undefined;
+  /**
+   * The document's row as the supervisor looked it up before the job took a thread (it needs
+   * work): the thread goes straight to its claim. Absent when the supervisor's lookup failed; the
+   * thread then looks the document up itself.
+   */
+  readonly lookedUp?: LoadedDocument | undefined;
 }
 
 /** Where a document is in the pipeline, as BullMQ's job progress and /metrics show it. */

@@ -1,7 +1,8 @@
 import { DelayedError, UnrecoverableError, type Job } from "bullmq";
 import type { Piscina } from "piscina";
 import type { DocumentStore } from "../db/document-store.js";
-import type { Queryable } from "../db/queryable.js";
+import { triageDocument, type DocumentTriage } from "../db/document-triage.js";
+import type { StatementQueryable } from "../db/queryable.js";
 import type { ErrorCode } from "../errors/error-code.js";
 import { ThreadCrashedError } from "../errors/thread-crashed-error.js";
 import { describeError } from "../logging/describe-error.js";
@@ -30,9 +31,12 @@ export interface JobProcessorDeps {
   readonly pool: Pick<Piscina, "run">;
   /** One per thread: a prefetched job waits here for one, and goes back at the drain if it never got one. */
   readonly slots: Pick<ThreadSlots, "acquire" | "release">;
-  /** The supervisor's own small connection pool, for claims a dead thread could not release. */
-  readonly db: Queryable;
-  /** The documents' tables (ragworker's or rag-corp's), for releasing those claims. */
+  /**
+   * The supervisor's own small connection pool: each job's document is looked up on it before the
+   * job takes a thread, and claims a dead thread could not release are released on it.
+   */
+  readonly db: StatementQueryable;
+  /** The documents' tables (ragworker's or rag-corp's), for those lookups and releases. */
   readonly store: DocumentStore;
   readonly logger: Logger;
   /**
@@ -140,10 +144,17 @@ async function runJob(
   task: DocumentTask,
   deps: JobProcessorDeps,
 ): Promise<DocumentJobResult> {
-  // A prefetched job waits for a thread; the drain sends it back before it ever had one.
-  if (!(await deps.slots.acquire())) return handBackUnstarted(job, token, deps);
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  // A job that needs no work ends here, without a thread; one that does takes its row along.
+  const triage = await lookUp(task, deps);
+  if (triage?.kind === "no-work") {
+    deps.metrics.recordOutcome({ status: triage.status, chunksCreated: 0, stats: null }, seconds());
+    return { status: triage.status, chunksCreated: 0 };
+  }
+  // A prefetched job waits for a thread; the drain sends it back before it ever had one.
+  if (!(await deps.slots.acquire())) return handBackUnstarted(job, token, deps);
+  const threadTask: DocumentTask = triage ? { ...task, lookedUp: triage.document } : task;
   const willRetry = task.attempt < task.maxAttempts;
   let result: TaskResult;
   deps.metrics.taskStarted();
@@ -158,7 +169,7 @@ async function runJob(
   timeLimit.signal.addEventListener("abort", abort, { once: true });
   if (terminating.aborted) abort();
   try {
-    result = await deps.pool.run(task, { signal: abortTask.signal });
+    result = await deps.pool.run(threadTask, { signal: abortTask.signal });
   } catch (error) {
     // The thread did not answer: which signal terminated it says why, or none did and it died.
     if (deps.shutdown.terminating.aborted) {
@@ -240,6 +251,22 @@ function jobOutcome(result: TaskResult, willRetry: boolean): JobOutcome {
         stats: result.stats,
         fault: "unexpected-error",
       };
+  }
+}
+
+/**
+ * The document looked up on the supervisor's own connections, before the job takes a thread: most
+ * jobs that need no work (a document deleted, missing, READY already) then cost no thread's
+ * round trips. Null when the lookup failed: the thread looks the document up again and reports
+ * what failed through its own path (an outage opens the database's circuit there), so this
+ * shortcut adds no second error path.
+ */
+async function lookUp(task: DocumentTask, deps: JobProcessorDeps): Promise<DocumentTriage | null> {
+  try {
+    return await triageDocument(task, deps.db, deps.store, deps.logger);
+  } catch (error) {
+    deps.logger.debug({ err: describeError(error) }, "document lookup failed; the thread looks it up");
+    return null;
   }
 }
 

@@ -1,5 +1,4 @@
 import type pg from "pg";
-import { z } from "zod";
 import { createHash } from "node:crypto";
 import { chunkDocument, type DocumentChunk } from "../chunk/chunk-document.js";
 import type { Config } from "../config/config.js";
@@ -7,7 +6,7 @@ import { chunkByCharacters } from "../chunk/chunk-by-characters.js";
 import { buildNodeGroups } from "../chunk/node-groups.js";
 import { classifyDatabaseError } from "../db/classify-database-error.js";
 import type { DocumentStore, NodeRow } from "../db/document-store.js";
-import type { LoadedDocument } from "../db/document-repository.js";
+import { noWorkStatus, triageDocument, type DocumentTriage } from "../db/document-triage.js";
 import type { EmbeddingColumnKind } from "../db/embedding-column.js";
 import { CachingEmbedder } from "../embed/embedding-cache.js";
 import { consecutiveBatches } from "../embed/onnx-batch-plan.js";
@@ -90,9 +89,6 @@ function checkpoint(deps: PipelineDeps): void {
     throw documentTimeoutError(deps.config.documentTimeoutMs);
   }
 }
-
-// Postgres accepts any 8-4-4-4-12 hex UUID, so the worker does too (not only RFC 4122 variants).
-const taskIds = z.object({ documentId: z.guid(), workspaceId: z.guid() });
 
 class StatsRecorder {
   bytes = 0;
@@ -244,28 +240,28 @@ export async function processDocument(task: DocumentTask, taskDeps: PipelineDeps
   const stats = new StatsRecorder(deps.threadId, spans);
   const { logger } = deps;
 
-  const ids = taskIds.safeParse(task);
-  if (!ids.success) {
-    // rag-corp's line and fields for a malformed job, so its log queries find these too.
-    const field = z.guid().safeParse(task.documentId).success ? "workspace_id" : "document_id";
-    const value = field === "document_id" ? task.documentId : task.workspaceId;
-    logger.warn(
-      { field, value: typeof value === "string" ? value.slice(0, 200) : String(value), job_id: task.jobId },
-      "Job inválido: UUID malformado",
-    );
-    return { kind: "done", status: "INVALID", chunksCreated: 0, stats: stats.snapshot() };
+  // Looked up by the supervisor already (it needs work), or here when the supervisor's lookup failed.
+  let triage: DocumentTriage;
+  try {
+    triage = task.lookedUp
+      ? {
+          kind: "work",
+          documentId: task.lookedUp.id,
+          workspaceId: task.lookedUp.workspace_id,
+          document: task.lookedUp,
+        }
+      : await database("load", () => triageDocument(task, deps.pool, deps.store, logger));
+  } catch (error) {
+    return await fail(task, String(task.documentId), error, deps, stats, false);
   }
-  const { documentId, workspaceId } = ids.data;
+  if (triage.kind === "no-work") {
+    return { kind: "done", status: triage.status, chunksCreated: 0, stats: stats.snapshot() };
+  }
+  const { documentId, workspaceId } = triage;
 
   // Only a claimed document has a claim to release when the job fails.
   let claimed = false;
   try {
-    const document = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
-    if (!document || document.deleted) return missingOrDeleted(document, deps, stats);
-    if (document.status === "READY") {
-      logger.info("document already READY; nothing to do");
-      return { kind: "done", status: "READY", chunksCreated: 0, stats: stats.snapshot() };
-    }
     const claim = await database("claim", () =>
       deps.store.claim(deps.pool, {
         id: documentId,
@@ -277,7 +273,10 @@ export async function processDocument(task: DocumentTask, taskDeps: PipelineDeps
     if (!claim) {
       const observed = await database("load", () => deps.store.load(deps.pool, documentId, workspaceId));
       // Deleted between the lookup and the claim: the same as deleted before the lookup.
-      if (!observed || observed.deleted) return missingOrDeleted(observed, deps, stats);
+      if (!observed || observed.deleted) {
+        const status = noWorkStatus(observed, logger) ?? "MISSING";
+        return { kind: "done", status, chunksCreated: 0, stats: stats.snapshot() };
+      }
       const status = observed.status ?? "UNKNOWN";
       logger.info({ observedStatus: status }, "document not claimable; leaving it as it is");
       return { kind: "done", status, chunksCreated: 0, stats: stats.snapshot() };
@@ -295,23 +294,6 @@ export async function processDocument(task: DocumentTask, taskDeps: PipelineDeps
   } catch (error) {
     return await fail(task, documentId, error, deps, stats, claimed);
   }
-}
-
-/**
- * A document with nothing to process: soft-deleted, it was cancelled before its job ran (skipped
- * as CANCELLED, the row left alone); not found in the workspace at all, MISSING.
- */
-function missingOrDeleted(
-  document: LoadedDocument | null,
-  deps: PipelineDeps,
-  stats: StatsRecorder,
-): TaskResult {
-  if (document?.deleted === true) {
-    deps.logger.info("document deleted before processing; skipped");
-    return { kind: "done", status: "CANCELLED", chunksCreated: 0, stats: stats.snapshot() };
-  }
-  deps.logger.warn("document not found in this workspace");
-  return { kind: "done", status: "MISSING", chunksCreated: 0, stats: stats.snapshot() };
 }
 
 /**

@@ -9,19 +9,55 @@ import { DelayedError, UnrecoverableError } from "bullmq";
 import type { DocumentStore, ReleaseRequest } from "../../src/db/document-store.js";
 import { createLogger } from "../../src/logging/logger.js";
 import { WorkerMetrics } from "../../src/ops/worker-metrics.js";
-import { emptyTaskStats, type TaskResult, type TaskStats } from "../../src/protocol/thread-protocol.js";
+import type { LoadedDocument } from "../../src/db/document-repository.js";
+import {
+  emptyTaskStats,
+  type DocumentTask,
+  type TaskResult,
+  type TaskStats,
+} from "../../src/protocol/thread-protocol.js";
 import { createJobProcessor, type QueueJob } from "../../src/supervisor/job-processor.js";
 import { JobsInFlight } from "../../src/supervisor/jobs-in-flight.js";
 import { ThreadSlots } from "../../src/supervisor/thread-slots.js";
 import { parseMetrics, select, single } from "../support/metrics-samples.js";
+import { waitUntil } from "../support/waits.js";
 
 const stats: TaskStats = emptyTaskStats(1);
 
-function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: number } = {}) {
+/** What the stand-in database holds for the job's document: one that needs work, unless given. */
+function pendingDocument(id: string, workspaceId: string): LoadedDocument {
+  return {
+    id,
+    workspace_id: workspaceId,
+    title: "report",
+    file_name: "report.txt",
+    mime_type: "text/plain",
+    storage_key: "report.txt",
+    status: "PENDING",
+    processing_job_id: null,
+    deleted: false,
+  };
+}
+
+function setUp(
+  answer: (task: DocumentTask) => Promise<TaskResult>,
+  options: {
+    attemptsMade?: number;
+    /** The lookup's answer for the job's document (PENDING by default), or the error it throws. */
+    lookup?: (id: string, workspaceId: string) => LoadedDocument | null;
+    lookupFails?: Error;
+    data?: Record<string, unknown>;
+  } = {},
+) {
   const releases: ReleaseRequest[] = [];
+  const lookups: string[] = [];
   const store: DocumentStore = {
     schema: "ragworker",
-    load: async () => null,
+    load: async (_db, id, workspaceId) => {
+      lookups.push(id);
+      if (options.lookupFails) throw options.lookupFails;
+      return (options.lookup ?? pendingDocument)(id, workspaceId);
+    },
     claim: async () => null,
     release: async (_db, release) => {
       releases.push(release);
@@ -40,7 +76,7 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
   const reported: Array<{ dependency: string; credentialsRejected: boolean }> = [];
   const job: QueueJob = {
     id: "job-1",
-    data: { documentId: randomUUID(), workspaceId: randomUUID() },
+    data: options.data ?? { documentId: randomUUID(), workspaceId: randomUUID() },
     attemptsMade: options.attemptsMade ?? 0,
     opts: { attempts: 3 },
     moveToDelayed: async (timestamp: number) => {
@@ -76,7 +112,7 @@ function setUp(answer: () => Promise<TaskResult>, options: { attemptsMade?: numb
       crashes: single(samples, "rag_worker_thread_crashes_total"),
     };
   };
-  return { run: () => process(job, "token"), releases, movedBack, counts, reported, metrics, slots };
+  return { run: () => process(job, "token"), releases, movedBack, counts, reported, metrics, slots, lookups };
 }
 
 describe("job processor outcomes", { timeout: 10_000 }, () => {
@@ -104,7 +140,13 @@ describe("job processor outcomes", { timeout: 10_000 }, () => {
       });
     });
     const running = run();
+    // Each job's document is looked up first: the second waits for the thread once both are in.
+    await waitUntil("the first job on the thread", () => tasksRun === 1, { timeoutMs: 5_000, intervalMs: 1 });
     const prefetched = run();
+    await waitUntil("the second job waiting for the thread", () => slots.waitingJobs === 1, {
+      timeoutMs: 5_000,
+      intervalMs: 1,
+    });
     slots.close();
     await assert.rejects(prefetched, DelayedError);
     assert.equal(tasksRun, 1, "the prefetched job never reached the pool");
@@ -180,5 +222,50 @@ describe("job processor outcomes", { timeout: 10_000 }, () => {
       [["PENDING", "THREAD_CRASHED: worker exited with code: 1"]],
     );
     assert.deepEqual(await counts(), { pending: 1, failed: 0, bugs: 0, crashes: 1 });
+  });
+
+  it("a job whose document needs no work ends in the supervisor, never reaching a thread", async () => {
+    const cases: Array<{
+      status: string;
+      lookup?: (id: string, workspaceId: string) => LoadedDocument | null;
+      data?: Record<string, unknown>;
+    }> = [
+      { status: "READY", lookup: (id, ws) => ({ ...pendingDocument(id, ws), status: "READY" }) },
+      { status: "MISSING", lookup: () => null },
+      { status: "CANCELLED", lookup: (id, ws) => ({ ...pendingDocument(id, ws), deleted: true }) },
+      { status: "INVALID", data: { documentId: "not-a-uuid", workspaceId: randomUUID() } },
+    ];
+    for (const { status, lookup, data } of cases) {
+      let tasksRun = 0;
+      const setup = setUp(
+        async () => {
+          tasksRun += 1;
+          return { kind: "done", status: "READY", chunksCreated: 1, stats };
+        },
+        { ...(lookup ? { lookup } : {}), ...(data ? { data } : {}) },
+      );
+      assert.deepEqual(await setup.run(), { status, chunksCreated: 0 }, status);
+      assert.equal(tasksRun, 0, `${status}: no thread ran the job`);
+      const samples = parseMetrics(await setup.metrics.registry.metrics());
+      assert.equal(select(samples, "rag_worker_processed_total", { status })[0]?.value, 1, status);
+      assert.equal(setup.lookups.length, status === "INVALID" ? 0 : 1, `${status}: lookups`);
+    }
+  });
+
+  it("the looked-up row goes with the task; a failed lookup leaves the lookup to the thread", async () => {
+    const sent: DocumentTask[] = [];
+    const answer = async (task: DocumentTask): Promise<TaskResult> => {
+      sent.push(task);
+      return { kind: "done", status: "READY", chunksCreated: 2, stats };
+    };
+    const found = setUp(answer);
+    assert.deepEqual(await found.run(), { status: "READY", chunksCreated: 2 });
+    assert.equal(sent[0]?.lookedUp?.status, "PENDING");
+    assert.equal(sent[0]?.lookedUp?.id, sent[0]?.documentId);
+
+    const failing = setUp(answer, { lookupFails: new Error("connection refused") });
+    assert.deepEqual(await failing.run(), { status: "READY", chunksCreated: 2 });
+    assert.equal(sent.length, 2);
+    assert.equal(sent[1]?.lookedUp, undefined, "the thread looks the document up itself");
   });
 });

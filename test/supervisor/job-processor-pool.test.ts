@@ -61,7 +61,7 @@ describe("job processor on a real thread pool", () => {
 
   /**
    * A processor on the shared pool and a stand-in job whose `requestId` scripts the thread's
-   * answer; with `claimed`, the job's document is in the database and claimed by the job first.
+   * answer; the job's document is in the database (PENDING), and with `claimed` claimed by the job first.
    */
   async function setUp(
     script: string,
@@ -74,13 +74,10 @@ describe("job processor on a real thread pool", () => {
     } = {},
   ) {
     const jobId = `job-${randomUUID()}`;
-    let ids: { documentId: string; workspaceId: string } = {
-      documentId: randomUUID(),
-      workspaceId: randomUUID(),
-    };
+    // A document that needs work, so the supervisor's lookup sends the job to a thread.
+    const doc = await env.insertDocument({ bytes: "claimed", fileName: "claimed.txt" });
+    const ids = { documentId: doc.documentId, workspaceId: doc.workspaceId };
     if (options.claimed) {
-      const doc = await env.insertDocument({ bytes: "claimed", fileName: "claimed.txt" });
-      ids = { documentId: doc.documentId, workspaceId: doc.workspaceId };
       const claim = await store.claim(env.db, { ...ids, id: ids.documentId, jobId, claimTtlMs: 60_000 });
       assert.ok(claim, "the document was claimed by the job");
     }

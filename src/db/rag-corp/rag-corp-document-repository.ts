@@ -1,5 +1,5 @@
 import type { DocumentRow, LoadedDocument } from "../document-repository.js";
-import type { Queryable } from "../queryable.js";
+import type { Queryable, StatementQueryable } from "../queryable.js";
 
 // rag-corp's documents have no claim columns; processing_job_id is read from ragworker_claims.
 const COLUMNS = `d.id, d.workspace_id, d.title, d.file_name, d.mime_type, d.storage_key, d.status,
@@ -10,16 +10,18 @@ const COLUMNS = `d.id, d.workspace_id, d.title, d.file_name, d.mime_type, d.stor
  * `deleted` (rag-corp's lookup leaves it out), so one round trip tells deleted from missing.
  */
 export async function loadRagCorpDocument(
-  db: Queryable,
+  db: StatementQueryable,
   id: string,
   workspaceId: string,
 ): Promise<LoadedDocument | null> {
-  const result = await db.query<LoadedDocument>(
-    `SELECT ${COLUMNS}, d.deleted_at IS NOT NULL AS deleted
+  // Every job runs it: a named statement, planned once per connection.
+  const result = await db.query<LoadedDocument>({
+    name: "ragworker-load-rag-corp-document",
+    text: `SELECT ${COLUMNS}, d.deleted_at IS NOT NULL AS deleted
        FROM documents d LEFT JOIN ragworker_claims c ON c.document_id = d.id
       WHERE d.id = $1 AND d.workspace_id = $2`,
-    [id, workspaceId],
-  );
+    values: [id, workspaceId],
+  });
   return result.rows[0] ?? null;
 }
 
