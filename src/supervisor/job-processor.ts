@@ -81,11 +81,9 @@ export function createJobProcessor(deps: JobProcessorDeps) {
     // The job's trace span (null when tracing is off): it continues the API's traceparent, and
     // the thread's stage spans continue it.
     const span = startJobSpan({ ...ids, traceparent: field(job.data, "traceparent") });
-    const task: DocumentTask = {
+    const task: JobTask = {
       ...ids,
       requestId: typeof requestId === "string" ? requestId : undefined,
-      timeLimitFlag: CancelFlag.create(),
-      cancelledFlag: CancelFlag.create(),
       traceparent: span?.traceparent,
     };
     // Every line about this job, here and in the helpers below, goes through this child logger
@@ -132,29 +130,37 @@ function logFinished(logger: Logger, started: bigint, status: string, chunksCrea
  * it: PENDING when BullMQ runs it again or it was handed back at the drain deadline (either way
  * the document is PENDING again), FAILED when it is not run again.
  */
-function finishedStatus(error: unknown, task: DocumentTask): string {
+function finishedStatus(error: unknown, task: Pick<DocumentTask, "attempt" | "maxAttempts">): string {
   if (error instanceof DelayedError) return "PENDING";
   if (error instanceof UnrecoverableError) return "FAILED";
   return task.attempt < task.maxAttempts ? "PENDING" : "FAILED";
 }
 
+/** A job's task before it goes to a thread: its flags are made only for a job that does. */
+type JobTask = Omit<DocumentTask, "timeLimitFlag" | "cancelledFlag">;
+
 async function runJob(
   job: QueueJob,
   token: string | undefined,
-  task: DocumentTask,
+  jobTask: JobTask,
   deps: JobProcessorDeps,
 ): Promise<DocumentJobResult> {
   const started = process.hrtime.bigint();
   const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
   // A job that needs no work ends here, without a thread; one that does takes its row along.
-  const triage = await lookUp(task, deps);
+  const triage = await lookUp(jobTask, deps);
   if (triage?.kind === "no-work") {
     deps.metrics.recordOutcome({ status: triage.status, chunksCreated: 0, stats: null }, seconds());
     return { status: triage.status, chunksCreated: 0 };
   }
   // A prefetched job waits for a thread; the drain sends it back before it ever had one.
   if (!(await deps.slots.acquire())) return handBackUnstarted(job, token, deps);
-  const threadTask: DocumentTask = triage ? { ...task, lookedUp: triage.document } : task;
+  const task: DocumentTask = {
+    ...jobTask,
+    timeLimitFlag: CancelFlag.create(),
+    cancelledFlag: CancelFlag.create(),
+    ...(triage ? { lookedUp: triage.document } : {}),
+  };
   const willRetry = task.attempt < task.maxAttempts;
   let result: TaskResult;
   deps.metrics.taskStarted();
@@ -169,7 +175,7 @@ async function runJob(
   timeLimit.signal.addEventListener("abort", abort, { once: true });
   if (terminating.aborted) abort();
   try {
-    result = await deps.pool.run(threadTask, { signal: abortTask.signal });
+    result = await deps.pool.run(task, { signal: abortTask.signal });
   } catch (error) {
     // The thread did not answer: which signal terminated it says why, or none did and it died.
     if (deps.shutdown.terminating.aborted) {
@@ -261,7 +267,7 @@ function jobOutcome(result: TaskResult, willRetry: boolean): JobOutcome {
  * what failed through its own path (an outage opens the database's circuit there), so this
  * shortcut adds no second error path.
  */
-async function lookUp(task: DocumentTask, deps: JobProcessorDeps): Promise<DocumentTriage | null> {
+async function lookUp(task: JobTask, deps: JobProcessorDeps): Promise<DocumentTriage | null> {
   try {
     return await triageDocument(task, deps.db, deps.store, deps.logger);
   } catch (error) {
