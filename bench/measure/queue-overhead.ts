@@ -19,13 +19,20 @@ export interface QueueOverheadPlan {
   readonly repetitions: number;
 }
 
-/** One run of `count` jobs for documents READY already, their workspace dropped after. */
-async function noopRun(contender: Contender, db: pg.Pool, count: number): Promise<number> {
+/**
+ * One run of `count` jobs for documents READY already, their workspace dropped after: jobs/s and
+ * the contender's CPU per job in ms (its process, threads included).
+ */
+async function noopRun(
+  contender: Contender,
+  db: pg.Pool,
+  count: number,
+): Promise<{ rate: number; cpuMsPerJob: number }> {
   const jobs = await insertReadyDocuments(db, count);
   try {
     const run = await runJobs(contender, jobs);
     if (run.failures.length > 0) throw new Error(`${contender.label}: ${run.failures[0]}`);
-    return run.completed / run.seconds;
+    return { rate: run.completed / run.seconds, cpuMsPerJob: (run.probe.cpuSeconds * 1000) / run.completed };
   } finally {
     await dropWorkspace(db, jobs[0]?.workspaceId ?? "");
   }
@@ -47,9 +54,9 @@ export async function measureQueueOverhead(
     const order = repetition % 2 === 0 ? [ragworker, bare] : [bare, ragworker];
     const rates = new Map<Contender, number>();
     for (const contender of order) {
-      const rate = await noopRun(contender, db, plan.jobsPerRun);
+      const { rate, cpuMsPerJob } = await noopRun(contender, db, plan.jobsPerRun);
       rates.set(contender, rate);
-      log(`no-op ${contender.label}: ${rate.toFixed(0)} jobs/s`);
+      log(`no-op ${contender.label}: ${rate.toFixed(0)} jobs/s, ${cpuMsPerJob.toFixed(3)} ms of CPU a job`);
     }
     const ragworkerRate = rates.get(ragworker) ?? Number.NaN;
     const bareRate = rates.get(bare) ?? Number.NaN;
