@@ -1,12 +1,9 @@
 import type { Job, Queue } from "bullmq";
 import { withTimeout } from "../with-timeout.js";
+import { jobDataString, REDIS_READ_TIMEOUT_MS } from "./job-reads.js";
 
 /** How many of the latest failed jobs the worker page lists. */
 export const FAILURES_SHOWN = 20;
-
-// The page and its poll must answer while Redis is away: the queue's connection waits through
-// reconnects (maxRetriesPerRequest null), so each read is cut off here instead.
-const REDIS_READ_TIMEOUT_MS = 2_000;
 
 /** A job BullMQ failed for good (its attempts spent, or a permanent error), latest first. */
 export interface FailureView {
@@ -21,18 +18,12 @@ export interface FailureView {
   readonly attemptsMade: number;
 }
 
-function stringField(data: unknown, name: string): string | null {
-  if (typeof data !== "object" || data === null) return null;
-  const value = (data as Record<string, unknown>)[name];
-  return typeof value === "string" ? value : null;
-}
-
 function failureView(job: Job): FailureView {
   const reason = job.failedReason ?? "";
   return {
     jobId: job.id ?? "",
-    documentId: stringField(job.data, "documentId"),
-    workspaceId: stringField(job.data, "workspaceId"),
+    documentId: jobDataString(job.data, "documentId"),
+    workspaceId: jobDataString(job.data, "workspaceId"),
     code: /^([A-Z][A-Z0-9_]+):/.exec(reason)?.[1] ?? null,
     reason,
     failedAt: job.finishedOn ?? null,

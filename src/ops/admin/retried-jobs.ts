@@ -1,8 +1,8 @@
 import type { Queue } from "bullmq";
 import { withTimeout } from "../with-timeout.js";
+import { jobDataString, REDIS_READ_TIMEOUT_MS } from "./job-reads.js";
 
 const KEPT = 10;
-const REDIS_READ_TIMEOUT_MS = 2_000;
 
 /** A job retried from the worker page, as it is now. */
 export interface RetriedJobView {
@@ -14,11 +14,6 @@ export interface RetriedJobView {
   readonly state: string;
   /** The document's status a completed job returned (READY…), or a failed job's reason. */
   readonly result: string | null;
-}
-
-function documentIdOf(data: unknown): string | null {
-  const id = typeof data === "object" && data !== null ? (data as { documentId?: unknown }).documentId : null;
-  return typeof id === "string" ? id : null;
 }
 
 function returnedStatus(value: unknown): string | null {
@@ -53,7 +48,7 @@ export class RetriedJobs {
             : state === "failed"
               ? (job.failedReason ?? null)
               : null;
-        return { jobId, documentId: documentIdOf(job.data), retriedAt, state, result };
+        return { jobId, documentId: jobDataString(job.data, "documentId"), retriedAt, state, result };
       }),
     );
   }
