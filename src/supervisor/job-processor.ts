@@ -164,7 +164,7 @@ async function runJob(
   const willRetry = task.attempt < task.maxAttempts;
   let result: TaskResult;
   deps.metrics.taskStarted();
-  deps.inFlight.add(task.jobId, job, task.documentId, task.cancelledFlag);
+  deps.inFlight.add(task.jobId, job, task, task.cancelledFlag);
   const timeLimit = new DocumentTimeLimit(task.timeLimitFlag, deps);
   // Either signal aborts the task. Plain listeners rather than AbortSignal.any, whose weak
   // references and finalizers showed in the profile of jobs that need no work.

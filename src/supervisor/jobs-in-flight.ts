@@ -30,7 +30,7 @@ interface Entry {
   threadId: number | null;
 }
 
-// The same test as the thread's (processDocument), which takes every 8-4-4-4-12 hex id PostgreSQL accepts.
+// The same test as the job's lookup (src/db/document-triage.ts): every 8-4-4-4-12 hex id PostgreSQL accepts.
 const documentIdSchema = z.guid();
 
 /**
@@ -43,22 +43,20 @@ export class JobsInFlight {
 
   constructor(private readonly logger: Logger) {}
 
+  /** `ids` are the job data's, as the job processor read them (anything a producer sent). */
   add(
     jobId: string,
-    job: Pick<Job, "updateProgress" | "data">,
-    documentId: unknown,
+    job: Pick<Job, "updateProgress">,
+    ids: { readonly documentId: unknown; readonly workspaceId: unknown },
     cancelledFlag: SharedArrayBuffer,
   ): void {
     const now = Date.now();
-    const data: unknown = job.data;
-    const workspaceId =
-      typeof data === "object" && data !== null ? (data as { workspaceId?: unknown }).workspaceId : null;
     this.jobs.set(jobId, {
       job,
-      documentId: documentIdSchema.safeParse(documentId).data ?? null,
+      documentId: documentIdSchema.safeParse(ids.documentId).data ?? null,
       cancelled: new CancelFlag(cancelledFlag),
       stage: STARTING_STAGE,
-      workspaceId: typeof workspaceId === "string" ? workspaceId : null,
+      workspaceId: typeof ids.workspaceId === "string" ? ids.workspaceId : null,
       startedAt: now,
       stageSince: now,
       progress: null,

@@ -16,20 +16,13 @@ import type { Reconciler } from "../../src/supervisor/reconciler.js";
 const DOCUMENT_ID = "0b5ad0c5-1f0e-4a7e-9a55-3c1c2c1e0d01";
 const WORKSPACE_ID = "7f3c9a52-4a55-4c3e-8d2b-0f6c1b2a9e11";
 
-function jobOf(data: unknown) {
-  return { data, updateProgress: () => Promise.resolve() };
-}
+const job = { updateProgress: () => Promise.resolve() };
 
 describe("JobsInFlight.views", () => {
   test("a job starts without a thread or stage; the thread's messages fill them in", () => {
     const inFlight = new JobsInFlight(createLogger("silent"));
     const before = Date.now();
-    inFlight.add(
-      "j1",
-      jobOf({ documentId: DOCUMENT_ID, workspaceId: WORKSPACE_ID }),
-      DOCUMENT_ID,
-      CancelFlag.create(),
-    );
+    inFlight.add("j1", job, { documentId: DOCUMENT_ID, workspaceId: WORKSPACE_ID }, CancelFlag.create());
     const [started] = inFlight.views();
     assert.ok(started);
     assert.deepEqual(
@@ -69,7 +62,7 @@ describe("JobsInFlight.views", () => {
 
   test("job data without string ids shows as nulls, not as whatever was sent", () => {
     const inFlight = new JobsInFlight(createLogger("silent"));
-    inFlight.add("j2", jobOf({ documentId: 42, workspaceId: { nested: true } }), 42, CancelFlag.create());
+    inFlight.add("j2", job, { documentId: 42, workspaceId: { nested: true } }, CancelFlag.create());
     const [view] = inFlight.views();
     assert.equal(view?.documentId, null);
     assert.equal(view?.workspaceId, null);
