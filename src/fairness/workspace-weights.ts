@@ -1,13 +1,18 @@
 import type { Queue } from "bullmq";
+import { weight } from "../config/fairness-settings.js";
 import type { RedisClient } from "../config/redis-connection.js";
 import { fairnessKeys } from "./fairness-keys.js";
 
-/** A weight is a share: a positive finite number. Anything else is refused, not stored. */
-export function checkWeight(weight: number): number {
-  if (!Number.isFinite(weight) || weight <= 0) {
-    throw new RangeError(`a workspace weight must be a positive finite number, not ${String(weight)}`);
+/**
+ * A weight is a share, by the rule QUEUE_DEFAULT_WEIGHT and `ragworker fairness weight` read it
+ * with (a positive finite number). Anything else is refused, not stored.
+ */
+export function checkWeight(value: number): number {
+  const parsed = weight.schema.safeParse(value);
+  if (!parsed.success) {
+    throw new RangeError(`a workspace weight must be a positive finite number, not ${String(value)}`);
   }
-  return weight;
+  return parsed.data;
 }
 
 /**
